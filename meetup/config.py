@@ -1,0 +1,68 @@
+"""Defaults that need no setup; every key can be overridden with a MEETUP_ environment variable.
+
+`MEETUP_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://...` switches the database,
+`MEETUP_MAIL_SERVER=smtp.example.org` switches mail delivery from files to SMTP, and so on.
+"""
+
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    # Filled in by load_secret_key() when not given, so a fresh checkout needs no setup.
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: SQLite file in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BASE_URL = "http://127.0.0.1:5000"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (the README's Production section)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    FORCE_HTTPS = False
+
+    # A door page may stay open for hours and sync its queue later: the CSRF token must
+    # live as long as the session rather than Flask-WTF's default hour.
+    WTF_CSRF_TIME_LIMIT = None
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    MAGIC_LINK_MINUTES = 15
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # CSV imports
+
+    # Mail. "file" prints each message and keeps it as an .eml under instance/mail/;
+    # "smtp" delivers through MAIL_SERVER.
+    MAIL_BACKEND = "file"
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "Meetup <meetup@localhost>"
+    MAIL_FILE_DIR: str | None = None  # default: instance/mail
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_BATCH_SIZE = 50
+    WORKER_POLL_SECONDS = 2.0
+
+    # Test-only switch: skip the capacity lock, to prove the concurrency tests see the race.
+    TESTING_SKIP_LOCKS = False
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Read instance/secret_key, creating it with 256 random bits on first start."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

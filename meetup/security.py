@@ -1,0 +1,51 @@
+"""Security headers (Flask-Talisman) and the sign-in session loader."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from .extensions import db, login_manager, talisman
+from .models import User
+from .services.tokens import same
+
+CSP = {
+    "default-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "connect-src": "'self'",
+    "media-src": "'self' blob:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def init_app(app: Flask) -> None:
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CSP,
+        frame_options="DENY",
+        # Ticket and magic-link URLs carry secrets: never send them to other sites.
+        referrer_policy="same-origin",
+        permissions_policy={"camera": "(self)", "microphone": "()", "geolocation": "()"},
+    )
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not same(user.session_token, token):
+        return None
+    return user

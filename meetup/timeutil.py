@@ -1,0 +1,53 @@
+"""Event times: stored in UTC, entered and shown in the event's IANA zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_datetime
+from flask_babel import get_locale
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def is_valid_timezone(name: str | None) -> bool:
+    if not name or name not in timezone_names():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def local_to_utc(day: date, at: time, tz: str) -> datetime:
+    """Wall-clock time in `tz` to UTC. In a DST gap the clock reading is moved forward
+    (fold=0 is what zoneinfo gives, and the caller warns when the reading doesn't exist)."""
+    local = datetime.combine(day, at).replace(tzinfo=ZoneInfo(tz))
+    return local.astimezone(UTC)
+
+
+def wall_clock_exists(day: date, at: time, tz: str) -> bool:
+    """False inside a DST gap (e.g. 02:30 on the spring-forward night in Europe/Paris)."""
+    local = datetime.combine(day, at).replace(tzinfo=ZoneInfo(tz))
+    round_trip = local.astimezone(UTC).astimezone(ZoneInfo(tz))
+    return round_trip.replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def in_zone(dt: datetime, tz: str) -> datetime:
+    return dt.astimezone(ZoneInfo(tz))
+
+
+def format_in_zone(dt: datetime | None, tz: str, fmt: str = "EEE d MMM y, HH:mm") -> str:
+    if dt is None:
+        return ""
+    return format_datetime(dt, fmt, tzinfo=ZoneInfo(tz), locale=str(get_locale() or "en"))
+
+
+def zone_abbreviation(dt: datetime, tz: str) -> str:
+    return in_zone(dt, tz).tzname() or tz

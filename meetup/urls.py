@@ -1,0 +1,24 @@
+"""Absolute links for emails and calendar files, built from BASE_URL (no request needed)."""
+
+from urllib.parse import urljoin, urlsplit
+
+from flask import current_app
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return urljoin(current_app.config["BASE_URL"].rstrip("/") + "/", path.lstrip("/"))
+
+
+def base_host() -> str:
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only local paths: "/e/abc" yes; "//evil.com", "https://evil.com", "/\\evil" no."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

@@ -1,0 +1,12 @@
+"""One blueprint per module, each with a variable `bp`."""
+
+from importlib import import_module
+
+from flask import Flask
+
+BLUEPRINTS = ("main",)
+
+
+def register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(f"{__name__}.{name}").bp)

@@ -1,0 +1,87 @@
+"""Rows for tests, built directly so each test states only what matters to it."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+from werkzeug.security import generate_password_hash
+
+from meetup.extensions import db
+from meetup.models import Event, Group, Invite, Membership, Rsvp, User, utcnow
+from meetup.services.tokens import new_event_key, new_token
+
+_seq = itertools.count(1)
+
+
+def make_user(email: str | None = None, *, password: str | None = None, **kw) -> User:
+    n = next(_seq)
+    user = User(
+        email=(email or f"user{n}@example.org").lower(),
+        name=kw.pop("name", f"User {n}"),
+        password_hash=generate_password_hash(password) if password else None,
+        session_token=new_token(),
+        feed_token=new_token(),
+        **kw,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_group(organizer: User | None = None, **kw) -> Group:
+    n = next(_seq)
+    group = Group(slug=kw.pop("slug", f"group-{n}"), name=kw.pop("name", f"Group {n}"), **kw)
+    db.session.add(group)
+    db.session.flush()
+    if organizer is not None:
+        db.session.add(
+            Membership(group_id=group.id, user_id=organizer.id, role="organizer", source="created")
+        )
+    db.session.commit()
+    return group
+
+
+def add_member(group: Group, user: User, role: str = "member", **kw) -> Membership:
+    m = Membership(group_id=group.id, user_id=user.id, role=role, **kw)
+    db.session.add(m)
+    db.session.commit()
+    return m
+
+
+def make_invite(group: Group, label: str = "Slack #general") -> Invite:
+    invite = Invite(group_id=group.id, code=new_token(), label=label)
+    db.session.add(invite)
+    db.session.commit()
+    return invite
+
+
+def make_event(group: Group, *, starts_at: datetime | None = None, hours: float = 2, **kw) -> Event:
+    starts_at = starts_at or (utcnow() + timedelta(days=7)).replace(microsecond=0)
+    event = Event(
+        key=new_event_key(),
+        group_id=group.id,
+        title=kw.pop("title", "Monthly meetup"),
+        starts_at=starts_at,
+        ends_at=kw.pop("ends_at", starts_at + timedelta(hours=hours)),
+        timezone=kw.pop("timezone", "Europe/Paris"),
+        venue_name=kw.pop("venue_name", "The Loft"),
+        venue_address=kw.pop("venue_address", "1 Rue de Rivoli, Paris"),
+        **kw,
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def make_rsvp(event: Event, user: User, status: str = "going", **kw) -> Rsvp:
+    rsvp = Rsvp(
+        event_id=event.id,
+        user_id=user.id,
+        status=status,
+        ticket_token=new_token() if status == "going" else None,
+        **kw,
+    )
+    db.session.add(rsvp)
+    db.session.commit()
+    return rsvp

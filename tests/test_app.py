@@ -1,0 +1,68 @@
+"""The factory, configuration, security headers, error pages and the schema."""
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from meetup import create_app
+from meetup.extensions import db
+
+
+def test_home_page_renders(client):
+    resp = client.get("/")
+    assert resp.status_code == 200
+    assert b"Meetup" in resp.data
+
+
+def test_security_headers(client):
+    resp = client.get("/")
+    csp = resp.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert resp.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_flags(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    resp = client.get("/no/such/page")
+    assert resp.status_code == 404
+    assert b"Not found" in resp.data
+    assert b"Go to the home page" in resp.data
+
+
+def test_unknown_page_answers_json_to_json_clients(client):
+    resp = client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert resp.status_code == 404
+    assert resp.get_json()["error"] == "not_found"
+
+
+def test_config_from_prefixed_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEETUP_BASE_URL", "https://meet.example.org")
+    monkeypatch.setenv("MEETUP_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("MEETUP_SECRET_KEY", "from-env")
+    app = create_app()
+    assert app.config["BASE_URL"] == "https://meet.example.org"
+    assert app.config["SECRET_KEY"] == "from-env"
+
+
+def test_secret_key_generated_into_instance_once(monkeypatch, tmp_path):
+    from meetup.config import load_secret_key
+
+    first = load_secret_key(tmp_path)
+    assert len(bytes.fromhex(first)) == 32
+    assert load_secret_key(tmp_path) == first
+    assert (Path(tmp_path) / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_migrations_match_models(app):
+    """The Alembic revisions build exactly the tables the models describe."""
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
