@@ -22,3 +22,16 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+# The public contract's links (DESIGN.md), used in emails, calendar files and QR codes.
+def _base() -> str:
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def event_url(event_key: str) -> str:
+    return f"{_base()}/e/{event_key}"
+
+
+def ticket_url(ticket_token: str) -> str:
+    return f"{_base()}/t/{ticket_token}"
