@@ -10,3 +10,9 @@ BLUEPRINTS = ("main",)
 def register_blueprints(app: Flask) -> None:
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(f"{__name__}.{name}").bp)
+    if app.config.get("BENCH_ENDPOINTS"):
+        from . import bench
+
+        app.register_blueprint(bench.bp)
+        with app.app_context():
+            bench.create_table()
