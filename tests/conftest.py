@@ -133,6 +133,8 @@ def login():
     """login(client, user): sign `user` in on `client` as Flask-Login would."""
 
     def _login(client, user):
+        # Flask-Login caches the user on `g`, which requests share with the test's app context.
+        g.pop("_login_user", None)
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
