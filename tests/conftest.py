@@ -90,6 +90,13 @@ def make_app(database_url, tmp_root):
 
     def _make(**extra):
         app = create_app(_config(database_url, tmp_root, **extra))
+
+        @app.teardown_request
+        def _forget_user(_exc):
+            # Test requests share the test's app context (and so `g`): without this, the
+            # user Flask-Login loaded for one request would answer for the next one.
+            g.pop("_login_user", None)
+
         apps.append(app)
         return app
 
