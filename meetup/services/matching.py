@@ -466,8 +466,8 @@ class _Matching:
                 for x, sx in sorted(self.mates[v].items()):
                     if len(self.mates[x]) >= 2:
                         moves.append((sx - s, v, x, None))
-                    else:  # x would be left alone: move x to someone else with room
-                        refill = self.best_refill(x, (u, v))
+                    else:  # x would be left alone: move x to someone with room (u too)
+                        refill = self.best_refill(x, (v,) if self.caps[u] > 1 else (u, v))
                         if refill:
                             moves.append((sx - s - refill[0], v, x, refill[1]))
             if not moves:
