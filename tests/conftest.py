@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g, has_app_context
 from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
@@ -128,6 +129,9 @@ def login():
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+        # Requests share the test's app context, so Flask-Login's cached user lives in `g`.
+        if has_app_context():
+            g.pop("_login_user", None)
         return client
 
     return _login
