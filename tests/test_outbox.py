@@ -368,3 +368,15 @@ def test_the_claim_counts_outstanding_rows_only(app):
     assert len(outbox.claim(10, worker="a", now=now)) == 3
     assert outbox.claim(10, worker="b", now=now) == []
     assert db.session.scalar(select(func.count()).where(OutboxMessage.status == "sending")) == 3
+
+
+def test_the_group_page_links_organizers_to_undelivered_email(app, client, login):
+    if "groups.show" not in app.view_functions:
+        pytest.skip("the group page is not in this build")
+    organizer, member = make_user(), make_user()
+    group = make_group(organizer, slug="linked")
+    add_member(group, member)
+    login(client, organizer)
+    assert b"/g/linked/mail" in client.get("/g/linked").data
+    login(client, member)
+    assert b"/g/linked/mail" not in client.get("/g/linked").data
