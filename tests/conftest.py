@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
@@ -107,6 +108,13 @@ def make_app(database_url, tmp_root):
 @pytest.fixture
 def app(make_app):
     app = make_app()
+
+    @app.teardown_request
+    def _forget_user(_exc):
+        # Requests share the test's app context (and so `g`): don't let Flask-Login's cached
+        # user leak into the next request, which may come from someone else.
+        g.pop("_login_user", None)
+
     with app.app_context():
         # Test code reads without taking SQLite's write lock, so a live server can write.
         token = database.set_write_intent(False)
