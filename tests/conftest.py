@@ -90,6 +90,13 @@ def make_app(database_url, tmp_root):
 
     def _make(**extra):
         app = create_app(_config(database_url, tmp_root, **extra))
+
+        @app.teardown_request
+        def _forget_user(_exc):
+            # Test requests share the test's app context (and so `g`): without this, the
+            # user Flask-Login loaded for one request would answer for the next one.
+            g.pop("_login_user", None)
+
         apps.append(app)
         return app
 
@@ -108,13 +115,6 @@ def make_app(database_url, tmp_root):
 @pytest.fixture
 def app(make_app):
     app = make_app()
-
-    @app.teardown_request
-    def _forget_user(_exc):
-        # Requests share the test's app context (and so `g`): don't let Flask-Login's cached
-        # user leak into the next request, which may come from someone else.
-        g.pop("_login_user", None)
-
     with app.app_context():
         # Test code reads without taking SQLite's write lock, so a live server can write.
         token = database.set_write_intent(False)
@@ -133,6 +133,8 @@ def login():
     """login(client, user): sign `user` in on `client` as Flask-Login would."""
 
     def _login(client, user):
+        # Flask-Login caches the user on `g`, which requests share with the test's app context.
+        g.pop("_login_user", None)
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
