@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from icalendar import Alarm, Calendar, Timezone, vCalAddress, vText
+from icalendar import Alarm, Calendar, Component, Timezone, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from ..models import Event, Rsvp, User, utcnow
@@ -164,15 +164,23 @@ _VEVENTS = _VEventCache(20_000)
 
 
 def _cached_vevent(event: Event, status: str | None) -> bytes:
+    # Every value the VEVENT is made of (the description by hash, to keep keys small).
     key = (
         current_app.config["BASE_URL"],
         str(get_locale()),
-        event.id,
+        status,
         event.key,
         event.sequence,
-        event.updated_at,
+        event.title,
+        hash(event.description),
+        event.starts_at,
+        event.ends_at,
+        event.timezone,
+        event.venue_name,
+        event.venue_address,
         event.cancelled_at,
-        status,
+        event.created_at,
+        event.updated_at,
     )
     value = _VEVENTS.get(key)
     if value is None:
@@ -181,15 +189,40 @@ def _cached_vevent(event: Event, status: str | None) -> bytes:
     return value
 
 
-@lru_cache(maxsize=512)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
-    """VTIMEZONE covering the years used (one per zone in a file; built once per range).
+    """The zone's VTIMEZONE: the same text in all our files (from 1970, in whole decades), since
+    some readers keep the first definition they see for a TZID."""
+    first = min(1970, first_year - 1)
+    last = max(2040, (last_year + 12) // 10 * 10)
+    return _vtimezone_cached(tzid, first, last)
 
-    The cached component is shared between files: it is only ever serialised, never changed.
+
+@lru_cache(maxsize=512)
+def _vtimezone_cached(tzid: str, first: int, last: int) -> Timezone:
+    """Built once per zone and range, then shared: it is only ever serialised, never changed."""
+    vtimezone = Timezone.from_tzid(tzid, first_date=date(first, 1, 1), last_date=date(last, 1, 1))
+    for observance in vtimezone.subcomponents:
+        _onset_in_offset_from(observance)
+    return vtimezone
+
+
+def _onset_in_offset_from(observance: Component) -> None:
+    """Rewrite an observance's onsets the way every reader understands them.
+
+    - RFC 5545 3.6.5: an onset is a reading of the clock *before* the change. icalendar
+      writes the first reading after it, which for clocks going forward (Paris: 02:00 becomes
+      03:00) is an hour late, and strict readers (dateutil, so vobject) misplace that hour.
+    - One RDATE per line: some readers (vobject) keep only the first of a comma list.
     """
-    return Timezone.from_tzid(
-        tzid, first_date=date(first_year - 1, 1, 1), last_date=date(last_year + 2, 1, 1)
-    )
+    jump = max(observance.decoded("TZOFFSETTO") - observance.decoded("TZOFFSETFROM"), timedelta(0))
+    rdates = observance.get("RDATE", [])
+    rdates = rdates if isinstance(rdates, list) else [rdates]
+    onsets = [observance.decoded("DTSTART")] + [d.dt for value in rdates for d in value.dts]
+    observance.pop("DTSTART")
+    observance.pop("RDATE", None)
+    observance.add("DTSTART", onsets[0] - jump)
+    for onset in onsets[1:]:
+        observance.add("RDATE", onset - jump)
 
 
 @dataclass(frozen=True)
