@@ -61,8 +61,10 @@ def _group_events(group: Group, members: bool, now: datetime) -> Select:
 
 def group_validator(group: Group, members: bool, *, now: datetime | None = None) -> Validator:
     events = _group_events(group, members, now or utcnow()).subquery()
-    count, latest = db.session.execute(select(func.count(), func.max(events.c.updated_at))).one()
-    return _validator("group", group.id, group.name, members, count, latest)
+    count, sequences, latest = db.session.execute(
+        select(func.count(), func.sum(events.c.sequence), func.max(events.c.updated_at))
+    ).one()
+    return _validator("group", group.id, group.name, members, count, sequences, latest)
 
 
 def group_feed(group: Group, members: bool, *, now: datetime | None = None) -> bytes:
@@ -89,11 +91,14 @@ def _my_rsvps(user: User, now: datetime) -> Select:
 
 def personal_validator(user: User, *, now: datetime | None = None) -> Validator:
     rows = _my_rsvps(user, now or utcnow()).with_only_columns(
-        func.count(), func.max(Event.updated_at), func.max(Rsvp.updated_at)
+        func.count(),
+        func.sum(Event.sequence),
+        func.max(Event.updated_at),
+        func.max(Rsvp.updated_at),
     )
-    count, event_latest, rsvp_latest = db.session.execute(rows).one()
+    count, sequences, event_latest, rsvp_latest = db.session.execute(rows).one()
     latest = max((t for t in (event_latest, rsvp_latest) if t is not None), default=None)
-    return _validator("user", user.id, user.feed_token, count, event_latest, rsvp_latest, latest)
+    return _validator("user", user.id, user.feed_token, count, sequences, rsvp_latest, latest)
 
 
 def personal_feed(user: User, *, now: datetime | None = None) -> bytes:
