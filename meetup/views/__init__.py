@@ -4,7 +4,7 @@ from importlib import import_module
 
 from flask import Flask
 
-BLUEPRINTS = ("main", "calendar")
+BLUEPRINTS = ("main", "auth", "groups", "calendar")
 
 
 def register_blueprints(app: Flask) -> None:
