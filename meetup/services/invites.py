@@ -24,10 +24,8 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Event, Rsvp, utcnow
 from ..urls import event_url, ticket_url
-from . import calendar, mail
+from . import calendar, events, mail
 
-# A change to one of these moves the event in someone's calendar.
-SCHEDULE_FIELDS = frozenset({"starts_at", "ends_at", "timezone", "venue_name", "venue_address"})
 SEAT_GAINED = frozenset({"going", "promoted"})
 SEAT_LOST = frozenset({"cancelled", "removed", "claim_expired"})
 
@@ -65,7 +63,7 @@ def _raise_sequence(event: Event) -> None:
 def send_update(event: Event, changed: set[str], *, now: datetime | None = None) -> int:
     """After services.events.update_event: if the time or place moved, every going attendee
     gets an updated REQUEST. Returns the number of messages queued."""
-    if not changed & SCHEDULE_FIELDS:
+    if not changed & events.SCHEDULE_FIELDS:
         return 0
     subject = _("Updated: %(title)s", title=event.title)
     return _send_to_going(event, "event_updated", subject, calendar.request_for, now=now)
