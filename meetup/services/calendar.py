@@ -80,7 +80,9 @@ FEED_COLUMNS = (
 )
 
 
-def feed(name: str, events: Iterable[Row], *, statuses: dict[int, str] | None = None) -> bytes:
+def feed(
+    name: str, events: Iterable[Row | Event], *, statuses: dict[int, str] | None = None
+) -> bytes:
     """A subscription feed. `statuses` maps event ids to a STATUS (e.g. TENTATIVE).
 
     Each VEVENT is serialised once per revision of its event (see _VEVENTS): icalendar
@@ -185,10 +187,14 @@ def _context_key() -> tuple[str, str]:
     return current_app.config["BASE_URL"], str(get_locale())
 
 
-def _cached_vevent(event: Row, status: str | None, context: tuple[str, str]) -> bytes:
-    """`event`: a row starting with FEED_COLUMNS. The key is everything the VEVENT is made
-    of, with the description by hash to keep keys small."""
-    key = (context, status, *event[: len(FEED_COLUMNS) - 1], hash(event.description))
+def _cached_vevent(event: Row | Event, status: str | None, context: tuple[str, str]) -> bytes:
+    """`event`: a row starting with FEED_COLUMNS (or an Event). The key is everything the
+    VEVENT is made of, with the description by hash to keep keys small."""
+    if isinstance(event, Row):
+        values = tuple(event[: len(FEED_COLUMNS) - 1])
+    else:
+        values = tuple(getattr(event, column.key) for column in FEED_COLUMNS[:-1])
+    key = (context, status, *values, hash(event.description))
     value = _VEVENTS.get(key)
     if value is None:
         value = _vevent(event, stamp=event.updated_at, status=status)
