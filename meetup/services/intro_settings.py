@@ -28,13 +28,15 @@ def find_co_member(user: User, name: str) -> User:
     if not name:
         raise DomainError("intro_block_unknown")
     mine, theirs = aliased(Membership), aliased(Membership)
+    co_members = select(theirs.user_id).join(
+        mine, (mine.group_id == theirs.group_id) & (mine.user_id == user.id)
+    )
     found = list(
         db.session.scalars(
             select(User)
-            .join(theirs, theirs.user_id == User.id)
-            .join(mine, (mine.group_id == theirs.group_id) & (mine.user_id == user.id))
-            .where(User.id != user.id, func.lower(User.name) == name.lower())
-            .distinct()
+            .where(
+                User.id.in_(co_members), User.id != user.id, func.lower(User.name) == name.lower()
+            )
             .order_by(User.id)
             .limit(2)
         )
