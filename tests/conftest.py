@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
@@ -90,6 +91,13 @@ def make_app(database_url, tmp_root):
 
     def _make(**extra):
         app = create_app(_config(database_url, tmp_root, **extra))
+
+        @app.teardown_request
+        def _forget_user(_exc):
+            # Test requests share the test's app context (and so `g`): without this, the
+            # user Flask-Login loaded for one request would answer for the next one.
+            g.pop("_login_user", None)
+
         apps.append(app)
         return app
 
@@ -126,6 +134,8 @@ def login():
     """login(client, user): sign `user` in on `client` as Flask-Login would."""
 
     def _login(client, user):
+        # Flask-Login caches the user on `g`, which requests share with the test's app context.
+        g.pop("_login_user", None)
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
