@@ -116,6 +116,13 @@ def make_app(database_url, tmp_root):
 @pytest.fixture
 def app(make_app):
     app = make_app()
+
+    @app.teardown_request
+    def _forget_current_user(_exc) -> None:
+        # Requests share the test's app context (and so `g`): without this, Flask-Login's
+        # cached user would carry over from one request to the next.
+        g.pop("_login_user", None)
+
     with app.app_context():
         # Test code reads without taking SQLite's write lock, so a live server can write.
         token = database.set_write_intent(False)

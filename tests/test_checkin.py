@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import g
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
@@ -41,14 +40,7 @@ def party(app):
 
 
 def organizer_client(app, login, party):
-    forget_user()
     return login(app.test_client(), party["organizer"])
-
-
-def forget_user() -> None:
-    """Test requests share the test's app context, and Flask-Login caches the signed-in
-    user in `g`: drop it when the next request comes from someone else."""
-    g.pop("_login_user", None)
 
 
 def volunteer_client(app, party, label="Sam"):
@@ -59,7 +51,6 @@ def volunteer_client(app, party, label="Sam"):
 
 
 def post(client, event, body, path="checkin"):
-    forget_user()
     return client.post(f"/e/{event.key}/{path}", json=body)
 
 
@@ -391,7 +382,6 @@ def test_guest_list_carries_hashes_not_tokens_and_no_n_plus_one(app, login, part
 
     def queries_for_list() -> tuple[int, dict]:
         db.session.commit()  # start each count from the same, expired state
-        forget_user()
         seen = []
         listener = lambda *args: seen.append(1)  # noqa: E731
         sa_event.listen(db.engine, "before_cursor_execute", listener)

@@ -299,7 +299,7 @@ def _lock_rsvp(rsvp_id: int) -> Rsvp:
     if current_app.config["TESTING_SKIP_LOCKS"]:
         # Negative control: no lock, and a window wide enough for the race to show.
         rsvp = db.session.scalar(query)
-        time.sleep(0.01)
+        time.sleep(0.05)
         return rsvp
     return db.session.scalar(query.with_for_update())
 
