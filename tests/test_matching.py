@@ -1,0 +1,304 @@
+"""The matcher on its own: scoring, eligibility, caps, fairness, reasons, determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from collections import Counter
+from itertools import combinations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from meetup.services import intents
+from meetup.services.matching import Person, company_key, match, score_matrix
+
+
+def person(pid: int, **kw) -> Person:
+    return Person(id=pid, name=kw.pop("name", f"P{pid}"), **kw)
+
+
+def pairs_of(result) -> set[tuple[int, int]]:
+    return {(p.a, p.b) for p in result.pairs}
+
+
+def score(people, a: int, b: int, **kw) -> float:
+    ids, matrix = score_matrix(people, **kw)
+    return float(matrix[ids.index(a), ids.index(b)])
+
+
+# ---------------------------------------------------------------- vocabulary
+
+
+def test_every_tag_has_a_complement_on_the_other_side():
+    for tag in intents.LOOKING_TAGS:
+        assert tag in intents.OFFER_TAGS or intents.complement(tag) in intents.OFFER_TAGS
+        assert intents.complement(intents.complement(tag)) == tag
+    assert intents.complement("hiring") == "looking_for_job"
+    assert intents.complement("advice_on_data") == "learning_data"
+    assert intents.complement("looking_for_cofounder") == "looking_for_cofounder"
+
+
+def test_tags_are_read_by_their_side_and_unknown_ones_dropped():
+    needs, offers = intents.split_tags(["hiring", "nonsense", "looking_for_job"], ["mentoring"])
+    assert needs == ("looking_for_job",)
+    assert offers == ("hiring", "mentoring")
+
+
+def test_company_names_are_normalised():
+    assert company_key("ACME, Inc.") == company_key("acme") == company_key(" Acme  GmbH ")
+    assert company_key("Acme Labs") != company_key("Acme")
+    assert company_key("") == company_key("Inc.") == ""
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def test_complementary_intents_beat_mere_similarity():
+    ana = person(1, looking_intents=["looking_for_job"], looking_for="a data engineering role",
+                 interests=["Rust", "climate", "jazz"], max_intros=1)  # fmt: skip
+    ben = person(2, offer_intents=["hiring"])  # complements Ana, nothing else in common
+    cy = person(3, looking_for="a data engineering role", interests=["rust", "Climate", "jazz"])
+    people = [ana, ben, cy]
+    assert score(people, 1, 2) > score(people, 1, 3) > 0
+    assert pairs_of(match(people)) == {(1, 2)}
+
+
+def test_text_complements_count_and_the_reason_quotes_both():
+    ana = person(1, name="Ana", looking_for="a data-engineering role in fintech")
+    ben = person(2, name="Ben", can_offer="Our team is hiring data engineers")
+    cy = person(3, name="Cy", can_offer="Watercolour painting lessons")
+    result = match([ana, ben, cy])
+    assert pairs_of(result) == {(1, 2)}
+    reason = result.pairs[0].reason_for_a
+    assert "Ana" in reason and "Ben" in reason
+    assert "“a data-engineering role in fintech”" in reason
+    assert "“Our team is hiring data engineers”" in reason
+
+
+def test_two_way_beats_one_way():
+    ana = person(1, looking_intents=["looking_for_mentor"], offer_intents=["hiring"], max_intros=1)
+    both = person(2, offer_intents=["mentoring"], looking_intents=["looking_for_job"])
+    one = person(3, offer_intents=["mentoring"], can_offer="Mentoring, lots of it, any time")
+    people = [ana, both, one]
+    assert score(people, 1, 2) > score(people, 1, 3)
+    assert pairs_of(match(people)) == {(1, 2)}
+    reason = match(people).pairs[0].reason_for_a
+    assert "P1 is looking for a mentor; P2 offers mentoring." in reason
+    assert "P2 is looking for a job; P1 is hiring." in reason
+
+
+def test_nothing_in_common_is_no_candidate():
+    result = match([person(1, looking_for="gardening"), person(2, can_offer="tax law")])
+    assert result.pairs == [] and result.viable == []
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+def hub_and_seekers(n: int, **hub_kw) -> list[Person]:
+    hub = person(1, offer_intents=["mentoring", "hiring"], **hub_kw)
+    return [hub] + [person(i, looking_intents=["looking_for_mentor"]) for i in range(2, n + 2)]
+
+
+@pytest.mark.parametrize("cap", [0, 1, 2, 3])
+def test_each_person_gets_at_most_their_cap(cap):
+    result = match(hub_and_seekers(5, max_intros=cap))
+    assert sum(1 in (p.a, p.b) for p in result.pairs) == cap
+    if cap == 0:
+        assert result.viable == []
+
+
+def test_caps_above_three_are_read_as_three():
+    result = match(hub_and_seekers(6, max_intros=10))
+    assert sum(1 in (p.a, p.b) for p in result.pairs) == 3
+
+
+@pytest.mark.parametrize(
+    "flags", [{"checked_in": False}, {"wants_intros": False}, {"max_intros": 0}]
+)
+def test_nobody_without_check_in_or_consent_is_included(flags):
+    people = [person(1, offer_intents=["mentoring"]),
+              person(2, looking_intents=["looking_for_mentor"], **flags),
+              person(3, looking_intents=["looking_for_mentor"])]  # fmt: skip
+    result = match(people)
+    assert pairs_of(result) == {(1, 3)}
+    assert 2 not in result.viable
+
+
+@pytest.mark.parametrize("block", [(1, 2), (2, 1)])
+def test_a_block_either_way_prevents_the_pair(block):
+    people = [
+        person(1, offer_intents=["mentoring"]),
+        person(2, looking_intents=["looking_for_mentor"]),
+    ]
+    assert pairs_of(match(people)) == {(1, 2)}
+    assert match(people, blocks=[block]).pairs == []
+
+
+def test_a_pair_is_never_proposed_twice():
+    people = hub_and_seekers(2, max_intros=1)
+    first = match(people)
+    again = match(people, past_pairs=pairs_of(first))
+    assert pairs_of(first) and not pairs_of(first) & pairs_of(again)
+    assert pairs_of(again)  # the other seeker gets their turn
+
+
+@pytest.mark.parametrize(
+    ("opt_in", "paired"), [((False, False), False), ((True, False), False), ((True, True), True)]
+)
+def test_colleagues_only_when_both_ask(opt_in, paired):
+    people = [
+        person(1, company="ACME, Inc.", offer_intents=["mentoring"], intro_colleagues=opt_in[0]),
+        person(
+            2, company="acme", looking_intents=["looking_for_mentor"], intro_colleagues=opt_in[1]
+        ),
+    ]
+    assert bool(match(people).pairs) is paired
+
+
+# ---------------------------------------------------------------- fairness
+
+
+def test_everyone_with_a_candidate_gets_one_even_at_some_cost():
+    """The hub's three best matches all have other partners; the loner only has the hub.
+    Maximising the score alone would leave the loner out."""
+    hub = person(1, offer_intents=["mentoring", "hiring", "investing"], interests=["chess"],
+                 can_offer="mentoring hiring investing rust python")  # fmt: skip
+    stars = [person(i, looking_intents=["looking_for_mentor", "looking_for_job", "raising_funds"],
+                    looking_for="mentoring hiring investing rust python",
+                    offer_intents=["advice_on_sales"]) for i in (2, 3, 4)]  # fmt: skip
+    partners = [person(i, looking_intents=["learning_sales"]) for i in (5, 6, 7)]
+    loner = person(8, interests=["chess"])
+    result = match([hub, *stars, *partners, loner])
+    assert 8 in result.covered
+    assert result.coverage == 1.0
+
+
+def test_coverage_on_a_random_cohort():
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+    from intros_scale import cohort
+
+    people, past, blocks = cohort(200, seed=3)
+    result = match(people, past, blocks)
+    assert result.coverage == 1.0
+    assert len(result.pairs) > 150
+
+
+# ---------------------------------------------------------------- determinism
+
+
+def test_the_same_input_in_any_order_gives_the_same_pairs():
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+    from intros_scale import cohort
+
+    people, past, blocks = cohort(120, seed=5)
+    first = match(people, past, blocks)
+    rng = random.Random(1)
+    for _ in range(3):
+        shuffled = people[:]
+        rng.shuffle(shuffled)
+        assert match(shuffled, list(reversed(past)), blocks) == first
+
+
+def test_string_hashing_does_not_change_the_result():
+    code = (
+        "import json, sys; sys.path.insert(0, 'bench');"
+        "from intros_scale import cohort; from meetup.services.matching import match;"
+        "r = match(*cohort(80, seed=11));"
+        "print(json.dumps([[p.a, p.b, p.score, p.reason_for_a] for p in r.pairs]))"
+    )
+    root = os.path.join(os.path.dirname(__file__), "..")
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }  # fmt: skip
+    assert len(outputs) == 1 and json.loads(outputs.pop())
+
+
+# ---------------------------------------------------------------- properties
+
+WORDS = ["data", "engineer", "hiring", "mentor", "rust", "design", "sales", "funding", "python"]
+
+
+@st.composite
+def cohorts(draw):
+    n = draw(st.integers(2, 14))
+    people = [
+        Person(
+            id=pid,
+            name=f"P{pid}",
+            company=draw(st.sampled_from(["", "Acme", "acme inc", "Globex"])),
+            looking_for=" ".join(draw(st.lists(st.sampled_from(WORDS), max_size=3))),
+            can_offer=" ".join(draw(st.lists(st.sampled_from(WORDS), max_size=3))),
+            looking_intents=draw(st.lists(st.sampled_from(intents.LOOKING_TAGS[:5]), max_size=2)),
+            offer_intents=draw(st.lists(st.sampled_from(intents.OFFER_TAGS[:5]), max_size=2)),
+            interests=draw(
+                st.lists(st.sampled_from(["chess", "Jazz", "jazz", "rust"]), max_size=2)
+            ),
+            max_intros=draw(st.integers(0, 3)),
+            intro_colleagues=draw(st.booleans()),
+            checked_in=draw(st.booleans() | st.just(True)),
+            wants_intros=draw(st.booleans() | st.just(True)),
+        )
+        for pid in draw(st.lists(st.integers(1, 60), min_size=n, max_size=n, unique=True))
+    ]
+    ids = [p.id for p in people]
+    pair = st.tuples(st.sampled_from(ids), st.sampled_from(ids))
+    return people, draw(st.lists(pair, max_size=6)), draw(st.lists(pair, max_size=4))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohorts(), st.randoms(use_true_random=False))
+def test_invariants(data, rnd):
+    people, past, blocks = data
+    result = match(people, past, blocks)
+    by_id = {p.id: p for p in people}
+    forbidden = {frozenset(x) for x in (*past, *blocks)}
+    seen = set()
+    for p in result.pairs:
+        a, b = by_id[p.a], by_id[p.b]
+        assert p.a < p.b and (p.a, p.b) not in seen
+        seen.add((p.a, p.b))
+        assert a.eligible and b.eligible
+        assert frozenset((p.a, p.b)) not in forbidden
+        if company_key(a.company) and company_key(a.company) == company_key(b.company):
+            assert a.intro_colleagues and b.intro_colleagues
+        assert p.score > 0 and p.reason_for_a and p.reason_for_b
+    for x in people:
+        assert sum(x.id in (p.a, p.b) for p in result.pairs) <= max(0, min(x.max_intros, 3))
+    assert set(result.covered) <= set(result.viable)
+    shuffled = people[:]
+    rnd.shuffle(shuffled)
+    assert match(shuffled, past, blocks) == result
+
+
+@settings(max_examples=60, deadline=None)
+@given(cohorts())
+def test_as_fair_and_nearly_as_good_as_brute_force_on_tiny_cohorts(data):
+    """Against every set of pairs of a tiny cohort: as many people covered as possible,
+    and, among the sets covering that many, close to the best total."""
+    people, past, blocks = data
+    people = people[:7]
+    result = match(people, past, blocks)
+    ids, matrix = score_matrix(people, past, blocks)
+    caps = {p.id: min(p.max_intros, 3) for p in people}
+    edges = [(a, b, matrix[i, j]) for (i, a), (j, b) in combinations(enumerate(ids), 2)
+             if matrix[i, j] > 0]  # fmt: skip
+    if len(edges) > 12:
+        return
+    best = (0, 0.0)  # (people covered, total score)
+    for mask in range(1 << len(edges)):
+        chosen = [e for k, e in enumerate(edges) if mask >> k & 1]
+        degree = Counter(x for a, b, _ in chosen for x in (a, b))
+        if all(d <= caps[x] for x, d in degree.items()):
+            best = max(best, (len(degree), sum(w for _, _, w in chosen)))
+    assert len(result.covered) == best[0]
+    assert result.total_score >= 0.8 * best[1] - 1e-6
