@@ -4,7 +4,7 @@ from importlib import import_module
 
 from flask import Flask
 
-BLUEPRINTS = ("main", "auth", "groups", "calendar", "outbox", "events")
+BLUEPRINTS = ("main", "auth", "groups", "calendar", "outbox", "events", "tickets", "door")
 
 
 def register_blueprints(app: Flask) -> None:
