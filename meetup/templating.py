@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 
 from .text import render_markdown
 from .timeutil import format_in_zone, zone_abbreviation
@@ -11,6 +11,8 @@ LOCALES = ("en",)
 
 
 def select_locale() -> str | None:
+    if not has_request_context():  # emails queued by the worker and CLI commands
+        return LOCALES[0]
     return request.accept_languages.best_match(LOCALES) or LOCALES[0]
 
 
