@@ -32,6 +32,11 @@ class Defaults:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Sign-in attempts and emailed links, per client address and per email address.
+    RATELIMIT_SIGN_IN_PER_IP = "10 per minute; 100 per hour"
+    RATELIMIT_SIGN_IN_PER_EMAIL = "10 per 15 minutes"  # failed password attempts
+    RATELIMIT_LINK_PER_IP = "10 per minute; 50 per hour"
+    RATELIMIT_LINK_PER_EMAIL = "3 per 10 minutes; 10 per day"  # no mail-bombing an inbox
 
     MAGIC_LINK_MINUTES = 15
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # CSV imports

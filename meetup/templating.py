@@ -11,7 +11,7 @@ LOCALES = ("en",)
 
 
 def select_locale() -> str | None:
-    if not has_request_context():  # emails queued by the worker and CLI commands
+    if not has_request_context():  # the worker and CLI commands render emails too
         return LOCALES[0]
     return request.accept_languages.best_match(LOCALES) or LOCALES[0]
 

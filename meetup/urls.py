@@ -2,7 +2,7 @@
 
 from urllib.parse import urljoin, urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
@@ -22,6 +22,11 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def next_or_home(target: str | None) -> str:
+    """Where to go after signing in: `target` if it is a local path, else the home page."""
+    return target if is_safe_next(target) else url_for("main.home")
 
 
 # The public contract's links (DESIGN.md), used in emails, calendar files and QR codes.

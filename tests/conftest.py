@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
@@ -89,6 +90,13 @@ def make_app(database_url, tmp_root):
 
     def _make(**extra):
         app = create_app(_config(database_url, tmp_root, **extra))
+
+        @app.teardown_request
+        def _forget_user(_exc):
+            # Test requests share the test's app context (and so `g`): without this, the
+            # user Flask-Login loaded for one request would answer for the next one.
+            g.pop("_login_user", None)
+
         apps.append(app)
         return app
 
@@ -107,6 +115,13 @@ def make_app(database_url, tmp_root):
 @pytest.fixture
 def app(make_app):
     app = make_app()
+
+    @app.teardown_request
+    def _forget_current_user(_exc) -> None:
+        # Requests share the test's app context (and so `g`): without this, Flask-Login's
+        # cached user would carry over from one request to the next.
+        g.pop("_login_user", None)
+
     with app.app_context():
         # Test code reads without taking SQLite's write lock, so a live server can write.
         token = database.set_write_intent(False)
@@ -125,6 +140,8 @@ def login():
     """login(client, user): sign `user` in on `client` as Flask-Login would."""
 
     def _login(client, user):
+        # Flask-Login caches the user on `g`, which requests share with the test's app context.
+        g.pop("_login_user", None)
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True

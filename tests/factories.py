@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from meetup.extensions import db
-from meetup.models import Event, Group, Invite, Membership, Rsvp, User, utcnow
+from meetup.models import Event, Group, Invite, Membership, OutboxMessage, Rsvp, User, utcnow
 from meetup.services.tokens import new_event_key, new_token
 
 _seq = itertools.count(1)
@@ -85,3 +87,17 @@ def make_rsvp(event: Event, user: User, status: str = "going", **kw) -> Rsvp:
     db.session.add(rsvp)
     db.session.commit()
     return rsvp
+
+
+def last_link_token(email: str) -> str:
+    """The token of the newest sign-in link emailed to `email`, read from the outbox."""
+    body = db.session.scalar(
+        select(OutboxMessage.body_text)
+        .where(OutboxMessage.to_addr == email.lower())
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    assert body is not None, f"no email to {email}"
+    match = re.search(r"/login/link/([A-Za-z0-9_-]+)", body)
+    assert match, body
+    return match.group(1)

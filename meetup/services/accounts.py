@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import aliased
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import User, utcnow
+from ..models import Event, Group, LoginToken, Membership, OutboxMessage, Rsvp, User, utcnow
 from .errors import DomainError
 from .tokens import new_token
 
@@ -43,3 +45,156 @@ def get_or_create(email: str, name: str = "", *, now: datetime | None = None) ->
     elif name and not user.name:
         user.name = name.strip()[:120]
     return user
+
+
+# ---------------------------------------------------------------- passwords
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 200  # hashing is deliberately slow: don't let anyone feed it megabytes
+
+# Checked against when the address is unknown, so a wrong address costs as long as a
+# wrong password and the timing tells nothing about who has an account.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-" + new_token())
+
+
+def hash_password(password: str) -> str:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise DomainError("password_length", min=PASSWORD_MIN, max=PASSWORD_MAX)
+    return generate_password_hash(password)
+
+
+def authenticate(email: str, password: str) -> User:
+    """The account if the password matches; one error for every failure (no enumeration)."""
+    try:
+        user = find_by_email(normalize_email(email))
+    except DomainError:
+        user = None
+    stored = user.password_hash if user is not None else None
+    ok = check_password_hash(stored or _DUMMY_HASH, password[:PASSWORD_MAX])
+    if user is None or stored is None or not ok:
+        raise DomainError("bad_credentials")
+    return user
+
+
+def set_password(user: User, new: str, *, current: str | None = None, verify: bool) -> None:
+    """Change the password and sign every other session out (they carry the old token).
+
+    `verify` asks for the current password when there is one; a fresh sign-in by emailed
+    link skips it, which is how a forgotten password is replaced.
+    """
+    if verify and user.password_hash and not check_password_hash(user.password_hash, current or ""):
+        raise DomainError("wrong_current_password")
+    user.password_hash = hash_password(new)
+    rotate_session(user)
+
+
+def rotate_session(user: User) -> None:
+    user.session_token = new_token()
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- profile
+
+TAG_MAX = 40
+TAGS_MAX = 20
+
+
+def clean_tags(raw: str | list[str]) -> list[str]:
+    """ "Python, data  science,python," -> ["python", "data science"]: trimmed, one space,
+    lower-cased, de-duplicated in order, each short, a bounded number of them."""
+    parts = raw.split(",") if isinstance(raw, str) else raw
+    tags: list[str] = []
+    for part in parts:
+        tag = " ".join(part.split()).lower()[:TAG_MAX].strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > TAGS_MAX:
+        raise DomainError("too_many_tags", max=TAGS_MAX)
+    return tags
+
+
+PROFILE_FIELDS = (
+    "name",
+    "headline",
+    "company",
+    "looking_for",
+    "can_offer",
+    "wants_intros",
+    "contact_details",
+)
+
+
+def update_profile(user: User, *, interests: str | list[str] = "", **fields: object) -> User:
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"not profile fields: {sorted(unknown)}")
+    for key, value in fields.items():
+        setattr(user, key, value.strip() if isinstance(value, str) else value)
+    user.interests = clean_tags(interests)
+    db.session.flush()
+    return user
+
+
+# ---------------------------------------------------------------- deletion
+
+
+def groups_blocking_deletion(user: User) -> list[Group]:
+    """Groups the person alone organizes while other people take part in them.
+
+    Deleting the account would leave those people in a group nobody can run, so the person
+    must first make someone else an organizer, or delete the group.
+    """
+    m = aliased(Membership)
+    other_organizer = (
+        select(m.id)
+        .where(m.group_id == Group.id, m.user_id != user.id, m.role == "organizer")
+        .correlate(Group)
+    )
+    return _organized_groups(user, _others_take_part(user) & ~other_organizer.exists())
+
+
+def groups_deleted_with(user: User) -> list[Group]:
+    """Groups the person organizes that nobody else takes part in: they go with the account."""
+    return _organized_groups(user, ~_others_take_part(user))
+
+
+def _organized_groups(user: User, condition) -> list[Group]:
+    return list(
+        db.session.scalars(
+            select(Group)
+            .join(Membership, Membership.group_id == Group.id)
+            .where(Membership.user_id == user.id, Membership.role == "organizer", condition)
+            .order_by(Group.name)
+        )
+    )
+
+
+def _others_take_part(user: User):
+    """Someone else is a member of the group, or answered one of its events."""
+    m = aliased(Membership)
+    other_member = select(m.id).where(m.group_id == Group.id, m.user_id != user.id).correlate(Group)
+    other_rsvp = (
+        select(Rsvp.id)
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(Event.group_id == Group.id, Rsvp.user_id != user.id)
+        .correlate(Group)
+    )
+    return other_member.exists() | other_rsvp.exists()
+
+
+def delete_account(user: User) -> None:
+    """Delete the person and their data; the database cascades do the rest.
+
+    Memberships, RSVPs, intro pairs and blocks go by ON DELETE CASCADE; events they created
+    keep existing without an author. Their sign-in links and the mail addressed to them have
+    no foreign key (they are keyed by address), so they are removed here.
+    """
+    blocking = groups_blocking_deletion(user)
+    if blocking:
+        raise DomainError("sole_organizer", groups=[g.name for g in blocking])
+    for group in groups_deleted_with(user):
+        db.session.delete(group)
+    db.session.execute(delete(LoginToken).where(LoginToken.email == user.email))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_addr == user.email))
+    db.session.delete(user)
+    db.session.flush()

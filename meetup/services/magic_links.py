@@ -6,13 +6,17 @@ carries what to do once it is used (where to go next, which RSVP to confirm).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import LoginToken, utcnow
+from ..models import LoginToken, User, utcnow
+from ..urls import absolute_url
+from . import mail
 from .errors import DomainError
 from .tokens import hash_token, new_token
 
@@ -68,3 +72,53 @@ def redeem(token: str, *, purpose: str = "login", now: datetime | None = None) -
     locked.used_at = now
     db.session.flush()
     return locked
+
+
+def send(
+    email: str,
+    *,
+    payload: dict | None = None,
+    subject: str | None = None,
+    context: dict | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Issue a sign-in link and queue the email carrying it (templates/email/magic_link.*).
+
+    `context` reaches the template: `reason` ("login", "signup", "signup_existing") picks
+    the wording, `intro` adds a sentence of your own ("...to confirm your seat at X").
+    """
+    token = issue(email, payload=payload, now=now)
+    mail.queue(
+        email,
+        "magic_link",
+        subject or gettext("Your sign-in link for Meetup"),
+        context={
+            "link": absolute_url("auth.magic_link", token=token),
+            "minutes": current_app.config["MAGIC_LINK_MINUTES"],
+            "reason": "login",
+            **(context or {}),
+        },
+        now=now,
+    )
+    return token
+
+
+# What happens when a link is used, keyed by a payload field: another feature puts
+# {"rsvp_id": 3} in the payload and registers `@on_sign_in("rsvp_id")` to confirm that RSVP
+# in the same transaction as the sign-in. Handlers must not raise for ordinary outcomes.
+SignInHandler = Callable[[User, object, datetime], None]
+_handlers: dict[str, SignInHandler] = {}
+
+
+def on_sign_in(payload_key: str) -> Callable[[SignInHandler], SignInHandler]:
+    def register(fn: SignInHandler) -> SignInHandler:
+        _handlers[payload_key] = fn
+        return fn
+
+    return register
+
+
+def run_sign_in_handlers(user: User, payload: dict, now: datetime) -> None:
+    for key, handler in _handlers.items():
+        if key in payload:
+            handler(user, payload[key], now)

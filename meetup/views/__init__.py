@@ -4,7 +4,7 @@ from importlib import import_module
 
 from flask import Flask
 
-BLUEPRINTS = ("main", "rsvp")
+BLUEPRINTS = ("main", "auth", "groups", "calendar", "rsvp")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,0 +1,289 @@
+"""iCalendar files for events: the .ics download, feeds, and emailed invites (iTIP).
+
+What keeps calendars in step with the event:
+- one UID per event for ever (`<event key>@<host>`), so every file updates the same entry;
+- SEQUENCE from Event.sequence, which rises on each change of time or place and on
+  cancellation; a CANCEL sent to one attendee raises it too, so the CANCEL outranks the
+  REQUEST they hold and any later REQUEST outranks the CANCEL;
+- times carry the event's IANA TZID with its VTIMEZONE (never floating); a local reading
+  that the zone repeats (the hour clocks go back) is written in UTC instead, because a TZID
+  reading in an overlap means its first occurrence (RFC 5545 3.3.5).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
+from functools import lru_cache
+from threading import Lock
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from icalendar import Alarm, Calendar, Timezone, vCalAddress, vText
+from icalendar import Event as VEvent
+
+from ..models import Event, Rsvp, User, utcnow
+from ..urls import base_host, event_url, ticket_url
+
+PRODID = "-//Meetup//Meetup calendar//EN"
+REMINDER = timedelta(hours=1)
+UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"})
+FEED_REFRESH = timedelta(hours=1)  # what subscribed clients are asked to poll at
+DESCRIPTION_MAX = 2000
+
+
+@dataclass(frozen=True)
+class Invite:
+    """An iTIP message ready for mail.queue(ics=..., ics_method=...)."""
+
+    ics: str
+    method: str
+
+    def mail_kwargs(self) -> dict[str, str]:
+        return {"ics": self.ics, "ics_method": self.method}
+
+
+def event_uid(event: Event) -> str:
+    return f"{event.key}@{base_host()}"
+
+
+# ------------------------------------------------------------------ whole files
+
+
+def event_file(event: Event, *, now: datetime | None = None) -> bytes:
+    """The event's own file (METHOD:PUBLISH), as served at /e/<key>/event.ics."""
+    return _calendar([_vevent(event, stamp=event.updated_at)], method="PUBLISH").to_ical()
+
+
+def feed(name: str, events: Iterable[Event], *, statuses: dict[int, str] | None = None) -> bytes:
+    """A subscription feed. `statuses` maps event ids to a STATUS (e.g. TENTATIVE).
+
+    Each VEVENT is serialised once per revision of its event (see _VEVENTS): icalendar
+    spends about half a millisecond per event, too slow for a feed of a thousand.
+    """
+    statuses = statuses or {}
+    events = list(events)
+    cal = _calendar([], method="PUBLISH", zones=_zone_years(events))
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", FEED_REFRESH)
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    body = [_cached_vevent(e, statuses.get(e.id)) for e in events]
+    return head[: -len(end)] + b"".join(body) + end
+
+
+def request_for(rsvp: Rsvp, *, now: datetime | None = None) -> Invite:
+    """The attendee's own invite (METHOD:REQUEST) for a confirmed seat or an update."""
+    event, user = rsvp.event, rsvp.user
+    vevent = _vevent(
+        event,
+        stamp=now or utcnow(),
+        ticket_token=rsvp.ticket_token,
+        attendee=user,
+    )
+    return Invite(_calendar([vevent], method="REQUEST").to_ical().decode(), "REQUEST")
+
+
+def cancel_for(
+    event: Event, user: User, *, sequence: int | None = None, now: datetime | None = None
+) -> Invite:
+    """METHOD:CANCEL for one attendee: same UID, `sequence` (default Event.sequence)."""
+    vevent = _vevent(
+        event,
+        stamp=now or utcnow(),
+        attendee=user,
+        status="CANCELLED",
+        sequence=sequence,
+    )
+    return Invite(_calendar([vevent], method="CANCEL").to_ical().decode(), "CANCEL")
+
+
+# ------------------------------------------------------------------ building blocks
+
+
+def _calendar(
+    vevents: list[_Built], *, method: str, zones: dict[str, tuple[int, int]] | None = None
+) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    zones = _zone_years([v.event for v in vevents]) if zones is None else zones
+    for tzid, (low, high) in sorted(zones.items()):
+        cal.add_component(_vtimezone(tzid, low, high))
+    for vevent in vevents:
+        cal.add_component(vevent.component)
+    return cal
+
+
+def _zone_years(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
+    """Zones written as TZID in these events, with the first and last year they are used."""
+    years: dict[str, tuple[int, int]] = {}
+    for event in events:
+        for instant in (event.starts_at, event.ends_at):
+            dt = ical_time(instant, event.timezone)
+            if dt.tzinfo is UTC:
+                continue
+            low, high = years.get(event.timezone, (dt.year, dt.year))
+            years[event.timezone] = (min(low, dt.year), max(high, dt.year))
+    return years
+
+
+class _VEventCache:
+    """Serialised VEVENTs of feeds, keyed by everything that shapes them (LRU, per process)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, bytes] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value: bytes) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_VEVENTS = _VEventCache(20_000)
+
+
+def _cached_vevent(event: Event, status: str | None) -> bytes:
+    key = (
+        current_app.config["BASE_URL"],
+        str(get_locale()),
+        event.id,
+        event.key,
+        event.sequence,
+        event.updated_at,
+        event.cancelled_at,
+        status,
+    )
+    value = _VEVENTS.get(key)
+    if value is None:
+        value = _vevent(event, stamp=event.updated_at, status=status).component.to_ical()
+        _VEVENTS.put(key, value)
+    return value
+
+
+@lru_cache(maxsize=512)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """VTIMEZONE covering the years used (one per zone in a file; built once per range).
+
+    The cached component is shared between files: it is only ever serialised, never changed.
+    """
+    return Timezone.from_tzid(
+        tzid, first_date=date(first_year - 1, 1, 1), last_date=date(last_year + 2, 1, 1)
+    )
+
+
+@dataclass(frozen=True)
+class _Built:
+    event: Event
+    component: VEvent
+
+
+def ical_time(instant: datetime, tz: str) -> datetime:
+    """The instant as a reading in `tz`, or in UTC where a TZID can't say it unambiguously."""
+    if tz in UTC_ZONES:
+        return instant.astimezone(UTC)
+    local = instant.astimezone(ZoneInfo(tz))
+    if local.replace(fold=0).astimezone(UTC) != instant.astimezone(UTC):
+        return instant.astimezone(UTC)  # second pass through a repeated hour
+    return local.replace(fold=0)
+
+
+def _vevent(
+    event: Event,
+    *,
+    stamp: datetime,
+    status: str | None = None,
+    sequence: int | None = None,
+    attendee: User | None = None,
+    ticket_token: str | None = None,
+) -> _Built:
+    url = event_url(event.key)
+    vevent = VEvent()
+    vevent.add("uid", event_uid(event))
+    vevent.add("dtstamp", stamp.astimezone(UTC))
+    vevent.add("sequence", event.sequence if sequence is None else sequence)
+    vevent.add("dtstart", ical_time(event.starts_at, event.timezone))
+    vevent.add("dtend", ical_time(event.ends_at, event.timezone))
+    vevent.add("summary", event.title)
+    location = location_text(event)
+    if location:
+        vevent.add("location", location)
+    vevent.add("url", url, parameters={"VALUE": "URI"})
+    vevent.add("description", _description(event, url, ticket_token))
+    if event.cancelled_at is not None:
+        status = "CANCELLED"
+    vevent.add("status", status or "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    if event.created_at:
+        vevent.add("created", event.created_at.astimezone(UTC))
+    if event.updated_at:
+        vevent.add("last-modified", event.updated_at.astimezone(UTC))
+    if attendee is not None:
+        vevent.add("organizer", _organizer(event))
+        vevent.add("attendee", _attendee(attendee))
+    if status != "CANCELLED":
+        vevent.add_component(_alarm(event))
+    return _Built(event, vevent)
+
+
+def location_text(event: Event) -> str:
+    return ", ".join(part for part in (event.venue_name, event.venue_address) if part)
+
+
+def _description(event: Event, url: str, ticket_token: str | None) -> str:
+    parts = []
+    text = (event.description or "").strip()
+    if text:
+        if len(text) > DESCRIPTION_MAX:
+            text = text[:DESCRIPTION_MAX].rstrip() + "…"
+        parts.append(text)
+    parts.append(_("Event page: %(url)s", url=url))
+    if ticket_token:
+        parts.append(_("Your ticket: %(url)s", url=ticket_url(ticket_token)))
+    return "\n\n".join(parts)
+
+
+def _alarm(event: Event) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", event.title)
+    alarm.add("trigger", -REMINDER)
+    return alarm
+
+
+def _organizer(event: Event) -> vCalAddress:
+    """The group, speaking through our sender address (replies come back to us)."""
+    _, sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    organizer = vCalAddress(f"mailto:{sender or 'meetup@' + base_host()}")
+    organizer.params["CN"] = vText(event.group.name)
+    return organizer
+
+
+def _attendee(user: User) -> vCalAddress:
+    attendee = vCalAddress(f"mailto:{user.email}")
+    attendee.params["CN"] = vText(user.display_name)
+    attendee.params["CUTYPE"] = vText("INDIVIDUAL")
+    attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+    attendee.params["PARTSTAT"] = vText("ACCEPTED")
+    attendee.params["RSVP"] = vText("FALSE")
+    return attendee

@@ -1,0 +1,129 @@
+"""Calendar files: one event's .ics, group and personal feeds, feed links on the profile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.http import is_resource_modified
+
+from ..extensions import db
+from ..models import Event, Group, Rsvp
+from ..services import calendar, feeds, permissions
+from ..services.calendar_links import add_links
+from ..urls import absolute_url
+
+bp = Blueprint("calendar", __name__)
+
+MAX_AGE = 900  # seconds: calendar apps poll hourly at most; a browser may reuse a file briefly
+
+
+@bp.app_template_global("calendar_links")
+def calendar_links(event: Event, my_rsvp: Rsvp | None = None) -> dict[str, str]:
+    return add_links(event, my_rsvp)
+
+
+@bp.app_template_global("calendar_feed_links")
+def calendar_feed_links(token: str) -> dict[str, str]:
+    https = absolute_url("calendar.personal_feed", feed_token=token)
+    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
+
+
+@bp.get("/e/<event_key>/event.ics")
+def event_ics(event_key: str):
+    event = _event_or_404(event_key)
+    if not permissions.can_view_event(event, current_user):
+        return abort(404) if current_user.is_authenticated else _sign_in_first()
+    return _conditional(
+        feeds.event_validator(event),
+        lambda: calendar.event_file(event),
+        public=event.visibility == "public",
+        filename=f"{event.key}.ics",
+    )
+
+
+@bp.get("/g/<group_slug>/calendar.ics")
+def group_feed(group_slug: str):
+    group = db.session.scalar(select(Group).where(Group.slug == group_slug)) or abort(404)
+    token = request.args.get("token")
+    members = False
+    if token is not None:
+        user = feeds.find_user_by_token(token) or abort(404)
+        members = permissions.is_member(group, user)
+    return _conditional(
+        feeds.group_validator(group, members),
+        lambda: feeds.group_feed(group, members),
+        public=token is None,
+    )
+
+
+@bp.get("/cal/<feed_token>.ics")
+def personal_feed(feed_token: str):
+    user = feeds.find_user_by_token(feed_token) or abort(404)
+    return _conditional(
+        feeds.personal_validator(user), lambda: feeds.personal_feed(user), public=False
+    )
+
+
+@bp.post("/profile/calendar-link")
+def reset_feed_token():
+    if not current_user.is_authenticated:
+        return _sign_in_first()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    had_link = current_user.feed_token is not None
+    feeds.reset_token(current_user)
+    db.session.commit()
+    if had_link:
+        flash(_("Your calendar link was reset: subscriptions using the old one stop updating."))
+    else:
+        flash(_("Your calendar link is ready."))
+    target = "profile.edit" if "profile.edit" in current_app.view_functions else "main.home"
+    return redirect(url_for(target) + "#calendar-feed")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _sign_in_first() -> Response:
+    if "auth.login" not in current_app.view_functions:
+        abort(401)
+    return redirect(url_for("auth.login", next=request.path))
+
+
+def _event_or_404(key: str) -> Event:
+    if len(key) > 32:
+        abort(404)
+    return db.session.scalar(select(Event).where(Event.key == key)) or abort(404)
+
+
+def _conditional(
+    validator: feeds.Validator,
+    build: Callable[[], bytes],
+    *,
+    public: bool,
+    filename: str | None = None,
+) -> Response:
+    """Answer 304 from the validator alone when the client holds the current version."""
+    last_modified: datetime | None = validator.last_modified
+    if not is_resource_modified(request.environ, validator.etag, last_modified=last_modified):
+        response = Response(status=304)
+    else:
+        response = Response(build(), mimetype="text/calendar")
+        response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+        if filename:
+            response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.set_etag(validator.etag)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.cache_control.max_age = MAX_AGE
+    if public:
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
+    return response
