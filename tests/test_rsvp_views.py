@@ -137,7 +137,7 @@ def test_bad_input_is_a_clear_400_and_writes_nothing(client, event, data):
 
 def test_forged_event_keys_are_404(client, login):
     login(client, make_user())
-    for key in ("nope", "x" * 40, "%00", "1 OR 1=1"):
+    for key in ("nope", "x" * 40, "%00", "1 OR 1=1", "%C3%A9"):
         assert client.post(f"/e/{key}/rsvp", data={"answer": "going"}).status_code == 404
         assert client.get(f"/e/{key}/attendees").status_code == 404
 
@@ -183,6 +183,7 @@ def test_claim_link(client, app):
     assert client.post(url).status_code == 303
     assert _rsvp_of(ev, b).claim_expires_at is None
     assert client.get(f"/e/{ev.key}/claim/wrong").status_code == 410
+    assert client.get(f"/e/{ev.key}/claim/%00").status_code == 410
 
 
 # ------------------------------------------------------------------ organizers

@@ -3,6 +3,8 @@ organizer's attendee list (capacity, remove, promote, CSV)."""
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     Response,
@@ -68,6 +70,8 @@ for _code, _entry in {
     MESSAGES.setdefault(_code, _entry)
 
 ANSWERS = ("going", "not_going")
+# Keys and tokens are URL-safe base64 (services/tokens.py); anything else can't match a row.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class RsvpForm(FlaskForm):
@@ -119,7 +123,7 @@ class PromoteForm(FlaskForm):
 
 def _event_or_404(event_key: str) -> Event:
     """Unknown and forged keys, and members-only events someone can't see, are all 404."""
-    if len(event_key) > 32:
+    if not _TOKEN_SHAPE.fullmatch(event_key):
         abort(404)
     event = db.session.scalar(select(Event).where(Event.key == event_key))
     if event is None:
@@ -282,7 +286,9 @@ def confirm(token: str):
 def claim(event_key: str, ticket_token: str):
     """A promoted person confirms the seat held for them (the link in their email)."""
     event = _event_or_404(event_key)
-    rsvp = rsvp_service.find_by_ticket(event, ticket_token)
+    rsvp = None
+    if _TOKEN_SHAPE.fullmatch(ticket_token):
+        rsvp = rsvp_service.find_by_ticket(event, ticket_token)
     if rsvp is None or not same(rsvp.ticket_token, ticket_token):
         raise DomainError("claim_lapsed")
     if request.method == "GET":
