@@ -289,3 +289,18 @@ def test_every_state_change_email_goes_through_notify(event, monkeypatch):
         "cancelled",
     ]
     assert len(_mails()) == len(kinds)
+
+
+def test_the_worker_expires_claims(app):
+    from meetup.services.jobs import JOBS, run_jobs
+
+    assert svc.expire_claims in JOBS
+    event = make_event(make_group(make_user()), capacity=1, claim_window_hours=1)
+    start = utcnow()
+    a, b, c = _going(event, 3, start=start)
+    svc.answer(event, a.user, False, now=start)
+    db.session.commit()
+    assert run_jobs(start + timedelta(hours=2))["expire_claims"] == 1
+    db.session.expire_all()
+    assert b.status == "not_going" and c.status == "going"
+    assert run_jobs(start + timedelta(hours=2))["expire_claims"] == 0
