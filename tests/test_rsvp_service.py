@@ -304,3 +304,25 @@ def test_the_worker_expires_claims(app):
     db.session.expire_all()
     assert b.status == "not_going" and c.status == "going"
     assert run_jobs(start + timedelta(hours=2))["expire_claims"] == 0
+
+
+def test_raising_capacity_in_the_event_form_promotes(app):
+    from zoneinfo import ZoneInfo
+
+    from meetup.services import events
+
+    org = make_user()
+    event = make_event(make_group(org), capacity=1, timezone="Europe/Paris")
+    _a, b = _going(event, 2)
+    local = event.starts_at.astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=None)
+    data = events.EventInput(
+        title=event.title,
+        timezone=event.timezone,
+        starts_local=local,
+        ends_local=local + timedelta(hours=2),
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
+        capacity=2,
+    )
+    assert "capacity" in events.update_event(event, org, data)
+    assert b.status == "going" and b.ticket_token

@@ -283,7 +283,9 @@ def _fill(event, n: int, start: int) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize("path", ["/e/{key}/attendees", "/e/{key}/attendees.csv", "/e/{key}/rsvp"])
+@pytest.mark.parametrize(
+    "path", ["/e/{key}", "/e/{key}/attendees", "/e/{key}/attendees.csv", "/e/{key}/rsvp"]
+)
 def test_query_count_does_not_grow_with_rsvps(client, login, org, path):
     event = make_event(make_group(org), capacity=1000)
     login(client, org)

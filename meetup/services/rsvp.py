@@ -250,12 +250,13 @@ def _place(rsvp: Rsvp, event: Event, state: Seats, now: datetime) -> None:
 
 
 def fill_seats(event: Event, now: datetime | None = None) -> list[Rsvp]:
-    """Promote the head of the waitlist into every free seat. Call under lock_event.
+    """Promote the head of the waitlist into every free seat.
 
     Anything that may free a seat calls this (cancel, remove, capacity change, lapsed claim),
-    including the events blueprint when an organizer edits the capacity there.
+    including services/events.py when an organizer edits the capacity there.
     """
     now = now or utcnow()
+    lock_event(event.id)  # already held by our own callers; taken for the events blueprint
     db.session.flush()
     state = seats(event.id)
     if state.free <= 0 or state.cancelled_at is not None or now >= state.starts_at:

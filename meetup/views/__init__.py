@@ -4,7 +4,7 @@ from importlib import import_module
 
 from flask import Flask
 
-BLUEPRINTS = ("main", "auth", "groups", "calendar", "outbox", "rsvp")
+BLUEPRINTS = ("main", "auth", "groups", "calendar", "outbox", "events", "rsvp")
 
 
 def register_blueprints(app: Flask) -> None:
