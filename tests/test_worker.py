@@ -90,8 +90,8 @@ def test_reminder_job_twice_one_per_going_attendee(app, soon_event):
     make_rsvp(soon_event, make_user(email="cancelled@example.org"), "not_going")
     make_rsvp(soon_event, make_user(email="removed@example.org"), "removed")
 
-    assert jobs.run_jobs() == {"send_reminders": 3}
-    assert jobs.run_jobs() == {"send_reminders": 0}
+    assert jobs.run_jobs()["send_reminders"] == 3
+    assert jobs.run_jobs()["send_reminders"] == 0
     sent = _reminders()
     assert sorted(m.to_addr for m in sent) == sorted(u.email for u in going)
     assert all(m.group_id == soon_event.group_id for m in sent)
@@ -126,11 +126,11 @@ def test_reminders_respect_timing_cancellation_and_opt_out(app):
 
 def test_a_moved_event_gets_a_reminder_for_its_new_time(app, soon_event):
     make_rsvp(soon_event, make_user(), "going")
-    assert jobs.run_jobs() == {"send_reminders": 1}
+    assert jobs.run_jobs()["send_reminders"] == 1
     soon_event.starts_at += timedelta(hours=2)
     db.session.commit()
-    assert jobs.run_jobs() == {"send_reminders": 1}
-    assert jobs.run_jobs() == {"send_reminders": 0}
+    assert jobs.run_jobs()["send_reminders"] == 1
+    assert jobs.run_jobs()["send_reminders"] == 0
 
 
 def _count_selects(fn) -> int:

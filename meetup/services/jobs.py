@@ -25,6 +25,7 @@ from .. import database
 from ..extensions import db
 from ..models import utcnow
 from .reminders import send_reminders
+from .rsvp import expire_claims
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ Job = Callable[[datetime], int]
 
 JOBS: list[Job] = [
     send_reminders,
+    expire_claims,
 ]
 
 

@@ -4,7 +4,9 @@ from importlib import import_module
 
 from flask import Flask
 
-BLUEPRINTS = ("main", "auth", "groups", "calendar", "outbox", "events", "tickets", "door")
+BLUEPRINTS = (
+    "main", "auth", "groups", "calendar", "outbox", "events", "rsvp", "tickets", "door",
+)
 
 
 def register_blueprints(app: Flask) -> None:
