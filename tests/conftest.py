@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -199,9 +200,9 @@ def smtp_server():
         controller.stop()
 
 
-@pytest.fixture
-def live_server(app):
-    """The app served over HTTP on 127.0.0.1 from a thread. Yields the base URL."""
+@contextmanager
+def serve(app):
+    """`app` over HTTP on 127.0.0.1 from a thread (BASE_URL follows). Yields the base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = base
@@ -212,6 +213,13 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on 127.0.0.1 from a thread. Yields the base URL."""
+    with serve(app) as base:
+        yield base
 
 
 # ------------------------------------------------------------------ the browser

@@ -72,3 +72,12 @@ def test_feed_settings_show_https_and_webcal_links(app):
     assert f'value="http://localhost/cal/{me.feed_token}.ics"' in page
     assert f'href="webcal://localhost/cal/{me.feed_token}.ics"' in page
     assert 'action="/profile/calendar-link"' in page
+
+
+def test_ticket_page_offers_the_buttons_with_the_ticket_link(app, client):
+    event = make_event(make_group(), starts_at=START, ends_at=END)
+    rsvp = make_rsvp(event, make_user())
+    page = client.get(f"/t/{rsvp.ticket_token}").get_data(as_text=True)
+    google = parse_qs(urlsplit(_links(page)["calendar.google.com"]).query)
+    assert google["dates"] == ["20310309T230000Z/20310310T013000Z"]
+    assert f"http://localhost/t/{rsvp.ticket_token}" in google["details"][0]

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import VISIBILITIES, Event, Group, Rsvp, User, utcnow
 from ..timeutil import is_valid_timezone, local_to_utc, wall_clock_exists
-from . import invites, permissions
+from . import invites, permissions, rsvp
 from .errors import DomainError
 from .tokens import new_event_key
 
@@ -96,6 +96,8 @@ def update_event(
         event.updated_at = now
         db.session.flush()
     invites.send_update(event, changed, now=now)  # attendees' calendars follow a move
+    if "capacity" in changed:
+        rsvp.fill_seats(event, now)  # new seats go to the waitlist at once
     return changed
 
 

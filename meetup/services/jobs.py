@@ -28,6 +28,7 @@ from .intros import ask_if_met as ask_if_intros_met
 from .intros import remind_unanswered as remind_unanswered_intros
 from .intros import send_suggestions as send_intro_suggestions
 from .reminders import send_reminders
+from .rsvp import expire_claims
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ Job = Callable[[datetime], int]
 
 JOBS: list[Job] = [
     send_reminders,
+    expire_claims,
     send_intro_suggestions,
     remind_unanswered_intros,
     ask_if_intros_met,

@@ -4,7 +4,18 @@ from importlib import import_module
 
 from flask import Flask
 
-BLUEPRINTS = ("main", "auth", "groups", "calendar", "outbox", "events", "intros")
+BLUEPRINTS = (
+    "main",
+    "auth",
+    "groups",
+    "calendar",
+    "outbox",
+    "events",
+    "rsvp",
+    "tickets",
+    "door",
+    "intros",
+)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,0 +1,80 @@
+"""Volunteer door links: a secret URL that opens one event's door page and nothing else.
+
+Only the token's hash is stored; the URL is shown once, when the organizer makes it. A link
+expires some hours after the event ends and can be revoked at any time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import DoorLink, Event, utcnow
+from .errors import DomainError
+from .tokens import hash_token, new_token
+
+HOURS_AFTER_EVENT = 6
+
+
+def create(event: Event, label: str, *, now: datetime | None = None) -> tuple[DoorLink, str]:
+    """A new link and its raw token (to show once)."""
+    now = now or utcnow()
+    expires_at = event.ends_at + timedelta(hours=HOURS_AFTER_EVENT)
+    if expires_at <= now:
+        raise DomainError("event_over")
+    label = " ".join(label.split())[:120]
+    if not label:
+        raise DomainError("invalid")
+    token = new_token()
+    link = DoorLink(
+        event_id=event.id,
+        token_hash=hash_token(token),
+        label=label,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    db.session.add(link)
+    db.session.flush()
+    return link, token
+
+
+def is_active(link: DoorLink, now: datetime | None = None) -> bool:
+    return link.revoked_at is None and link.expires_at > (now or utcnow())
+
+
+def redeem(token: str, *, now: datetime | None = None) -> DoorLink:
+    """The link a volunteer opened, if it still works."""
+    link = db.session.scalar(select(DoorLink).where(DoorLink.token_hash == hash_token(token)))
+    if link is None:
+        raise DomainError("door_link_invalid")
+    if link.revoked_at is not None:
+        raise DomainError("door_link_revoked")
+    if link.expires_at <= (now or utcnow()):
+        raise DomainError("door_link_expired")
+    return link
+
+
+def active(link_id: int, event_id: int, *, now: datetime | None = None) -> DoorLink | None:
+    """The session's door link for this event, checked again on every request."""
+    link = db.session.get(DoorLink, link_id)
+    if link is None or link.event_id != event_id or not is_active(link, now):
+        return None
+    return link
+
+
+def for_event(event_id: int) -> list[DoorLink]:
+    return db.session.scalars(
+        select(DoorLink).where(DoorLink.event_id == event_id).order_by(DoorLink.created_at.desc())
+    ).all()
+
+
+def revoke(event: Event, link_id: int, *, now: datetime | None = None) -> DoorLink:
+    link = db.session.get(DoorLink, link_id)
+    if link is None or link.event_id != event.id:
+        raise DomainError("not_found")
+    if link.revoked_at is None:
+        link.revoked_at = now or utcnow()
+        db.session.flush()
+    return link

@@ -1,0 +1,582 @@
+"""RSVPs: answers, seats, the waitlist, claims, and the emails they cause.
+
+Seats are never kept in a counter: `going` rows are counted under
+services.locking.lock_event, and every change that can free a seat ends with fill_seats(),
+so nobody waits while a seat is free.
+
+Place in line is `requested_at`. It is read from the clock *after* the lock is taken, so it
+follows the order in which requests were serialised: arrival order. Someone signed out holds
+their place from the moment they asked (a `pending` row, or the time carried by the magic
+link) and is placed when the link is used.
+
+Decisions (README, "RSVPs"):
+- RSVPing to a public event does not make you a group member: membership opens members-only
+  events and the member list, which one RSVP doesn't consent to. Invite links do that.
+- After `rsvp_deadline` nobody new may say Going (or join the waitlist); saying "Can't go" and
+  editing answers stay open, and the waitlist keeps moving until the event starts.
+- Once the event has started, or if it is cancelled, nothing changes.
+- Lowering the capacity below the number going takes nobody's seat: new answers wait until
+  enough people cancel. Raising it (or removing someone) promotes at once.
+- An organizer seats someone by hand from the waitlist. With no free seat that needs an
+  explicit override, and the excess is absorbed by the next cancellation.
+- Someone removed by an organizer can't RSVP again by themselves.
+- With a claim window, every promotion holds the seat (with a ticket) for N hours, capped at
+  the start; unclaimed seats pass on (expire_claims, run by the worker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Event, OutboxMessage, Rsvp, User, utcnow
+from ..urls import absolute_url, event_url, ticket_url
+from . import accounts, invites, magic_links, mail
+from .errors import DomainError
+from .locking import lock_event
+from .permissions import is_member
+from .tokens import new_token
+
+ACTIVE = ("going", "waitlisted")
+LINK_PURPOSE = "rsvp"
+MAX_ANSWER = 1000  # characters of "looking for" / "can offer"
+
+
+@dataclass
+class Answers:
+    """What someone tells this event about themselves; None keeps what is there."""
+
+    looking_for: str | None = None
+    can_offer: str | None = None
+    wants_intros: bool | None = None
+    save_to_profile: bool = False
+
+    def as_payload(self) -> dict:
+        return {
+            "looking_for": self.looking_for,
+            "can_offer": self.can_offer,
+            "wants_intros": self.wants_intros,
+            "save_to_profile": self.save_to_profile,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> Answers:
+        return cls(
+            looking_for=payload.get("looking_for"),
+            can_offer=payload.get("can_offer"),
+            wants_intros=payload.get("wants_intros"),
+            save_to_profile=bool(payload.get("save_to_profile")),
+        )
+
+
+class Seats(NamedTuple):
+    """The event's rules and its going count, read together right after the lock."""
+
+    capacity: int | None
+    going: int
+    starts_at: datetime
+    rsvp_deadline: datetime | None
+    cancelled_at: datetime | None
+
+    @property
+    def free(self) -> float:
+        return float("inf") if self.capacity is None else max(0, self.capacity - self.going)
+
+
+# ------------------------------------------------------------------ reading
+
+
+def going_count(event_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Rsvp.id)).where(Rsvp.event_id == event_id, Rsvp.status == "going")
+    )
+
+
+def seats(event_id: int) -> Seats:
+    """One query: fresh capacity and rules (an organizer may just have changed them) + count."""
+    going = (
+        select(func.count(Rsvp.id))
+        .where(Rsvp.event_id == event_id, Rsvp.status == "going")
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(
+            Event.capacity, going, Event.starts_at, Event.rsvp_deadline, Event.cancelled_at
+        ).where(Event.id == event_id)
+    ).one()
+    return Seats(*row)
+
+
+def counts(event_id: int) -> dict[str, int]:
+    """Rows per status, every status present (one query)."""
+    rows = db.session.execute(
+        select(Rsvp.status, func.count(Rsvp.id))
+        .where(Rsvp.event_id == event_id)
+        .group_by(Rsvp.status)
+    ).all()
+    return {"pending": 0, "going": 0, "waitlisted": 0, "not_going": 0, "removed": 0, **dict(rows)}
+
+
+def waitlist_position(rsvp: Rsvp) -> int | None:
+    """1 for the head of the waitlist; None if not waitlisted."""
+    if rsvp.status != "waitlisted":
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Rsvp.id)).where(
+            Rsvp.event_id == rsvp.event_id,
+            Rsvp.status == "waitlisted",
+            tuple_(Rsvp.requested_at, Rsvp.id) < tuple_(rsvp.requested_at, rsvp.id),
+        )
+    )
+    return ahead + 1
+
+
+def find(event_id: int, user_id: int) -> Rsvp | None:
+    # populate_existing: under the lock we want the row as committed, not a stale copy.
+    return db.session.scalar(
+        select(Rsvp)
+        .where(Rsvp.event_id == event_id, Rsvp.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _get_for_event(event: Event, rsvp_id: int) -> Rsvp:
+    rsvp = db.session.scalar(
+        select(Rsvp)
+        .where(Rsvp.id == rsvp_id, Rsvp.event_id == event.id)
+        .execution_options(populate_existing=True)
+    )
+    if rsvp is None:
+        raise DomainError("rsvp_not_found")
+    return rsvp
+
+
+# ------------------------------------------------------------------ rules
+
+
+def _ensure_changeable(state: Seats, now: datetime) -> None:
+    if state.cancelled_at is not None:
+        raise DomainError("event_cancelled")
+    if now >= state.starts_at:
+        raise DomainError("event_started")
+
+
+def _ensure_can_join(event: Event, user: User, state: Seats, now: datetime) -> None:
+    if state.rsvp_deadline is not None and now >= state.rsvp_deadline:
+        raise DomainError("rsvp_closed")
+    if event.visibility != "public" and not is_member(event.group_id, user):
+        raise DomainError("members_only")
+
+
+def _clean(text: str | None) -> str | None:
+    return None if text is None else text.strip()[:MAX_ANSWER]
+
+
+def _apply_answers(rsvp: Rsvp, user: User, answers: Answers) -> None:
+    looking_for, can_offer = _clean(answers.looking_for), _clean(answers.can_offer)
+    if looking_for is not None:
+        rsvp.looking_for = looking_for
+    if can_offer is not None:
+        rsvp.can_offer = can_offer
+    if answers.wants_intros is not None:
+        rsvp.wants_intros = answers.wants_intros
+    if answers.save_to_profile:
+        user.looking_for = rsvp.looking_for
+        user.can_offer = rsvp.can_offer
+        user.wants_intros = rsvp.wants_intros
+
+
+def _new_row(event: Event, user: User, status: str, now: datetime) -> Rsvp:
+    """A row prefilled from the profile."""
+    rsvp = Rsvp(
+        event_id=event.id,
+        user_id=user.id,
+        status=status,
+        requested_at=now,
+        updated_at=now,
+        looking_for=user.looking_for or "",
+        can_offer=user.can_offer or "",
+        wants_intros=user.wants_intros if user.wants_intros is not None else True,
+    )
+    rsvp.event, rsvp.user = event, user
+    db.session.add(rsvp)
+    return rsvp
+
+
+def _pending_is_fresh(rsvp: Rsvp, now: datetime) -> bool:
+    """A pending row holds its place only while the link that made it could still be used."""
+    minutes = current_app.config["MAGIC_LINK_MINUTES"]
+    return rsvp.status == "pending" and rsvp.requested_at >= now - timedelta(minutes=minutes)
+
+
+# ------------------------------------------------------------------ state changes
+
+
+def _seat(rsvp: Rsvp, event: Event, now: datetime, *, claim: bool) -> None:
+    rsvp.status = "going"
+    rsvp.ticket_token = new_token()
+    rsvp.claim_expires_at = None
+    if claim and event.claim_window_hours:
+        held_until = now + timedelta(hours=event.claim_window_hours)
+        rsvp.claim_expires_at = min(held_until, event.starts_at)
+    rsvp.updated_at = now
+
+
+def _unseat(rsvp: Rsvp, status: str, now: datetime) -> None:
+    """Leave the seat or the waitlist. The ticket stops working: a later RSVP gets a new one."""
+    rsvp.status = status
+    rsvp.ticket_token = None
+    rsvp.claim_expires_at = None
+    rsvp.updated_at = now
+
+
+def _place(rsvp: Rsvp, event: Event, state: Seats, now: datetime) -> None:
+    """Going if a seat is free, else the waitlist (ordered by requested_at)."""
+    if state.free > 0:
+        _seat(rsvp, event, now, claim=False)
+        db.session.flush()
+        notify(rsvp, "going", now)
+    else:
+        _unseat(rsvp, "waitlisted", now)
+        db.session.flush()
+        notify(rsvp, "waitlisted", now)
+
+
+def fill_seats(event: Event, now: datetime | None = None) -> list[Rsvp]:
+    """Promote the head of the waitlist into every free seat.
+
+    Anything that may free a seat calls this (cancel, remove, capacity change, lapsed claim),
+    including services/events.py when an organizer edits the capacity there.
+    """
+    now = now or utcnow()
+    lock_event(event.id)  # already held by our own callers; taken for the events blueprint
+    db.session.flush()
+    state = seats(event.id)
+    if state.free <= 0 or state.cancelled_at is not None or now >= state.starts_at:
+        return []
+    query = (
+        select(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.status == "waitlisted")
+        .order_by(Rsvp.requested_at, Rsvp.id)
+        .options(joinedload(Rsvp.user))
+        .execution_options(populate_existing=True)
+    )
+    if state.capacity is not None:
+        query = query.limit(int(state.free))
+    promoted = list(db.session.scalars(query))
+    for rsvp in promoted:
+        _seat(rsvp, event, now, claim=True)
+    db.session.flush()
+    for rsvp in promoted:
+        notify(rsvp, "promoted", now)
+    return promoted
+
+
+def answer(
+    event: Event,
+    user: User,
+    going: bool,
+    answers: Answers | None = None,
+    *,
+    asked_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Rsvp:
+    """A signed-in person answers Going or Can't go (or edits their answers).
+
+    Going when already going or waitlisted keeps the place and only updates the answers (so
+    repeating the request changes nothing); Going when the seat was offered with a claim
+    window claims it. `asked_at` is when a signed-out request was made (from its link).
+    """
+    answers = answers or Answers()
+    lock_event(event.id)
+    now = now or utcnow()  # after the lock: requested_at follows arrival order
+    state = seats(event.id)
+    _ensure_changeable(state, now)
+    rsvp = find(event.id, user.id)
+    if rsvp is not None and rsvp.status == "removed":
+        raise DomainError("rsvp_removed")
+    joining = going and (rsvp is None or rsvp.status not in ACTIVE)
+    if joining:
+        _ensure_can_join(event, user, state, now)
+    if rsvp is None:
+        rsvp = _new_row(event, user, "not_going", now)
+    _apply_answers(rsvp, user, answers)
+    rsvp.updated_at = now
+    if joining:
+        if asked_at is not None:
+            rsvp.requested_at = min(asked_at, now)
+        elif not _pending_is_fresh(rsvp, now):
+            rsvp.requested_at = now
+        _place(rsvp, event, state, now)
+    elif going:
+        if rsvp.claim_expires_at is not None:
+            rsvp.claim_expires_at = None  # "Yes, I'm coming": the held seat is theirs
+        db.session.flush()
+    elif rsvp.status in ACTIVE:
+        _unseat(rsvp, "not_going", now)
+        db.session.flush()
+        notify(rsvp, "cancelled", now)
+        fill_seats(event, now)
+    else:
+        rsvp.status = "not_going"
+        db.session.flush()
+    return rsvp
+
+
+def request_by_email(
+    event: Event,
+    email: str,
+    name: str,
+    answers: Answers | None = None,
+    *,
+    now: datetime | None = None,
+) -> tuple[Rsvp, str]:
+    """Someone signed out says Going: hold their place and email them a link to confirm.
+
+    A new person gets a `pending` row at once (their place in line starts now). An existing
+    row is left as it is (the request isn't authenticated yet); the link carries the moment
+    they asked. Returns the row and the raw link token (only the email should carry it).
+    """
+    answers = answers or Answers()
+    now = now or utcnow()
+    state = seats(event.id)
+    _ensure_changeable(state, now)
+    if state.rsvp_deadline is not None and now >= state.rsvp_deadline:
+        raise DomainError("rsvp_closed")
+    if event.visibility != "public":
+        raise DomainError("members_only_sign_in")
+    user = accounts.get_or_create(email, name, now=now)
+    rsvp = find(event.id, user.id)
+    if rsvp is None:
+        rsvp = _new_row(event, user, "pending", now)
+        _apply_answers(rsvp, user, Answers(answers.looking_for, answers.can_offer))
+        if answers.wants_intros is not None:
+            rsvp.wants_intros = answers.wants_intros
+        db.session.flush()
+    elif rsvp.status == "pending" and not _pending_is_fresh(rsvp, now):
+        rsvp.requested_at = now  # an old unconfirmed request holds no place
+    asked_at = rsvp.requested_at if rsvp.status == "pending" else now
+    token = magic_links.issue(
+        user.email,
+        purpose=LINK_PURPOSE,
+        payload={"rsvp_id": rsvp.id, "asked_at": asked_at.isoformat(), **answers.as_payload()},
+        now=now,
+    )
+    mail.queue(
+        user,
+        "rsvp_link",
+        _("Confirm your RSVP: %(title)s", title=event.title),
+        context={
+            "event": event,
+            "link": absolute_url("rsvp.confirm", token=token),
+            "minutes": current_app.config["MAGIC_LINK_MINUTES"],
+        },
+        group_id=event.group_id,
+        now=now,
+    )
+    return rsvp, token
+
+
+def peek_link(token: str, now: datetime | None = None) -> Rsvp:
+    """The RSVP a confirmation link is for, without using the link (for the confirm page)."""
+    link = magic_links.peek(token, purpose=LINK_PURPOSE, now=now)
+    return _rsvp_of_link(link)
+
+
+def _rsvp_of_link(link) -> Rsvp:
+    rsvp_id = (link.payload or {}).get("rsvp_id")
+    rsvp = db.session.get(Rsvp, rsvp_id) if isinstance(rsvp_id, int) else None
+    if rsvp is None or rsvp.user.email != link.email:
+        raise DomainError("link_invalid")
+    return rsvp
+
+
+def confirm_by_link(token: str, now: datetime | None = None) -> Rsvp:
+    """Use a confirmation link: the email is proven, the RSVP is placed (going or waitlisted).
+
+    The caller signs `rsvp.user` in. The link is single use; if placing fails (the event
+    started meanwhile...), the transaction is rolled back and the link stays unused.
+    """
+    link = magic_links.redeem(token, purpose=LINK_PURPOSE, now=now)
+    rsvp = _rsvp_of_link(link)
+    user = rsvp.user
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now or utcnow()
+    try:
+        asked_at = datetime.fromisoformat(link.payload["asked_at"])
+    except (KeyError, TypeError, ValueError):
+        asked_at = None
+    return answer(
+        rsvp.event, user, True, Answers.from_payload(link.payload), asked_at=asked_at, now=now
+    )
+
+
+def claim(rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
+    """The promoted person confirms the seat held for them."""
+    lock_event(rsvp.event_id)
+    now = now or utcnow()
+    state = seats(rsvp.event_id)
+    _ensure_changeable(state, now)
+    db.session.refresh(rsvp)
+    if rsvp.status != "going":
+        raise DomainError("claim_lapsed")
+    rsvp.claim_expires_at = None
+    rsvp.updated_at = now
+    db.session.flush()
+    return rsvp
+
+
+def find_by_ticket(event: Event, ticket_token: str) -> Rsvp | None:
+    return db.session.scalar(
+        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.ticket_token == ticket_token)
+    )
+
+
+def expire_claims(now: datetime | None = None) -> int:
+    """Seats offered with a claim window and not claimed in time pass to the next in line.
+
+    Run by the worker. Returns how many seats were released.
+    """
+    now = now or utcnow()
+    event_ids = db.session.scalars(
+        select(Rsvp.event_id)
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(
+            Rsvp.status == "going",
+            Rsvp.claim_expires_at <= now,
+            Event.starts_at > now,
+            Event.cancelled_at.is_(None),
+        )
+        .distinct()
+    ).all()
+    released = 0
+    for event_id in event_ids:
+        lock_event(event_id)
+        event = db.session.get(Event, event_id)
+        lapsed = db.session.scalars(
+            select(Rsvp)
+            .where(
+                Rsvp.event_id == event_id,
+                Rsvp.status == "going",
+                Rsvp.claim_expires_at <= now,
+            )
+            .options(joinedload(Rsvp.user))
+            .execution_options(populate_existing=True)
+        ).all()
+        for rsvp in lapsed:
+            _unseat(rsvp, "not_going", now)
+        db.session.flush()
+        for rsvp in lapsed:
+            notify(rsvp, "claim_expired", now)
+        released += len(lapsed)
+        fill_seats(event, now)
+    return released
+
+
+# ------------------------------------------------------------------ organizer actions
+
+
+def set_capacity(event: Event, capacity: int | None, now: datetime | None = None) -> list[Rsvp]:
+    """Change the number of seats (None: unlimited). Promotes into new seats at once;
+    lowering below the number going takes nobody's seat."""
+    if capacity is not None and capacity < 0:
+        raise DomainError("invalid_capacity")
+    lock_event(event.id)
+    now = now or utcnow()
+    _ensure_changeable(seats(event.id), now)
+    event.capacity = capacity
+    return fill_seats(event, now)
+
+
+def remove(event: Event, rsvp_id: int, now: datetime | None = None) -> Rsvp:
+    """An organizer takes someone off the list; the seat goes to the next in line."""
+    lock_event(event.id)
+    now = now or utcnow()
+    _ensure_changeable(seats(event.id), now)
+    rsvp = _get_for_event(event, rsvp_id)
+    if rsvp.status == "removed":
+        return rsvp
+    was = rsvp.status
+    _unseat(rsvp, "removed", now)
+    db.session.flush()
+    if was in ACTIVE:
+        notify(rsvp, "removed", now)
+    fill_seats(event, now)
+    return rsvp
+
+
+def promote(
+    event: Event, rsvp_id: int, *, override: bool = False, now: datetime | None = None
+) -> Rsvp:
+    """An organizer seats someone from the waitlist, out of turn. Without a free seat this
+    needs `override` (the room goes over capacity; no one else loses a seat)."""
+    lock_event(event.id)
+    now = now or utcnow()
+    state = seats(event.id)
+    _ensure_changeable(state, now)
+    rsvp = _get_for_event(event, rsvp_id)
+    if rsvp.status != "waitlisted":
+        raise DomainError("not_waitlisted")
+    if state.free <= 0 and not override:
+        raise DomainError("no_free_seat")
+    _seat(rsvp, event, now, claim=True)
+    db.session.flush()
+    notify(rsvp, "promoted", now)
+    return rsvp
+
+
+# ------------------------------------------------------------------ emails
+
+SUBJECTS = {
+    "going": lambda t: _("You're going: %(title)s", title=t),
+    "waitlisted": lambda t: _("You're on the waitlist: %(title)s", title=t),
+    "promoted": lambda t: _("A seat opened up for you: %(title)s", title=t),
+    "cancelled": lambda t: _("RSVP cancelled: %(title)s", title=t),
+    "removed": lambda t: _("You're no longer on the list: %(title)s", title=t),
+    "claim_expired": lambda t: _("Your held seat was released: %(title)s", title=t),
+}
+
+
+def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> OutboxMessage | None:
+    """THE one place an RSVP state change becomes an email (templates/email/rsvp_<kind>.*).
+
+    kind: "going" (confirmation, with the ticket link), "waitlisted" (with the position),
+    "promoted" (ticket link, and the claim link when a claim window applies), "cancelled"
+    (they said Can't go after going or waiting), "removed" (by an organizer),
+    "claim_expired" (a held seat passed on). Called after the change is flushed, so
+    `rsvp` shows the new state (status, ticket_token, claim_expires_at).
+
+    Calendar invites attach here (services/invites.py): REQUEST when the person now holds
+    a seat (going/promoted); CANCEL when they lost it (cancelled/removed/claim_expired);
+    waitlisted people get none.
+    """
+    event, user = rsvp.event, rsvp.user
+    context = {
+        "event": event,
+        "rsvp": rsvp,
+        "kind": kind,
+        "event_link": event_url(event.key),
+        "ticket_link": ticket_url(rsvp.ticket_token) if rsvp.ticket_token else None,
+        "claim_link": (
+            absolute_url("rsvp.claim", event_key=event.key, ticket_token=rsvp.ticket_token)
+            if rsvp.claim_expires_at and rsvp.ticket_token
+            else None
+        ),
+        "position": waitlist_position(rsvp),
+    }
+    return mail.queue(
+        user,
+        f"rsvp_{kind}",
+        SUBJECTS[kind](event.title),
+        context=context,
+        group_id=event.group_id,
+        **invites.for_notice(rsvp, kind, now=now),
+        now=now,
+    )

@@ -1,0 +1,79 @@
+"""Tickets: finding an RSVP by its ticket token, reading a scanned code, and the QR image.
+
+A ticket's QR encodes the ticket URL itself (urls.ticket_url), so any phone camera opens the
+ticket page and the door scanner reads the token out of the same URL.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import qrcode
+import qrcode.constants
+import qrcode.image.svg
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Rsvp
+from .tokens import same
+
+# What new_token() makes (urlsafe base64), with room for longer tokens; anything else is
+# refused before it reaches the database.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_TICKET_PATH = re.compile(r"/t/([A-Za-z0-9_-]{16,64})/?")
+
+VALID = "going"  # the only RSVP status whose ticket gets someone in
+
+
+def is_token_shaped(token: str | None) -> bool:
+    return bool(token) and _TOKEN.fullmatch(token) is not None
+
+
+def find(token: str | None) -> Rsvp | None:
+    """The RSVP holding this ticket token (any event, any status), or None."""
+    if not is_token_shaped(token):
+        return None
+    rsvp = db.session.scalar(
+        select(Rsvp)
+        .where(Rsvp.ticket_token == token)
+        .options(joinedload(Rsvp.event), joinedload(Rsvp.user))
+    )
+    # The index found the row; the secret itself is still compared in constant time.
+    if rsvp is None or not same(rsvp.ticket_token, token):
+        return None
+    return rsvp
+
+
+def is_valid(rsvp: Rsvp) -> bool:
+    """A ticket that gets someone in: a going RSVP that still holds its token."""
+    return rsvp.status == VALID and rsvp.ticket_token is not None
+
+
+def token_from_scan(text: str | None) -> str | None:
+    """The token in what the door scanned or typed: a bare token or a full ticket URL."""
+    text = (text or "").strip()
+    if is_token_shaped(text):
+        return text
+    if "/t/" not in text:
+        return None
+    match = _TICKET_PATH.fullmatch(urlsplit(text).path)
+    return match.group(1) if match else None
+
+
+@lru_cache(maxsize=512)
+def qr_svg(url: str) -> bytes:
+    """An SVG QR code of `url`: error correction M, quiet zone of 4 modules.
+
+    It depends only on the URL, so it is cached here and by browsers (see views/tickets.py).
+    """
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=4,
+        image_factory=qrcode.image.svg.SvgPathImage,
+    )
+    code.add_data(url)
+    code.make(fit=True)
+    return code.make_image().to_string(encoding="unicode").encode()

@@ -1,0 +1,413 @@
+"""The door: scanner page, check-in API, walk-ins, guest list, volunteer door links.
+
+Organizers and co-organizers use it signed in; a volunteer opens a door link, which puts that
+link's id in the session for that one event. The link is checked again on every request, so
+revoking it or its expiry takes effect at once, and it opens nothing but this blueprint's
+door endpoints of that event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, Form, IntegerField, StringField
+from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, Regexp
+
+from ..extensions import db
+from ..models import Event
+from ..services import checkin, door_links, tickets
+from ..services.checkin import Actor
+from ..services.errors import DomainError
+from ..services.permissions import is_organizer, require_organizer
+from ..urls import absolute_url
+from .errors import register_messages
+
+bp = Blueprint("door", __name__)
+
+SESSION_KEY = "door_links"  # {event id: door link id}
+
+register_messages(
+    {
+        "door_link_invalid": (
+            404,
+            _l("This door link doesn't exist. Check that you copied all of it."),
+        ),
+        "door_link_revoked": (
+            403,
+            _l("This door link was revoked. Ask the organizer for a new one."),
+        ),
+        "door_link_expired": (403, _l("This door link has expired.")),
+        "event_over": (400, _l("This event is over: door links can't be made any more.")),
+        "event_full": (409, _l("The event is full. An organizer can let them in anyway.")),
+        "bad_json": (400, _l("Send a JSON object.")),
+    }
+)
+
+
+# ---------------------------------------------------------------- forms
+# JSON bodies are read into WTForms forms; CSRF comes from the X-CSRFToken header, which
+# CSRFProtect checks for every POST.
+
+
+class IsoDateTimeField(StringField):
+    """An ISO 8601 time with its zone, as JavaScript's toISOString() writes it."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        if not valuelist or not valuelist[0]:
+            return
+        try:
+            value = datetime.fromisoformat(valuelist[0])
+        except ValueError as exc:
+            raise ValueError(_("Not a valid ISO 8601 time.")) from exc
+        if value.tzinfo is None:
+            raise ValueError(_("The time needs a zone, e.g. 2031-03-14T18:02:00Z."))
+        self.data = value
+
+
+class _Request(Form):
+    nonce = StringField(validators=[InputRequired(), Length(8, 64), Regexp(r"^[A-Za-z0-9_.:-]+$")])
+    device = StringField(validators=[Optional(), Length(max=120)])
+    scanned_at = IsoDateTimeField(validators=[Optional()])
+
+
+class CheckinForm(_Request):
+    token = StringField(validators=[Optional(), Length(max=2000)])
+    rsvp_id = IntegerField(validators=[Optional()])
+    method = StringField(validators=[Optional(), AnyOf(checkin.METHODS)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not self.token.data and self.rsvp_id.data is None:
+            self.token.errors.append(_("Send a ticket token or an RSVP id."))
+            return False
+        return ok
+
+
+class UndoForm(_Request):
+    rsvp_id = IntegerField(validators=[InputRequired()])
+    method = StringField(validators=[Optional(), AnyOf(("manual", "offline"))])
+
+
+class WalkinForm(_Request):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(1, 120)])
+    email = StringField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    override = BooleanField(_l("Let them in even if the event is full"))
+
+
+class DoorLinkForm(FlaskForm):
+    label = StringField(
+        _l("Who is it for?"),
+        validators=[InputRequired(), Length(1, 120)],
+        description=_l('Shown as "checked in by …", e.g. "Sam at the door".'),
+    )
+
+
+class ButtonForm(FlaskForm):
+    """Revoke and resolve buttons: only the CSRF token."""
+
+
+def _json_form(form_cls: type[Form]) -> Form:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("bad_json")
+    formdata = MultiDict()
+    for key, value in data.items():
+        if isinstance(value, bool):
+            if value:
+                formdata[key] = "y"
+        elif isinstance(value, str | int | float):
+            formdata[key] = str(value)
+    return form_cls(formdata)
+
+
+def _invalid(form: Form) -> tuple[Response, int]:
+    message = _("Some of what you sent isn't valid.")
+    return jsonify(error="invalid", message=message, fields=form.errors), 400
+
+
+# ---------------------------------------------------------------- who is at the door
+
+
+def _event(event_key: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.key == event_key))
+    if event is None:
+        raise DomainError("not_found")
+    return event
+
+
+def _actor(event: Event) -> Actor:
+    """The organizer or the volunteer at this event's door, else 403."""
+    if is_organizer(event.group_id, current_user):
+        return Actor(f"user:{current_user.id}", current_user.display_name, is_organizer=True)
+    link_id = session.get(SESSION_KEY, {}).get(str(event.id))
+    if link_id is None:
+        raise DomainError("forbidden")
+    link = door_links.active(link_id, event.id)
+    if link is None:
+        raise DomainError("door_link_revoked")
+    return Actor(f"door:{link.id}", link.label)
+
+
+def _respond(event: Event, nonce: str, action: Callable[[], dict]) -> Response:
+    """Run a check-in action and commit; a concurrent retry of the same nonce (the unique
+    (event, nonce) row raced us) is answered with the stored answer."""
+    try:
+        result = action()
+        counts = checkin.counts(event.id)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        result = checkin.replay(event.id, nonce)
+        if result is None:
+            raise
+        counts = checkin.counts(event.id)
+    return jsonify({**result, "counts": counts})
+
+
+# ---------------------------------------------------------------- pages and API
+
+
+@bp.get("/door/<token>")
+def open_link(token: str):
+    link = door_links.redeem(token)
+    links = dict(session.get(SESSION_KEY, {}))
+    links[str(link.event_id)] = link.id
+    session[SESSION_KEY] = links
+    session.permanent = True  # a volunteer's phone may be locked and reopened all evening
+    event = db.session.get(Event, link.event_id)
+    return redirect(url_for("door.page", event_key=event.key))
+
+
+@bp.get("/e/<event_key>/door")
+def page(event_key: str):
+    event = _event(event_key)
+    try:
+        actor = _actor(event)
+    except DomainError as err:
+        signed_out = err.code == "forbidden" and not current_user.is_authenticated
+        if signed_out and "auth.login" in current_app.view_functions:
+            return redirect(url_for("auth.login", next=request.path))
+        raise
+    resp = current_app.make_response(
+        render_template(
+            "door/page.html",
+            event=event,
+            actor=actor,
+            counts=checkin.counts(event.id),
+            walkin_form=WalkinForm(),
+            door_config=_page_config(event),
+        )
+    )
+    resp.headers["Cache-Control"] = "private, no-cache"
+    return resp
+
+
+def _page_config(event: Event) -> dict:
+    """What door.js needs: endpoints, the files to keep offline, and its messages."""
+    static = [
+        "js/door.js",
+        "vendor/jsqr/jsQR.js",
+        "css/app.css",
+        "vendor/pico/pico.min.css",
+    ]
+    return {
+        "eventKey": event.key,
+        "timezone": event.timezone,
+        "csrf": generate_csrf(),
+        "urls": {
+            "checkin": url_for("door.checkin", event_key=event.key),
+            "undo": url_for("door.undo", event_key=event.key),
+            "walkin": url_for("door.walkin", event_key=event.key),
+            "guests": url_for("door.guests", event_key=event.key),
+            "serviceWorker": url_for("door.service_worker"),
+        },
+        "assets": [url_for("static", filename=f) for f in static],
+        "messages": _messages(),
+    }
+
+
+def _messages() -> dict[str, str]:
+    """Door texts, translated here; {name}-style fields are filled in by door.js."""
+    return {
+        "welcome": _("Welcome, %(name)s", name="{name}"),
+        "already": _("Already checked in at %(time)s (by %(by)s)", time="{time}", by="{by}"),
+        "alreadyNoBy": _("Already checked in at %(time)s", time="{time}"),
+        "notOnList": _("Not on the list"),
+        "notATicket": _("Not a ticket"),
+        "notATicketDetail": _("This QR code is not a ticket of this site."),
+        "otherEvent": _("Other event"),
+        "otherEventDetail": _("%(name)s's ticket for “%(event)s”", name="{name}", event="{event}"),
+        "waitlisted": _("Waitlisted"),
+        "pending": _("Not confirmed"),
+        "cancelled": _("Cancelled"),
+        "flagged": _("Admitted twice: flagged for the organizer"),
+        "undone": _("Check-in undone: %(name)s", name="{name}"),
+        "notCheckedIn": _("%(name)s was not checked in", name="{name}"),
+        "offlineNote": _("Offline: checked on this phone, will sync"),
+        "online": _("Online"),
+        "offline": _("Offline, %(n)s queued", n="{n}"),
+        "syncing": _("Online, %(n)s to sync", n="{n}"),
+        "checkIn": _("Check in"),
+        "checkedIn": _("In at %(time)s", time="{time}"),
+        "noMatch": _("No one by that name"),
+        "walkinNeedsNetwork": _("Walk-ins need a connection: try again when online."),
+        "cameraFailed": _("No camera: use “Search names”."),
+        "linkRevoked": _("This door link no longer works. Ask the organizer for a new one."),
+        "error": _("That didn't work. Try again."),
+        "thisPhone": _("this phone"),
+    }
+
+
+@bp.get("/e/<event_key>/door/guests.json")
+def guests(event_key: str):
+    event = _event(event_key)
+    _actor(event)
+    resp = jsonify(
+        event={"key": event.key, "title": event.title, "timezone": event.timezone},
+        guests=checkin.guest_list(event),
+        counts=checkin.counts(event.id),
+    )
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _door_post(event_key: str, form_cls: type[_Request], run: Callable[..., dict]) -> Response:
+    """The shared shape of the door's JSON POSTs: who, what, then run and answer."""
+    event = _event(event_key)
+    actor = _actor(event)
+    form = _json_form(form_cls)
+    if not form.validate():
+        return _invalid(form)
+    common = {"nonce": form.nonce.data, "actor": actor, "device": form.device.data or ""}
+    return _respond(event, form.nonce.data, lambda: run(event, form, **common))
+
+
+@bp.post("/e/<event_key>/checkin", endpoint="checkin")
+def checkin_api(event_key: str):
+    return _door_post(
+        event_key,
+        CheckinForm,
+        lambda event, form, **common: checkin.check_in(
+            event,
+            token=form.token.data or None,
+            rsvp_id=form.rsvp_id.data,
+            method=form.method.data or "scan",
+            scanned_at=form.scanned_at.data,
+            **common,
+        ),
+    )
+
+
+@bp.post("/e/<event_key>/checkin/undo")
+def undo(event_key: str):
+    return _door_post(
+        event_key,
+        UndoForm,
+        lambda event, form, **common: checkin.undo(
+            event,
+            rsvp_id=form.rsvp_id.data,
+            method=form.method.data or "manual",
+            scanned_at=form.scanned_at.data,
+            **common,
+        ),
+    )
+
+
+@bp.post("/e/<event_key>/door/walkin")
+def walkin(event_key: str):
+    return _door_post(
+        event_key,
+        WalkinForm,
+        lambda event, form, **common: checkin.register_walkin(
+            event,
+            name=form.name.data,
+            email=form.email.data,
+            override=form.override.data,
+            **common,
+        ),
+    )
+
+
+@bp.get("/door-sw.js")
+def service_worker():
+    """The offline door's service worker, served from the root so it may control door pages."""
+    resp = send_from_directory(current_app.static_folder, "js/door-sw.js", max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+# ---------------------------------------------------------------- organizer: links and flags
+
+
+@bp.route("/e/<event_key>/door/links", methods=["GET", "POST"])
+def links(event_key: str):
+    event = _event(event_key)
+    require_organizer(event.group_id, current_user)
+    form = DoorLinkForm()
+    if form.validate_on_submit():
+        link, token = door_links.create(event, form.label.data)
+        db.session.commit()
+        # Shown once: only the hash is kept.
+        session["new_door_link"] = {"id": link.id, "token": token}
+        return redirect(url_for("door.links", event_key=event.key))
+    new = session.pop("new_door_link", None)
+    new_url = absolute_url("door.open_link", token=new["token"]) if new else None
+    return render_template(
+        "door/links.html",
+        event=event,
+        form=form,
+        button=ButtonForm(),
+        links=door_links.for_event(event.id),
+        is_active=door_links.is_active,
+        new_url=new_url,
+        new_qr=tickets.qr_svg(new_url).decode() if new_url else None,
+        flagged=checkin.flagged(event.id),
+        log=checkin.recent_log(event.id),
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/e/<event_key>/door/links/<int:link_id>/revoke")
+def revoke_link(event_key: str, link_id: int):
+    event = _event(event_key)
+    require_organizer(event.group_id, current_user)
+    if not ButtonForm().validate_on_submit():
+        raise DomainError("invalid")
+    link = door_links.revoke(event, link_id)
+    db.session.commit()
+    flash(_("Door link “%(label)s” revoked.", label=link.label), "success")
+    return redirect(url_for("door.links", event_key=event.key))
+
+
+@bp.post("/e/<event_key>/door/flags/<int:rsvp_id>/resolve")
+def resolve_flag(event_key: str, rsvp_id: int):
+    event = _event(event_key)
+    require_organizer(event.group_id, current_user)
+    if not ButtonForm().validate_on_submit():
+        raise DomainError("invalid")
+    checkin.resolve_flag(event, rsvp_id)
+    db.session.commit()
+    flash(_("Marked as resolved."), "success")
+    return redirect(url_for("door.links", event_key=event.key))

@@ -1,0 +1,382 @@
+"""RSVP: answer from the event page, confirm by email link, claim a held seat, and the
+organizer's attendee list (capacity, remove, promote, CSV)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional
+
+from ..extensions import db, limiter
+from ..models import Event, Rsvp, utcnow
+from ..services import attendees as attendees_service
+from ..services import rsvp as rsvp_service
+from ..services.errors import DomainError
+from ..services.permissions import can_view_event, is_member, is_organizer, require_organizer
+from ..services.tokens import same
+from .errors import MESSAGES, register_messages
+
+bp = Blueprint("rsvp", __name__)
+
+register_messages(
+    {
+        "rsvp_closed": (409, _l("RSVPs for this event have closed.")),
+        "event_started": (409, _l("This event has already started, so answers can't change.")),
+        "event_cancelled": (409, _l("This event was cancelled.")),
+        "members_only": (403, _l("This event is for members of the group only.")),
+        "members_only_sign_in": (
+            403,
+            _l("This event is for members of the group: sign in first, then RSVP."),
+        ),
+        "rsvp_removed": (
+            403,
+            _l("An organizer took you off the list for this event. Please contact them."),
+        ),
+        "rsvp_not_found": (404, _l("That person isn't on this event's list.")),
+        "not_waitlisted": (409, _l("Only someone on the waitlist can be promoted.")),
+        "no_free_seat": (
+            409,
+            _l("No seat is free. Tick “over capacity” to seat this person anyway."),
+        ),
+        "invalid_capacity": (400, _l("The capacity must be a whole number, 0 or more.")),
+        "claim_lapsed": (410, _l("This seat is no longer held for you.")),
+    }
+)
+# Shared with sign-in; keep the accounts blueprint's wording if it registered them first.
+for _code, _entry in {
+    "link_invalid": (404, _l("This link isn't valid. Ask for a new one.")),
+    "link_used": (410, _l("This link was already used. Ask for a new one.")),
+    "link_expired": (410, _l("This link has expired. Ask for a new one.")),
+    "invalid_email": (400, _l("Please enter a valid email address.")),
+}.items():
+    MESSAGES.setdefault(_code, _entry)
+
+ANSWERS = ("going", "not_going")
+_ZERO = dict.fromkeys(("pending", "going", "waitlisted", "not_going", "removed"), 0)
+# Keys and tokens are URL-safe base64 (services/tokens.py); anything else can't match a row.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class RsvpForm(FlaskForm):
+    answer = StringField(validators=[InputRequired(), AnyOf(ANSWERS)])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("Your email"), validators=[Optional(), Email(), Length(max=254)])
+    looking_for = TextAreaField(
+        _l("What are you looking for?"),
+        validators=[Optional(), Length(max=rsvp_service.MAX_ANSWER)],
+        description=_l("A job, co-founders, advice... Helps us introduce you to the right people."),
+    )
+    can_offer = TextAreaField(
+        _l("What can you offer?"),
+        validators=[Optional(), Length(max=rsvp_service.MAX_ANSWER)],
+    )
+    wants_intros = BooleanField(_l("Introduce me to people I meet there"), default=True)
+    save_to_profile = BooleanField(_l("Also save these answers to my profile"))
+
+    def answers(self) -> rsvp_service.Answers:
+        # A bare "Going" (no answer fields sent) keeps what is already there.
+        if "looking_for" not in request.form:
+            return rsvp_service.Answers()
+        return rsvp_service.Answers(
+            looking_for=self.looking_for.data or "",
+            can_offer=self.can_offer.data or "",
+            wants_intros=bool(self.wants_intros.data),
+            save_to_profile=bool(self.save_to_profile.data),
+        )
+
+
+class ButtonForm(FlaskForm):
+    """CSRF only: for POST-only buttons."""
+
+
+class CapacityForm(FlaskForm):
+    capacity = IntegerField(
+        _l("Seats"),
+        validators=[Optional(), NumberRange(min=0, max=100_000)],
+        description=_l("Leave empty for no limit."),
+    )
+
+
+class PromoteForm(FlaskForm):
+    override = BooleanField(_l("Over capacity"))
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _event_or_404(event_key: str) -> Event:
+    """Unknown and forged keys, and members-only events someone can't see, are all 404."""
+    if not _TOKEN_SHAPE.fullmatch(event_key):
+        abort(404)
+    event = db.session.scalar(select(Event).where(Event.key == event_key))
+    if event is None:
+        abort(404)
+    return event
+
+
+def _event_page(event: Event) -> str:
+    if "events.show" in current_app.view_functions:
+        return url_for("events.show", event_key=event.key) + "#rsvp"
+    return url_for("rsvp.page", event_key=event.key)
+
+
+def _my_rsvp(event: Event) -> Rsvp | None:
+    if not current_user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == current_user.id)
+    )
+
+
+def _retry_once(action):
+    """Run a service call and commit; a unique-constraint race (two identical requests at
+    once) is rolled back and run again, when the other request's row is visible."""
+    try:
+        result = action()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        result = action()
+        db.session.commit()
+    return result
+
+
+def _flash_outcome(rsvp: Rsvp) -> None:
+    if rsvp.status == "going":
+        flash(_("You're going! Your ticket is in your email."), "success")
+    elif rsvp.status == "waitlisted":
+        flash(
+            _(
+                "The event is full: you're number %(n)s on the waitlist.",
+                n=rsvp_service.waitlist_position(rsvp),
+            ),
+            "warning",
+        )
+    elif rsvp.status == "not_going":
+        flash(_("Got it: you can't make it."), "info")
+
+
+# ------------------------------------------------------------------ the panel
+
+
+def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) -> dict:
+    """What templates/rsvp/_panel.html needs, in a fixed number of queries. `counts` (rows
+    per status) saves a query when the page has them already."""
+    counts = rsvp_service.counts(event.id) if counts is None else {**_ZERO, **counts}
+    signed_in = current_user.is_authenticated
+    form = RsvpForm(formdata=None)
+    source = my_rsvp or (current_user if signed_in else None)
+    if source is not None:
+        form.looking_for.data = source.looking_for
+        form.can_offer.data = source.can_offer
+        form.wants_intros.data = source.wants_intros
+    now = utcnow()
+    full = event.capacity is not None and counts["going"] >= event.capacity
+    if event.cancelled_at is not None:
+        state = "cancelled"
+    elif now >= event.starts_at:
+        state = "started"
+    elif my_rsvp is not None and my_rsvp.status in ("going", "waitlisted", "removed"):
+        state = my_rsvp.status
+    elif event.rsvp_deadline is not None and now >= event.rsvp_deadline:
+        state = "closed"
+    elif event.visibility != "public" and not (
+        signed_in and is_member(event.group_id, current_user)
+    ):
+        state = "members_only"
+    else:
+        state = "open"
+    return {
+        "state": state,
+        "counts": counts,
+        "full": full,
+        "seats_left": None if event.capacity is None else max(0, event.capacity - counts["going"]),
+        "position": rsvp_service.waitlist_position(my_rsvp) if my_rsvp else None,
+        "pending": my_rsvp is not None and my_rsvp.status == "pending",
+        "form": form,
+        "signed_in": signed_in,
+        "organizer": signed_in and is_organizer(event.group_id, current_user),
+    }
+
+
+@bp.app_context_processor
+def _panel_helpers() -> dict:
+    return {"rsvp_panel": panel_state}
+
+
+@bp.get("/e/<event_key>/rsvp")
+def page(event_key: str):
+    """The RSVP panel on its own page (no-JS fallback and form errors)."""
+    event = _event_or_404(event_key)
+    if not can_view_event(event, current_user):
+        abort(404)
+    return render_template("rsvp/page.html", event=event, my_rsvp=_my_rsvp(event))
+
+
+# ------------------------------------------------------------------ answering
+
+
+@bp.post("/e/<event_key>/rsvp")
+@limiter.limit("10/minute;50/hour", exempt_when=lambda: current_user.is_authenticated)
+def submit(event_key: str):
+    event = _event_or_404(event_key)
+    form = RsvpForm()
+    signed_in = current_user.is_authenticated
+    if not signed_in:
+        form.name.validators = [InputRequired(), Length(max=120)]
+        form.email.validators = [InputRequired(), Email(), Length(max=254)]
+    if not form.validate():
+        return render_template("rsvp/page.html", event=event, my_rsvp=None, rsvp_form=form), 400
+    answers = form.answers()
+    if signed_in:
+        user = current_user._get_current_object()
+        going = form.answer.data == "going"
+        rsvp = _retry_once(lambda: rsvp_service.answer(event, user, going, answers))
+        _flash_outcome(rsvp)
+    else:
+        if form.answer.data != "going":
+            return redirect(_event_page(event), 303)
+        _retry_once(
+            lambda: rsvp_service.request_by_email(event, form.email.data, form.name.data, answers)
+        )
+        flash(
+            _(
+                "Almost there: we emailed a link to %(email)s. Open it to confirm; "
+                "your place in line counts from now.",
+                email=form.email.data,
+            ),
+            "info",
+        )
+    return redirect(_event_page(event), 303)
+
+
+@bp.route("/rsvp/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """The emailed link. GET shows one button (mail scanners prefetch links); POST uses it."""
+    if request.method == "GET":
+        rsvp = rsvp_service.peek_link(token)
+        return render_template("rsvp/confirm.html", event=rsvp.event, rsvp=rsvp, form=ButtonForm())
+    if not ButtonForm().validate():
+        abort(400)
+    rsvp = rsvp_service.confirm_by_link(token)
+    user, event = rsvp.user, rsvp.event
+    db.session.commit()
+    login_user(user, remember=True)
+    _flash_outcome(rsvp)
+    return redirect(_event_page(event), 303)
+
+
+@bp.route("/e/<event_key>/claim/<ticket_token>", methods=["GET", "POST"])
+def claim(event_key: str, ticket_token: str):
+    """A promoted person confirms the seat held for them (the link in their email)."""
+    event = _event_or_404(event_key)
+    rsvp = None
+    if _TOKEN_SHAPE.fullmatch(ticket_token):
+        rsvp = rsvp_service.find_by_ticket(event, ticket_token)
+    if rsvp is None or not same(rsvp.ticket_token, ticket_token):
+        raise DomainError("claim_lapsed")
+    if request.method == "GET":
+        return render_template("rsvp/claim.html", event=event, rsvp=rsvp, form=ButtonForm())
+    if not ButtonForm().validate():
+        abort(400)
+    rsvp_service.claim(rsvp)
+    db.session.commit()
+    flash(_("Your seat is confirmed. See you there!"), "success")
+    return redirect(_event_page(event), 303)
+
+
+# ------------------------------------------------------------------ organizers
+
+
+def _organizer_event(event_key: str) -> Event:
+    event = _event_or_404(event_key)
+    require_organizer(event.group_id, current_user)
+    return event
+
+
+@bp.get("/e/<event_key>/attendees")
+@login_required
+def attendees(event_key: str):
+    event = _organizer_event(event_key)
+    roster = attendees_service.roster(event)
+    return render_template(
+        "rsvp/attendees.html",
+        event=event,
+        roster=roster,
+        capacity_form=CapacityForm(capacity=event.capacity),
+        button_form=ButtonForm(),
+        promote_form=PromoteForm(),
+    )
+
+
+@bp.post("/e/<event_key>/attendees/capacity")
+@login_required
+def set_capacity(event_key: str):
+    event = _organizer_event(event_key)
+    form = CapacityForm()
+    if not form.validate():
+        raise DomainError("invalid_capacity")
+    promoted = rsvp_service.set_capacity(event, form.capacity.data)
+    db.session.commit()
+    flash(_("Capacity saved. Promoted from the waitlist: %(n)s.", n=len(promoted)), "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+
+
+@bp.post("/e/<event_key>/attendees/<int:rsvp_id>/remove")
+@login_required
+def remove(event_key: str, rsvp_id: int):
+    event = _organizer_event(event_key)
+    if not ButtonForm().validate():
+        abort(400)
+    rsvp = rsvp_service.remove(event, rsvp_id)
+    name = rsvp.user.display_name
+    db.session.commit()
+    flash(_("%(name)s was removed; the next in line got the seat.", name=name), "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+
+
+@bp.post("/e/<event_key>/attendees/<int:rsvp_id>/promote")
+@login_required
+def promote(event_key: str, rsvp_id: int):
+    event = _organizer_event(event_key)
+    form = PromoteForm()
+    if not form.validate():
+        abort(400)
+    rsvp = rsvp_service.promote(event, rsvp_id, override=bool(form.override.data))
+    name = rsvp.user.display_name
+    db.session.commit()
+    flash(_("%(name)s now has a seat.", name=name), "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+
+
+@bp.get("/e/<event_key>/attendees.csv")
+@login_required
+def export(event_key: str):
+    event = _organizer_event(event_key)
+    body = attendees_service.to_csv(event, attendees_service.roster(event))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="attendees-{event.key}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,48 @@
+"""The attendee's ticket: `/t/<token>` (no sign-in) and its QR image."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, abort, make_response, render_template, request
+
+from ..services import tickets
+from ..urls import ticket_url
+
+bp = Blueprint("tickets", __name__)
+
+QR_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.get("/t/<ticket_token>")
+def show(ticket_token: str):
+    rsvp = tickets.find(ticket_token) or abort(404)
+    resp = make_response(
+        render_template(
+            "tickets/show.html",
+            rsvp=rsvp,
+            event=rsvp.event,
+            my_rsvp=rsvp,
+            valid=tickets.is_valid(rsvp),
+            url=ticket_url(ticket_token),
+        )
+    )
+    # The URL is the ticket: keep it out of search engines and shared caches.
+    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
+    resp.headers["Cache-Control"] = "private, no-cache"
+    return resp
+
+
+@bp.get("/t/<ticket_token>/qr.svg")
+def qr(ticket_token: str):
+    rsvp = tickets.find(ticket_token)
+    if rsvp is None or not tickets.is_valid(rsvp):
+        abort(404)
+    url = ticket_url(ticket_token)
+    resp = make_response(tickets.qr_svg(url))
+    resp.mimetype = "image/svg+xml"
+    # The image depends only on the URL, which never changes for a ticket.
+    resp.set_etag(hashlib.sha256(url.encode()).hexdigest()[:32])
+    resp.headers["Cache-Control"] = f"private, max-age={QR_MAX_AGE}, immutable"
+    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return resp.make_conditional(request)

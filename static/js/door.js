@@ -1,0 +1,589 @@
+/* The door: camera scanning with jsQR, check-ins, and an offline mode.
+ *
+ * Online, every scan goes to the check-in API. When the network drops (or the server
+ * can't answer), the scan is checked against the local copy of the guest list (ticket
+ * tokens only as SHA-256 hashes), admitted locally, and queued in IndexedDB with its
+ * nonce and scan time; the queue is sent, in order, when the server answers again. Nothing
+ * is removed from the queue before the server has acknowledged it.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("door");
+  if (!root) return;
+  var config = JSON.parse(document.getElementById("door-config").textContent);
+  var M = config.messages;
+  var DEBOUNCE_MS = 3000; // the same code in front of the camera is one scan
+  var REFRESH_MS = 15000; // guest list and counter, while online
+  var SYNC_MS = 4000;
+
+  var state = {
+    guests: new Map(), // rsvp id -> guest
+    byHash: new Map(), // sha256(ticket token) -> guest
+    queue: [], // mirror of the IndexedDB queue, oldest first
+    online: navigator.onLine,
+    last: null, // the last admission on this phone, for Undo: {rsvpId, name, nonce}
+    syncing: false,
+    blocked: false, // the server refused us (door link revoked): stop syncing
+  };
+  var device = deviceId();
+
+  // ------------------------------------------------------------ helpers
+
+  function $(id) { return document.getElementById(id); }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) {
+      return values[key] == null ? "" : String(values[key]);
+    });
+  }
+
+  function nonce() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    var a = new Uint8Array(16);
+    crypto.getRandomValues(a);
+    return Array.from(a, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  function deviceId() {
+    var id = localStorage.getItem("door-device");
+    if (!id) {
+      id = "phone-" + nonce().slice(0, 8);
+      localStorage.setItem("door-device", id);
+    }
+    return id;
+  }
+
+  function localTime(iso) {
+    if (!iso) return "";
+    return new Intl.DateTimeFormat(undefined, {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: config.timezone,
+    }).format(new Date(iso));
+  }
+
+  function tokenFromScan(text) {
+    text = (text || "").trim();
+    if (/^[A-Za-z0-9_-]{16,64}$/.test(text)) return text;
+    try {
+      var m = new URL(text).pathname.match(/^\/t\/([A-Za-z0-9_-]{16,64})\/?$/);
+      return m ? m[1] : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function sha256(text) {
+    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)).then(function (buf) {
+      return Array.from(new Uint8Array(buf), function (b) {
+        return b.toString(16).padStart(2, "0");
+      }).join("");
+    });
+  }
+
+  function buzz(pattern) {
+    if (navigator.vibrate) navigator.vibrate(pattern);
+  }
+
+  // ------------------------------------------------------------ IndexedDB
+
+  var dbPromise = new Promise(function (resolve, reject) {
+    var req = indexedDB.open("meetup-door", 1);
+    req.onupgradeneeded = function () {
+      req.result.createObjectStore("lists"); // event key -> {guests, counts, at}
+      var q = req.result.createObjectStore("queue", { keyPath: "nonce" });
+      q.createIndex("event", "eventKey");
+    };
+    req.onsuccess = function () { resolve(req.result); };
+    req.onerror = function () { reject(req.error); };
+  });
+
+  function tx(store, mode, fn) {
+    return dbPromise.then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(store, mode);
+        var result = fn(t.objectStore(store));
+        t.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
+        t.onerror = function () { reject(t.error); };
+        t.onabort = function () { reject(t.error); };
+      });
+    });
+  }
+
+  function loadQueue() {
+    return tx("queue", "readonly", function (s) {
+      return s.index("event").getAll(config.eventKey);
+    }).then(function (items) {
+      state.queue = (items || []).sort(function (a, b) { return a.seq - b.seq; });
+    });
+  }
+
+  function enqueue(item) {
+    item.eventKey = config.eventKey;
+    item.seq = Date.now() + Math.random();
+    state.queue.push(item);
+    updateNet();
+    return tx("queue", "readwrite", function (s) { s.put(item); });
+  }
+
+  function dequeue(item) {
+    state.queue = state.queue.filter(function (q) { return q.nonce !== item.nonce; });
+    updateNet();
+    return tx("queue", "readwrite", function (s) { s.delete(item.nonce); });
+  }
+
+  // ------------------------------------------------------------ guest list
+
+  function setGuests(list) {
+    state.guests = new Map();
+    state.byHash = new Map();
+    list.forEach(function (g) {
+      state.guests.set(g.id, g);
+      if (g.hash) state.byHash.set(g.hash, g);
+    });
+    // Check-ins still in the queue are not on the server's list yet.
+    state.queue.forEach(applyQueued);
+    renderCounts();
+    renderGuests();
+  }
+
+  function applyQueued(item) {
+    var g = item.rsvpId != null ? state.guests.get(item.rsvpId) : state.byHash.get(item.hash);
+    if (!g) return;
+    if (item.kind === "undo") {
+      g.checked_in_at = null;
+    } else if (!g.checked_in_at) {
+      g.checked_in_at = item.scanned_at;
+      g.checked_in_by = M.thisPhone;
+    }
+  }
+
+  function loadLocalList() {
+    return tx("lists", "readonly", function (s) { return s.get(config.eventKey); }).then(function (saved) {
+      if (saved) setGuests(saved.guests);
+    });
+  }
+
+  function refreshList() {
+    return fetch(config.urls.guests, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (resp) {
+        if (resp.status === 403) { blocked(); throw new Error("forbidden"); }
+        if (!resp.ok) throw new Error("HTTP " + resp.status);
+        return resp.json();
+      })
+      .then(function (data) {
+        setOnline(true);
+        setGuests(data.guests);
+        return tx("lists", "readwrite", function (s) {
+          s.put({ guests: data.guests, at: new Date().toISOString() }, config.eventKey);
+        });
+      })
+      .catch(function (err) {
+        if (err instanceof TypeError) setOnline(false);
+      });
+  }
+
+  function renderCounts(counts) {
+    if (!counts) {
+      counts = { checked_in: 0, going: 0 };
+      state.guests.forEach(function (g) {
+        if (g.status !== "going") return;
+        counts.going += 1;
+        if (g.checked_in_at) counts.checked_in += 1;
+      });
+    }
+    $("count-in").textContent = counts.checked_in;
+    $("count-going").textContent = counts.going;
+  }
+
+  function renderGuests() {
+    var panel = $("search-panel");
+    if (panel.hidden) return;
+    var q = $("search").value.trim().toLowerCase();
+    var list = $("guest-list");
+    list.textContent = "";
+    var shown = 0;
+    state.guests.forEach(function (g) {
+      if (shown >= 30 || (q && g.name.toLowerCase().indexOf(q) === -1)) return;
+      shown += 1;
+      var li = document.createElement("li");
+      var name = document.createElement("span");
+      name.className = "door-guest-name";
+      name.textContent = g.name;
+      li.appendChild(name);
+      if (g.status !== "going") {
+        var tag = document.createElement("span");
+        tag.className = "door-tag bad";
+        tag.textContent = M[g.reason] || M.cancelled;
+        li.appendChild(tag);
+      } else if (g.checked_in_at) {
+        var done = document.createElement("span");
+        done.className = "door-tag warn";
+        done.textContent = fill(M.checkedIn, { time: localTime(g.checked_in_at) });
+        li.appendChild(done);
+      } else {
+        var btn = document.createElement("button");
+        btn.type = "button";
+        btn.textContent = M.checkIn;
+        btn.addEventListener("click", function () { manualCheckin(g); });
+        li.appendChild(btn);
+      }
+      list.appendChild(li);
+    });
+    if (!shown) {
+      var none = document.createElement("li");
+      none.className = "muted";
+      none.textContent = M.noMatch;
+      list.appendChild(none);
+    }
+  }
+
+  // ------------------------------------------------------------ results
+
+  function show(kind, title, detail) {
+    var box = $("result");
+    box.className = "door-result " + kind;
+    $("result-title").textContent = title;
+    $("result-detail").textContent = detail || "";
+    box.scrollIntoView({ block: "nearest" });
+    // Restart the "fresh result" animation so a repeat looks new.
+    void box.offsetWidth;
+    box.classList.add("fresh");
+  }
+
+  function showAnswer(a, offline) {
+    var note = offline ? M.offlineNote : "";
+    if (a.status === "checked_in") {
+      show("ok", fill(M.welcome, { name: a.name }), note);
+      buzz(120);
+    } else if (a.status === "already_checked_in") {
+      var time = a.checked_in_time || localTime(a.checked_in_at);
+      var by = a.checked_in_by;
+      var title = by ? fill(M.already, { time: time, by: by }) : fill(M.alreadyNoBy, { time: time });
+      show("warn", title, a.flagged ? M.flagged : (a.name || "") + (note ? " · " + note : ""));
+      buzz([80, 80, 80]);
+    } else if (a.status === "not_attending") {
+      show("bad", M[a.reason] || M.cancelled, a.name || "");
+      buzz(600);
+    } else if (a.reason === "other_event") {
+      show("bad", M.otherEvent, fill(M.otherEventDetail, { name: a.name, event: a.other_event }));
+      buzz(600);
+    } else if (a.reason === "not_a_ticket") {
+      show("bad", M.notATicket, M.notATicketDetail);
+      buzz(600);
+    } else {
+      show("bad", M.notOnList, note);
+      buzz(600);
+    }
+  }
+
+  function remember(answer, item) {
+    if (answer.status === "checked_in") {
+      state.last = { rsvpId: answer.rsvp_id, name: answer.name, nonce: item.nonce };
+      $("undo").disabled = false;
+    }
+  }
+
+  function updateGuest(a) {
+    var g = state.guests.get(a.rsvp_id);
+    if (!g) return;
+    g.checked_in_at = a.checked_in_at;
+    g.checked_in_by = a.checked_in_by;
+  }
+
+  // ------------------------------------------------------------ network
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": config.csrf },
+      body: JSON.stringify(body),
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (resp.status === 403) blocked();
+        // 5xx is treated like no network: the scan is kept and sent again later.
+        if (resp.status >= 500) throw new TypeError("HTTP " + resp.status);
+        return { ok: resp.ok, status: resp.status, data: data };
+      });
+    });
+  }
+
+  function setOnline(on) {
+    state.online = on;
+    updateNet();
+  }
+
+  function updateNet() {
+    var net = $("net");
+    var n = state.queue.length;
+    if (state.blocked) {
+      net.className = "door-net bad";
+      net.textContent = M.linkRevoked;
+    } else if (!state.online) {
+      net.className = "door-net offline";
+      net.textContent = fill(M.offline, { n: n });
+    } else if (n) {
+      net.className = "door-net syncing";
+      net.textContent = fill(M.syncing, { n: n });
+    } else {
+      net.className = "door-net online";
+      net.textContent = M.online;
+    }
+  }
+
+  function blocked() {
+    state.blocked = true;
+    updateNet();
+  }
+
+  function sync() {
+    if (state.syncing || state.blocked || !state.queue.length) return Promise.resolve();
+    state.syncing = true;
+    var item = state.queue[0];
+    var url = item.kind === "undo" ? config.urls.undo : config.urls.checkin;
+    var body = { nonce: item.nonce, method: "offline", device: device, scanned_at: item.scanned_at };
+    if (item.rsvpId != null) body.rsvp_id = item.rsvpId; else body.token = item.token;
+    return post(url, body)
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status); // kept in the queue
+        setOnline(true);
+        updateGuest(r.data);
+        if (r.data.counts) renderCounts(r.data.counts);
+        if (r.data.flagged) show("warn", fill(M.already, {
+          time: r.data.checked_in_time, by: r.data.checked_in_by,
+        }), r.data.name + " · " + M.flagged);
+        return dequeue(item);
+      })
+      .then(function () {
+        state.syncing = false;
+        if (state.queue.length) return sync();
+        return refreshList();
+      })
+      .catch(function (err) {
+        state.syncing = false;
+        if (err instanceof TypeError) setOnline(false);
+      });
+  }
+
+  // ------------------------------------------------------------ actions
+
+  // Online first; if the server can't be reached, `fallback` checks locally and queues.
+  function checkinOnline(body, item, fallback) {
+    if (!state.online || state.queue.length) return fallback();
+    body.nonce = item.nonce;
+    body.device = device;
+    body.scanned_at = item.scanned_at;
+    return post(config.urls.checkin, body)
+      .then(function (r) {
+        if (!r.ok) { show("bad", r.data.message || M.error, ""); return; }
+        showAnswer(r.data, false);
+        updateGuest(r.data);
+        renderCounts(r.data.counts);
+        remember(r.data, item);
+        renderGuests();
+      })
+      .catch(function () {
+        setOnline(false);
+        return fallback();
+      });
+  }
+
+  function scanned(text) {
+    var item = { kind: "checkin", nonce: nonce(), scanned_at: new Date().toISOString() };
+    return checkinOnline({ token: text, method: "scan" }, item, function () {
+      return offlineCheckin(item, tokenFromScan(text));
+    });
+  }
+
+  function offlineCheckin(item, token) {
+    if (!token) { showAnswer({ status: "not_found", reason: "not_a_ticket" }, true); return; }
+    return sha256(token).then(function (hash) {
+      var g = state.byHash.get(hash);
+      if (!g) { showAnswer({ status: "not_found", reason: "unknown" }, true); return; }
+      item.token = token;
+      item.hash = hash;
+      return admitLocally(g, item);
+    });
+  }
+
+  function admitLocally(g, item) {
+    if (g.status !== "going") {
+      showAnswer({ status: "not_attending", reason: g.reason, name: g.name }, true);
+      return;
+    }
+    if (g.checked_in_at) {
+      showAnswer({
+        status: "already_checked_in", name: g.name,
+        checked_in_at: g.checked_in_at, checked_in_by: g.checked_in_by,
+      }, true);
+      return;
+    }
+    g.checked_in_at = item.scanned_at;
+    g.checked_in_by = M.thisPhone;
+    var answer = { status: "checked_in", name: g.name, rsvp_id: g.id };
+    showAnswer(answer, true);
+    remember(answer, item);
+    renderCounts();
+    renderGuests();
+    return enqueue(item);
+  }
+
+  function manualCheckin(g) {
+    var item = { kind: "checkin", nonce: nonce(), scanned_at: new Date().toISOString(), rsvpId: g.id };
+    return checkinOnline({ rsvp_id: g.id, method: "manual" }, item, function () {
+      return admitLocally(g, item);
+    });
+  }
+
+  function undoLast() {
+    var last = state.last;
+    if (!last) return;
+    state.last = null;
+    $("undo").disabled = true;
+    var g = state.guests.get(last.rsvpId);
+    var queued = state.queue.find(function (q) { return q.nonce === last.nonce; });
+    var done = function () {
+      if (g) { g.checked_in_at = null; g.checked_in_by = null; }
+      show("idle", fill(M.undone, { name: last.name }), "");
+      renderCounts();
+      renderGuests();
+    };
+    if (queued) return dequeue(queued).then(done); // never reached the server
+    var item = { kind: "undo", nonce: nonce(), scanned_at: new Date().toISOString(), rsvpId: last.rsvpId };
+    if (!state.online || state.queue.length) return enqueue(item).then(done);
+    return post(config.urls.undo, { rsvp_id: last.rsvpId, nonce: item.nonce, device: device })
+      .then(function (r) {
+        if (!r.ok) { show("bad", r.data.message || M.error, ""); return; }
+        updateGuest(r.data);
+        done();
+        renderCounts(r.data.counts);
+      })
+      .catch(function () {
+        setOnline(false);
+        return enqueue(item).then(done);
+      });
+  }
+
+  function walkin(event) {
+    event.preventDefault();
+    var form = event.target;
+    if (!state.online) { show("bad", M.walkinNeedsNetwork, ""); return; }
+    var item = { nonce: nonce() };
+    var override = form.querySelector("[name=override]");
+    post(config.urls.walkin, {
+      name: form.querySelector("[name=name]").value,
+      email: form.querySelector("[name=email]").value,
+      override: !!(override && override.checked),
+      nonce: item.nonce,
+      device: device,
+    })
+      .then(function (r) {
+        if (!r.ok) {
+          var fields = r.data.fields || {};
+          var first = Object.keys(fields).map(function (k) { return fields[k][0]; })[0];
+          show("bad", r.data.message || M.error, first || "");
+          return;
+        }
+        form.reset();
+        showAnswer(r.data, false);
+        renderCounts(r.data.counts);
+        remember(r.data, item);
+        return refreshList();
+      })
+      .catch(function () {
+        setOnline(false);
+        show("bad", M.walkinNeedsNetwork, "");
+      });
+  }
+
+  // ------------------------------------------------------------ camera
+
+  var video = $("video");
+  var canvas = document.createElement("canvas");
+  var ctx = canvas.getContext("2d", { willReadFrequently: true });
+  var lastText = null;
+  var lastSeen = 0;
+
+  function startCamera() {
+    $("camera-start").hidden = true;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return cameraFailed();
+    navigator.mediaDevices
+      .getUserMedia({ video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 } }, audio: false })
+      .then(function (stream) {
+        video.srcObject = stream;
+        return video.play();
+      })
+      .then(function () { setTimeout(tick, 100); })
+      .catch(cameraFailed);
+  }
+
+  function cameraFailed() {
+    $("camera-start").hidden = false;
+    show("bad", M.cameraFailed, "");
+  }
+
+  function tick() {
+    if (!document.hidden && video.readyState >= 2 && video.videoWidth) {
+      var scale = Math.min(1, 640 / video.videoWidth);
+      var w = (canvas.width = Math.round(video.videoWidth * scale));
+      var h = (canvas.height = Math.round(video.videoHeight * scale));
+      ctx.drawImage(video, 0, 0, w, h);
+      var code = jsQR(ctx.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: "dontInvert" });
+      var now = Date.now();
+      if (code && code.data) {
+        if (code.data !== lastText || now - lastSeen > DEBOUNCE_MS) scanned(code.data);
+        lastText = code.data;
+        lastSeen = now;
+      }
+    }
+    setTimeout(tick, 150);
+  }
+
+  // ------------------------------------------------------------ start
+
+  function toggle(panelId) {
+    var panel = $(panelId);
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) {
+      renderGuests();
+      var input = panel.querySelector("input");
+      if (input) input.focus();
+    }
+  }
+
+  $("undo").addEventListener("click", undoLast);
+  $("show-search").addEventListener("click", function () { toggle("search-panel"); });
+  $("show-walkin").addEventListener("click", function () { toggle("walkin-panel"); });
+  $("search").addEventListener("input", renderGuests);
+  $("walkin-form").addEventListener("submit", walkin);
+  $("camera-start").addEventListener("click", startCamera);
+  window.addEventListener("online", function () { setOnline(true); sync(); });
+  window.addEventListener("offline", function () { setOnline(false); });
+
+  if ("serviceWorker" in navigator) {
+    var swUrl = config.urls.serviceWorker + "?" + config.assets.map(function (a) {
+      return "a=" + encodeURIComponent(a);
+    }).join("&");
+    navigator.serviceWorker.register(swUrl, { scope: location.pathname }).catch(function () {});
+  }
+
+  // Exposed for tests and debugging: the queue length and a way to feed a scan by hand.
+  window.door = {
+    scan: scanned,
+    sync: sync,
+    queued: function () { return state.queue.length; },
+    online: function () { return state.online; },
+  };
+
+  loadQueue()
+    .then(loadLocalList)
+    .catch(function () {})
+    .then(function () {
+      updateNet();
+      startCamera();
+      return refreshList();
+    })
+    .then(sync);
+  setInterval(function () { if (!state.online || navigator.onLine) refreshList(); }, REFRESH_MS);
+  setInterval(sync, SYNC_MS);
+})();

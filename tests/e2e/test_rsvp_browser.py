@@ -1,0 +1,141 @@
+"""The RSVP flow in Chromium at phone size: open the event link, RSVP signed out, confirm by
+the emailed link, get a seat; a waitlisted person is promoted when someone cancels.
+
+Screenshots of each panel state and of the organizer's list go to $SCREENSHOT_DIR (default:
+the test's temporary folder), to be looked at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from meetup.extensions import db
+from meetup.models import OutboxMessage, Rsvp, User
+from tests.factories import make_event, make_group, make_user
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _fresh(stmt):
+    db.session.rollback()  # see what the server committed
+    return db.session.scalar(stmt)
+
+
+def _mail_to(email: str, subject_part: str) -> OutboxMessage:
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_addr == email).order_by(OutboxMessage.id)
+    ).all()
+    return next(m for m in reversed(rows) if subject_part in m.subject)
+
+
+def _status(event, email: str) -> str | None:
+    return _fresh(
+        select(Rsvp.status)
+        .join(User, User.id == Rsvp.user_id)
+        .where(Rsvp.event_id == event.id, User.email == email)
+    )
+
+
+def _event_url(app, base: str, key: str) -> str:
+    if "events.show" in app.view_functions:
+        return f"{base}/e/{key}"
+    return f"{base}/e/{key}/rsvp"
+
+
+def _rsvp_signed_out(page, url: str, name: str, email: str) -> None:
+    page.goto(url)
+    page.fill("input[name=name]", name)
+    page.fill("input[name=email]", email)
+    page.locator("#rsvp-main button[name=answer]").click()
+    page.wait_for_selector("text=Almost there")
+
+
+def _confirm_from_email(page, email: str) -> None:
+    db.session.rollback()
+    mail = _mail_to(email, "Confirm your RSVP")
+    link = re.search(r"(http://127\.0\.0\.1:\d+/rsvp/confirm/\S+)", mail.body_text).group(1)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm: I'm going").click()
+    page.wait_for_selector(".rsvp-panel")
+
+
+def _panel_shot(page, shots: Path, name: str) -> None:
+    page.locator(".rsvp-panel").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"rsvp-{name}.png"), full_page=True)
+
+
+def test_rsvp_confirm_and_promotion_in_the_browser(app, live_server, browser, shots):
+    organizer = make_user(name="Olga Organizer")
+    event = make_event(make_group(organizer), capacity=1, title="Rust & Coffee")
+    url = _event_url(app, live_server, event.key)
+    phone = {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    }
+    ana_ctx, ben_ctx, org_ctx = (browser.new_context(**phone) for _ in range(3))
+    ana, ben = ana_ctx.new_page(), ben_ctx.new_page()
+
+    # Ana: signed out, name + email, then the emailed link: she gets the only seat.
+    ana.goto(url)
+    _panel_shot(ana, shots, "1-signed-out")
+    _rsvp_signed_out(ana, url, "Ana", "ana@example.org")
+    assert _status(event, "ana@example.org") == "pending"
+    _confirm_from_email(ana, "ana@example.org")
+    assert ana.get_by_text("You're going!", exact=True).is_visible()
+    assert _status(event, "ana@example.org") == "going"
+    _panel_shot(ana, shots, "2-going")
+
+    # Ben: the event is full, so the same flow puts him on the waitlist, first in line.
+    ben.goto(url)
+    assert ben.get_by_text("Full").first.is_visible()
+    _panel_shot(ben, shots, "3-full-signed-out")
+    _rsvp_signed_out(ben, url, "Ben", "ben@example.org")
+    _confirm_from_email(ben, "ben@example.org")
+    assert ben.get_by_text("You're number 1 on the waitlist", exact=True).is_visible()
+    assert _status(event, "ben@example.org") == "waitlisted"
+    _panel_shot(ben, shots, "4-waitlisted")
+
+    # The organizer's list at phone size.
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = organizer.get_id()
+        session["_fresh"] = True
+    org_ctx.add_cookies(
+        [{"name": "session", "value": client.get_cookie("session").value, "url": live_server}]
+    )
+    org = org_ctx.new_page()
+    org.goto(f"{live_server}/e/{event.key}/attendees")
+    assert org.get_by_text("Ana").first.is_visible()
+    org.screenshot(path=str(shots / "rsvp-5-organizer.png"), full_page=True)
+
+    # Ana can't go after all: Ben is promoted at once and emailed his ticket.
+    ana.get_by_role("button", name="I can't go anymore").click()
+    ana.wait_for_selector("text=you can't make it")
+    assert _status(event, "ana@example.org") == "not_going"
+    assert _status(event, "ben@example.org") == "going"
+    promoted = _mail_to("ben@example.org", "A seat opened up")
+    ticket = _fresh(
+        select(Rsvp.ticket_token)
+        .join(User, User.id == Rsvp.user_id)
+        .where(User.email == "ben@example.org")
+    )
+    assert f"/t/{ticket}" in promoted.body_text
+    ben.reload()
+    assert ben.get_by_text("You're going!", exact=True).is_visible()
+    _panel_shot(ben, shots, "6-promoted")
+    for ctx in (ana_ctx, ben_ctx, org_ctx):
+        ctx.close()

@@ -1,0 +1,300 @@
+"""RSVP over HTTP: one tap when signed in, name + email + link when not, bad input, the
+organizer's list (capacity, remove, promote, CSV) and query counts that don't grow."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+
+from meetup.extensions import db
+from meetup.models import Event, OutboxMessage, Rsvp, User, utcnow
+from meetup.services import rsvp as svc
+from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
+
+
+@pytest.fixture
+def org(app):
+    return make_user(name="Olga Organizer")
+
+
+@pytest.fixture
+def event(org):
+    return make_event(make_group(org), capacity=2, title="Rust & Coffee")
+
+
+def _rsvp_of(event, user) -> Rsvp | None:
+    db.session.expire_all()
+    return db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == user.id))
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_signed_in_one_tap_going_then_cant_go(client, login, event):
+    ana = login(client, make_user(name="Ana")) and db.session.scalar(
+        select(User).where(User.name == "Ana")
+    )
+    resp = client.post(f"/e/{event.key}/rsvp", data={"answer": "going"})
+    assert resp.status_code == 303
+    rsvp = _rsvp_of(event, ana)
+    assert rsvp.status == "going" and rsvp.ticket_token
+    page = client.get(resp.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "going" in page.lower()
+    resp = client.post(f"/e/{event.key}/rsvp", data={"answer": "not_going"})
+    assert resp.status_code == 303 and _rsvp_of(event, ana).status == "not_going"
+
+
+def test_signed_out_panel_and_csrf(client, csrf_on, event):
+    page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
+    assert 'name="email"' in page and "Going: email me a link" in page
+    data = {"answer": "going", "name": "Cy", "email": "cy@example.org"}
+    assert client.post(f"/e/{event.key}/rsvp", data=data).status_code == 400
+    assert db.session.scalar(select(Rsvp)) is None
+    resp = client.post(f"/e/{event.key}/rsvp", data={**data, "csrf_token": _csrf(page)})
+    assert resp.status_code == 303 and db.session.scalar(select(Rsvp)).status == "pending"
+
+
+def test_signed_in_panel_states_with_csrf(client, login, csrf_on, event):
+    make_rsvp(event, make_user())
+    make_rsvp(event, make_user())
+    late = make_user()
+    login(client, late)
+    page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
+    assert "Full" in page and "Join the waitlist" in page
+    resp = client.post(f"/e/{event.key}/rsvp", data={"answer": "going", "csrf_token": _csrf(page)})
+    assert resp.status_code == 303, resp.get_data(as_text=True)[-1500:]
+    assert _rsvp_of(event, late).status == "waitlisted"
+    page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
+    assert "number 1 on the waitlist" in page and "Leave the waitlist" in page
+
+
+def test_answers_are_prefilled_and_saved(client, login, event):
+    user = make_user(looking_for="A Rust job", can_offer="Kubernetes help")
+    login(client, user)
+    page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
+    assert "A Rust job" in page and "Kubernetes help" in page
+    client.post(
+        f"/e/{event.key}/rsvp",
+        data={
+            "answer": "going",
+            "looking_for": "Co-founder",
+            "can_offer": "Design",
+            "save_to_profile": "y",
+        },
+    )
+    rsvp = _rsvp_of(event, user)
+    assert (rsvp.looking_for, rsvp.can_offer, rsvp.wants_intros) == ("Co-founder", "Design", False)
+    assert db.session.get(User, user.id).looking_for == "Co-founder"
+
+
+def test_signed_out_rsvp_by_email_link(client, event):
+    resp = client.post(
+        f"/e/{event.key}/rsvp",
+        data={"answer": "going", "name": "Bea", "email": "Bea@Example.org", "looking_for": "Jobs"},
+    )
+    assert resp.status_code == 303
+    bea = db.session.scalar(select(User).where(User.email == "bea@example.org"))
+    assert _rsvp_of(event, bea).status == "pending"
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == bea.email))
+    link = re.search(r"http://localhost(/rsvp/confirm/\S+)", mail.body_text).group(1)
+    page = client.get(link)  # a mail scanner's GET changes nothing
+    assert page.status_code == 200 and "Confirm" in page.get_data(as_text=True)
+    assert _rsvp_of(event, bea).status == "pending"
+    resp = client.post(link)
+    assert resp.status_code == 303
+    rsvp = _rsvp_of(event, bea)
+    assert rsvp.status == "going" and rsvp.looking_for == "Jobs"
+    with client.session_transaction() as session:  # signed in
+        assert session["_user_id"].startswith(f"{bea.id}:")
+    assert client.post(link).status_code == 410  # single use
+    assert client.get("/rsvp/confirm/forged-token").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"answer": "going", "name": "X", "email": "not-an-email"},
+        {"answer": "going", "name": "", "email": "x@example.org"},
+        {"answer": "going", "name": "X" * 500, "email": "x@example.org"},
+        {"answer": "going", "name": "X", "email": "x@example.org", "looking_for": "y" * 5000},
+        {"answer": "maybe", "name": "X", "email": "x@example.org"},
+        {},
+    ],
+)
+def test_bad_input_is_a_clear_400_and_writes_nothing(client, event, data):
+    resp = client.post(f"/e/{event.key}/rsvp", data=data)
+    assert resp.status_code == 400
+    assert db.session.scalar(select(Rsvp)) is None
+    assert db.session.scalar(select(User).where(User.email == "x@example.org")) is None
+
+
+def test_forged_event_keys_are_404(client, login):
+    login(client, make_user())
+    for key in ("nope", "x" * 40, "%00", "1 OR 1=1", "%C3%A9"):
+        assert client.post(f"/e/{key}/rsvp", data={"answer": "going"}).status_code == 404
+        assert client.get(f"/e/{key}/attendees").status_code == 404
+
+
+def test_closed_started_cancelled_and_members_only(client, login, org):
+    group = make_group(org)
+    now = utcnow()
+    login(client, make_user())
+    cases = {
+        "rsvp_closed": make_event(group, rsvp_deadline=now - timedelta(hours=1)),
+        "event_started": make_event(group, starts_at=now - timedelta(minutes=1)),
+        "event_cancelled": make_event(group, cancelled_at=now),
+        "members_only": make_event(group, visibility="members"),
+    }
+    for code, ev in cases.items():
+        resp = client.post(
+            f"/e/{ev.key}/rsvp", data={"answer": "going"}, headers={"Accept": "application/json"}
+        )
+        assert resp.get_json()["error"] == code and resp.status_code in (403, 409)
+    assert db.session.scalar(select(Rsvp)) is None
+
+
+def test_members_only_accepts_members(client, login, org):
+    group = make_group(org)
+    ev = make_event(group, visibility="members")
+    member = make_user()
+    add_member(group, member)
+    login(client, member)
+    client.post(f"/e/{ev.key}/rsvp", data={"answer": "going"})
+    assert _rsvp_of(ev, member).status == "going"
+
+
+def test_claim_link(client, app):
+    ev = make_event(make_group(make_user()), capacity=1, claim_window_hours=3)
+    a, b = make_user(), make_user()
+    svc.answer(ev, a, True)
+    svc.answer(ev, b, True)
+    svc.answer(ev, a, False)
+    db.session.commit()
+    rsvp = _rsvp_of(ev, b)
+    url = f"/e/{ev.key}/claim/{rsvp.ticket_token}"
+    assert "Yes, I" in client.get(url).get_data(as_text=True)
+    assert client.post(url).status_code == 303
+    assert _rsvp_of(ev, b).claim_expires_at is None
+    assert client.get(f"/e/{ev.key}/claim/wrong").status_code == 410
+    assert client.get(f"/e/{ev.key}/claim/%00").status_code == 410
+
+
+# ------------------------------------------------------------------ organizers
+
+
+def test_attendees_page_is_for_organizers(client, login, event):
+    assert client.get(f"/e/{event.key}/attendees").status_code in (302, 401)
+    login(client, make_user())
+    cap = f"/e/{event.key}/attendees/capacity"
+    assert client.get(f"/e/{event.key}/attendees").status_code == 403
+    assert client.post(cap, data={"capacity": 9}).status_code == 403
+    assert db.session.get(Event, event.id).capacity == 2
+
+
+def test_organizer_lists_edits_removes_promotes(client, login, org, event):
+    people = [make_user(name=f"Person {i}", looking_for=f"wish {i}") for i in range(5)]
+    for p in people:
+        svc.answer(event, p, True)
+    db.session.commit()
+    login(client, org)
+    page = client.get(f"/e/{event.key}/attendees").get_data(as_text=True)
+    assert "Person 0" in page and "wish 3" in page and "Waitlist" in page
+    # Remove a going person: the head of the waitlist gets the seat.
+    first = _rsvp_of(event, people[0])
+    assert client.post(f"/e/{event.key}/attendees/{first.id}/remove").status_code == 303
+    assert _rsvp_of(event, people[2]).status == "going"
+    # Promote by hand: refused when full unless overridden.
+    last = _rsvp_of(event, people[4])
+    resp = client.post(f"/e/{event.key}/attendees/{last.id}/promote")
+    assert resp.status_code == 409 and _rsvp_of(event, people[4]).status == "waitlisted"
+    client.post(f"/e/{event.key}/attendees/{last.id}/promote", data={"override": "y"})
+    assert _rsvp_of(event, people[4]).status == "going"
+    # More seats promote at once; bad capacity is a 400.
+    cap = f"/e/{event.key}/attendees/capacity"
+    client.post(cap, data={"capacity": "10"})
+    assert _rsvp_of(event, people[3]).status == "going"
+    assert client.post(cap, data={"capacity": "-3"}).status_code == 400
+    assert client.post(cap, data={"capacity": "x"}).status_code == 400
+    client.post(cap, data={"capacity": ""})
+    assert db.session.get(Event, event.id).capacity is None
+    other = make_event(make_group(make_user()))
+    other_rsvp = make_rsvp(other, make_user())
+    assert client.post(f"/e/{event.key}/attendees/{other_rsvp.id}/remove").status_code == 404
+
+
+def test_csv_export_neutralises_formulas(client, login, org, event):
+    for name in ("=HYPERLINK(1)", "+1", "-2", "@SUM", "\tTab", "\rCR", "Plain"):
+        make_rsvp(event, make_user(name=name), looking_for="=cmd|' /C calc'!A0")
+    login(client, org)
+    resp = client.get(f"/e/{event.key}/attendees.csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert len(rows) == 7
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert {r["name"] for r in rows} >= {"'=HYPERLINK(1)", "'+1", "Plain"}
+
+
+# ------------------------------------------------------------------ query counts
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+
+    def __enter__(self):
+        sa_event.listen(db.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc):
+        sa_event.remove(db.engine, "before_cursor_execute", self)
+
+
+def _fill(event, n: int, start: int) -> None:
+    users = [
+        User(email=f"q{start + i}@example.org", name=f"Q{i}", session_token="s", looking_for="x")
+        for i in range(n)
+    ]
+    db.session.add_all(users)
+    db.session.flush()
+    statuses = ("going", "waitlisted", "not_going", "pending")
+    now = utcnow()
+    db.session.add_all(
+        Rsvp(
+            event_id=event.id,
+            user_id=u.id,
+            status=statuses[i % 4],
+            requested_at=now + timedelta(seconds=i),
+            ticket_token=f"t{start + i}" if i % 4 == 0 else None,
+        )
+        for i, u in enumerate(users)
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "path", ["/e/{key}", "/e/{key}/attendees", "/e/{key}/attendees.csv", "/e/{key}/rsvp"]
+)
+def test_query_count_does_not_grow_with_rsvps(client, login, org, path):
+    event = make_event(make_group(org), capacity=1000)
+    login(client, org)
+    url = path.format(key=event.key)
+    counts = []
+    for n, start in ((5, 0), (495, 5)):
+        _fill(event, n, start)
+        client.get(url)  # warm caches
+        with QueryCounter() as q:
+            assert client.get(url).status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1], counts

@@ -1,0 +1,126 @@
+"""The ticket page and its QR code."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+
+import pytest
+
+from meetup.extensions import db
+from meetup.services import tickets
+from meetup.urls import ticket_url
+from tests.factories import make_event, make_group, make_rsvp, make_user
+
+
+@pytest.fixture
+def ticket(app):
+    group = make_group(make_user(name="Olga Organizer"))
+    event = make_event(
+        group,
+        title="Rust night",
+        starts_at=datetime(2031, 3, 14, 18, 30, tzinfo=UTC),
+        timezone="Europe/Paris",
+        venue_name="The Loft",
+        venue_address="1 Rue de Rivoli, Paris",
+    )
+    return make_rsvp(event, make_user(name="Ana Attendee"))
+
+
+def test_ticket_page_shows_event_name_time_in_zone_venue_and_qr(client, ticket):
+    resp = client.get(f"/t/{ticket.ticket_token}")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "Ana Attendee" in html
+    assert "Rust night" in html
+    assert "19:30" in html  # 18:30 UTC in Paris (CET)
+    assert "The Loft" in html and "1 Rue de Rivoli, Paris" in html
+    assert "openstreetmap.org/search?query=1%20Rue%20de%20Rivoli" in html
+    assert f"/t/{ticket.ticket_token}/qr.svg" in html
+    assert 'name="robots" content="noindex' in html
+    assert resp.headers["X-Robots-Tag"].startswith("noindex")
+
+
+def test_unknown_and_malformed_tokens_are_404(client, ticket):
+    for token in ["A" * 32, "short", ticket.ticket_token[:-1] + "!", "x" * 200]:
+        assert client.get(f"/t/{token}").status_code == 404
+        assert client.get(f"/t/{token}/qr.svg").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "status, text",
+    [("waitlisted", "waitlist"), ("pending", "not confirmed"), ("not_going", "cancelled")],
+)
+def test_rsvp_that_is_not_going_shows_its_status_and_no_qr(client, ticket, status, text):
+    ticket.status = status
+    db.session.commit()
+    resp = client.get(f"/t/{ticket.ticket_token}")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert text in html
+    assert "qr.svg" not in html
+    assert client.get(f"/t/{ticket.ticket_token}/qr.svg").status_code == 404
+
+
+def test_cancelled_ticket_with_cleared_token_is_gone(client, ticket):
+    old = ticket.ticket_token
+    ticket.status, ticket.ticket_token = "not_going", None  # what cancelling does
+    db.session.commit()
+    assert client.get(f"/t/{old}").status_code == 404
+    assert client.get(f"/t/{old}/qr.svg").status_code == 404
+
+
+def test_qr_is_svg_with_long_cache_and_etag(client, ticket):
+    url = f"/t/{ticket.ticket_token}/qr.svg"
+    resp = client.get(url)
+    assert resp.status_code == 200
+    assert resp.mimetype == "image/svg+xml"
+    assert resp.data.startswith(b"<svg") or b"<svg" in resp.data[:200]
+    assert "max-age=31536000" in resp.headers["Cache-Control"]
+    etag = resp.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_qr_rasterised_decodes_with_zbar_to_the_ticket_url(client, ticket, tmp_path):
+    svg = tmp_path / "ticket.svg"
+    png = tmp_path / "ticket.png"
+    svg.write_bytes(client.get(f"/t/{ticket.ticket_token}/qr.svg").data)
+    subprocess.run(
+        ["rsvg-convert", "-w", "330", "-b", "white", str(svg), "-o", str(png)], check=True
+    )
+    decoded = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(png)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert decoded == ticket_url(ticket.ticket_token)
+    assert decoded == f"http://localhost/t/{ticket.ticket_token}"
+
+
+def test_qr_has_quiet_zone_of_four_modules():
+    svg = tickets.qr_svg("http://localhost/t/" + "a" * 32).decode()
+    # SvgPathImage draws modules in a viewBox of (modules + 2 * border); the first dark
+    # module (a finder pattern corner) sits at the border.
+    assert 'd="M4,4H5V5H4z' in svg
+
+
+def test_ticket_tokens_carry_at_least_128_bits(ticket):
+    import base64
+
+    raw = base64.urlsafe_b64decode(ticket.ticket_token + "=" * (-len(ticket.ticket_token) % 4))
+    assert len(raw) * 8 >= 128
+
+
+@pytest.mark.parametrize(
+    "scanned, expected",
+    [
+        ("http://localhost/t/abcdefghijklmnopqrstuvwx", "abcdefghijklmnopqrstuvwx"),
+        ("https://meet.example.org/t/abcdefghijklmnopqrstuvwx/", "abcdefghijklmnopqrstuvwx"),
+        ("  abcdefghijklmnopqrstuvwx\n", "abcdefghijklmnopqrstuvwx"),
+        ("http://localhost/e/abcdefghijklmnopqrstuvwx", None),
+        ("WIFI:S:guest;T:WPA;P:secret;;", None),
+        ("", None),
+        ("http://localhost/t/abc", None),
+    ],
+)
+def test_token_from_scan(scanned, expected):
+    assert tickets.token_from_scan(scanned) == expected
