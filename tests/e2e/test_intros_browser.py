@@ -12,7 +12,7 @@ from sqlalchemy import select
 from meetup import worker
 from meetup.extensions import db
 from meetup.models import IntroPair, OutboxMessage
-from meetup.services import intros
+from meetup.services import intros, magic_links
 from tests.test_intros import setup_event
 
 pytestmark = pytest.mark.browser
@@ -65,4 +65,14 @@ def test_suggestion_answer_and_introduction_on_a_phone(page, live_server, tmp_pa
     _fits_the_phone(page)
     assert page.get_by_text("+33 6 12 34 56 78").is_visible()
     _shot(page, tmp_path, "intro_made_email")
-    del org
+
+    # The organizer's review, after sending: the pairs, their reasons, the figures.
+    token = magic_links.issue(org.email)
+    db.session.commit()
+    page.goto(f"{live_server}/login/link/{token}")
+    page.get_by_role("button", name=f"Sign in as {org.email}").click()
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/e/{event.key}/intros")
+    assert page.get_by_text("accepted by both").first.is_visible()
+    _fits_the_phone(page)
+    _shot(page, tmp_path, "intro_review_page")
