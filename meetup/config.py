@@ -53,12 +53,18 @@ class Defaults:
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "Meetup <meetup@localhost>"
     MAIL_FILE_DIR: str | None = None  # default: instance/mail
-    MAIL_MAX_ATTEMPTS = 8
+    MAIL_MAX_ATTEMPTS = 8  # permanent (5xx) failures: marked failed after this many attempts
+    MAIL_GIVE_UP_HOURS = 48  # temporary failures (outage, 4xx): retried for this long
+    MAIL_RETRY_BASE_SECONDS = 30  # backoff: base * 2**(attempts-1), capped, with jitter
+    MAIL_RETRY_MAX_SECONDS = 3600
+    MAIL_LEASE_SECONDS = 300  # a row "sending" for longer (worker crashed) is claimed again
     MAIL_BATCH_SIZE = 50
     WORKER_POLL_SECONDS = 2.0
 
     # Test-only switch: skip the capacity lock, to prove the concurrency tests see the race.
     TESTING_SKIP_LOCKS = False
+    # Test-only switch: claim outbox rows without FOR UPDATE SKIP LOCKED (negative control).
+    TESTING_OUTBOX_NO_CLAIM_LOCK = False
 
 
 def load_secret_key(instance_path: Path) -> str:

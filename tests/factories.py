@@ -101,3 +101,29 @@ def last_link_token(email: str) -> str:
     match = re.search(r"/login/link/([A-Za-z0-9_-]+)", body)
     assert match, body
     return match.group(1)
+
+
+def queue_messages(n: int, *, group_id: int | None = None, **kw) -> list[int]:
+    """n outbox rows with distinct subjects ("Message 0".."Message n-1"), committed."""
+    from meetup.services.mail import new_message_id
+
+    now = kw.pop("now", None) or utcnow()
+    rows = [
+        OutboxMessage(
+            message_id=new_message_id(),
+            to_addr=kw.get("to_addr", f"person{i}@example.org"),
+            to_name=kw.get("to_name", f"Person {i}"),
+            subject=kw.get("subject", f"Message {i}"),
+            body_text=kw.get("body_text", f"Hello {i}"),
+            body_html=kw.get("body_html", f"<p>Hello {i}</p>"),
+            ics=kw.get("ics"),
+            ics_method=kw.get("ics_method"),
+            group_id=group_id,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for i in range(n)
+    ]
+    db.session.add_all(rows)
+    db.session.commit()
+    return [r.id for r in rows]

@@ -4,7 +4,7 @@ from importlib import import_module
 
 from flask import Flask
 
-BLUEPRINTS = ("main", "auth", "profile", "groups", "calendar")
+BLUEPRINTS = ("main", "auth", "profile", "groups", "calendar", "outbox")
 
 
 def register_blueprints(app: Flask) -> None:

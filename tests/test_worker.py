@@ -1,0 +1,307 @@
+"""The worker: its commands, the reminder job, and surviving SIGKILL and SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+
+from meetup.extensions import db
+from meetup.models import OutboxMessage, utcnow
+from meetup.services import jobs, outbox
+from meetup.services.reminders import send_reminders
+
+from .conftest import free_port
+from .factories import make_event, make_group, make_rsvp, make_user, queue_messages
+from .smtp_sinks import Sink, running
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def statuses() -> Counter:
+    db.session.rollback()
+    return Counter(db.session.scalars(select(OutboxMessage.status)))
+
+
+# ------------------------------------------------------------------ commands
+
+
+def test_worker_once_delivers_everything_due_and_exits(make_app, smtp_server):
+    port, inbox = smtp_server
+    app = make_app(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    with app.app_context():
+        queue_messages(7)
+        queue_messages(1, subject="Later", now=utcnow() + timedelta(hours=1))
+        result = app.test_cli_runner().invoke(args=["worker", "--once"])
+        assert result.exit_code == 0, result.output
+        assert statuses() == {"sent": 7, "queued": 1}
+    assert sorted(m["Subject"] for m in inbox.messages) == [f"Message {i}" for i in range(7)]
+
+
+def test_worker_once_runs_the_scheduled_jobs(app):
+    calls = []
+    jobs.JOBS.append(lambda now: calls.append(now) or 0)
+    try:
+        assert app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
+    finally:
+        jobs.JOBS.pop()
+    assert len(calls) == 1
+
+
+def test_a_failing_job_does_not_stop_the_others_or_the_mail(app):
+    def broken(now):
+        raise RuntimeError("boom")
+
+    done = jobs.run_jobs(jobs=[broken, lambda now: 3])
+    assert list(done.values()) == [3]
+
+
+# ------------------------------------------------------------------ reminders
+
+
+@pytest.fixture
+def soon_event(app):
+    organizer = make_user()
+    group = make_group(organizer)
+    return make_event(group, starts_at=utcnow() + timedelta(hours=20), reminder_hours=24)
+
+
+def _reminders() -> list[OutboxMessage]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("reminder:%")))
+    )
+
+
+def test_reminder_job_twice_one_per_going_attendee(app, soon_event):
+    going = [make_user(name=f"Going {i}") for i in range(3)]
+    for user in going:
+        make_rsvp(soon_event, user, "going")
+    make_rsvp(soon_event, make_user(email="wait@example.org"), "waitlisted")
+    make_rsvp(soon_event, make_user(email="cancelled@example.org"), "not_going")
+    make_rsvp(soon_event, make_user(email="removed@example.org"), "removed")
+
+    assert jobs.run_jobs() == {"send_reminders": 3}
+    assert jobs.run_jobs() == {"send_reminders": 0}
+    sent = _reminders()
+    assert sorted(m.to_addr for m in sent) == sorted(u.email for u in going)
+    assert all(m.group_id == soon_event.group_id for m in sent)
+    text, html = sent[0].body_text, sent[0].body_html
+    rsvp_tokens = {r.ticket_token for r in soon_event.rsvps if r.status == "going"}
+    assert any(f"http://localhost/t/{t}" in text for t in rsvp_tokens)
+    assert f"http://localhost/e/{soon_event.key}/event.ics" in text
+    assert "openstreetmap.org/search?query=1%20Rue%20de%20Rivoli" in text
+    assert "Monthly meetup" in sent[0].subject and "Show my ticket" in html
+
+
+def test_reminders_respect_timing_cancellation_and_opt_out(app):
+    group = make_group(make_user())
+    now = utcnow()
+    not_yet = make_event(group, starts_at=now + timedelta(hours=30), reminder_hours=24)
+    cancelled = make_event(group, starts_at=now + timedelta(hours=3), cancelled_at=now)
+    no_reminder = make_event(group, starts_at=now + timedelta(hours=3))
+    no_reminder.reminder_hours = None  # (None given to the constructor means "the default")
+    started = make_event(group, starts_at=now - timedelta(minutes=5))
+    two_days = make_event(group, starts_at=now + timedelta(hours=40), reminder_hours=48)
+    for ev in (not_yet, cancelled, no_reminder, started, two_days):
+        make_rsvp(ev, make_user(), "going")
+
+    assert send_reminders(now) == 1  # only the 48-hour one is due
+    assert send_reminders(now + timedelta(hours=7)) == 1  # now the 24-hour one
+    db.session.commit()
+    assert {m.dedupe_key.split(":")[1] for m in _reminders()} == {
+        str(two_days.id),
+        str(not_yet.id),
+    }
+
+
+def test_a_moved_event_gets_a_reminder_for_its_new_time(app, soon_event):
+    make_rsvp(soon_event, make_user(), "going")
+    assert jobs.run_jobs() == {"send_reminders": 1}
+    soon_event.starts_at += timedelta(hours=2)
+    db.session.commit()
+    assert jobs.run_jobs() == {"send_reminders": 1}
+    assert jobs.run_jobs() == {"send_reminders": 0}
+
+
+def _count_selects(fn) -> int:
+    selects = []
+
+    def before(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        fn()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", before)
+    return len(selects)
+
+
+def test_the_reminder_job_queries_do_not_grow_with_attendees(app, soon_event):
+    for _ in range(3):
+        make_rsvp(soon_event, make_user(), "going")
+    db.session.commit()
+    assert _count_selects(jobs.run_jobs) > 0
+    few = _count_selects(jobs.run_jobs)  # nothing to queue: only the set-based reads
+    for _ in range(20):
+        make_rsvp(soon_event, make_user(), "going")
+    jobs.run_jobs()
+    assert _count_selects(jobs.run_jobs) == few
+
+
+# ------------------------------------------------------------------ real worker processes
+
+
+def _worker_env(database_url: str, port: int, **extra: object) -> dict:
+    env = {
+        **os.environ,
+        "MEETUP_SQLALCHEMY_DATABASE_URI": database_url,
+        "MEETUP_SECRET_KEY": "test-secret-key-not-for-production",
+        "MEETUP_BASE_URL": "http://localhost",
+        "MEETUP_MAIL_SERVER": "127.0.0.1",
+        "MEETUP_MAIL_PORT": str(port),
+        "MEETUP_WORKER_POLL_SECONDS": "0.1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update({f"MEETUP_{k}": str(v) for k, v in extra.items()})
+    return env
+
+
+def _start_worker(env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait(condition, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_batch_loses_nothing(app, database_url, tmp_path):
+    n, kills = 150, 2
+    ids = queue_messages(n)
+    expected = {
+        subject: message_id
+        for subject, message_id in db.session.execute(
+            select(OutboxMessage.subject, OutboxMessage.message_id)
+        )
+    }
+    db.session.rollback()
+    sink = Sink(delay=0.01)  # slow enough to be caught mid-batch
+    log = tmp_path / "worker.log"
+    with running(sink) as port:
+        env = _worker_env(database_url, port, MAIL_LEASE_SECONDS=1, MAIL_BATCH_SIZE=20)
+        for k in range(kills):
+            proc = _start_worker(env, log)
+            try:
+                target = (k + 1) * n // (kills + 2)
+                _wait(lambda t=target: len(sink.envelopes) >= t, what="deliveries")
+            finally:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+        db.session.rollback()
+        stuck = db.session.scalar(select(db.func.count()).where(OutboxMessage.status == "sending"))
+        assert stuck > 0, "the kill should have left claimed rows behind"
+        proc = _start_worker(env, log)
+        try:
+            _wait(lambda: statuses() == {"sent": n}, what="all sent")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0, log.read_text()
+
+    received = defaultdict(list)
+    for message in sink.messages:
+        received[message["Subject"]].append(message["Message-ID"])
+    assert set(received) == set(expected), "0 messages lost"
+    for subject, message_ids in received.items():
+        assert set(message_ids) == {expected[subject]}  # a duplicate has the same Message-ID
+    duplicates = len(sink.messages) - len(received)
+    assert duplicates <= kills
+    assert len(ids) == n
+
+
+@pytest.mark.slow
+def test_sigterm_finishes_the_message_in_hand_and_exits_cleanly(app, database_url, tmp_path):
+    ids = queue_messages(3)
+    db.session.rollback()
+    sink = Sink(delay=1.5)
+    log = tmp_path / "worker.log"
+    with running(sink) as port:
+        proc = _start_worker(_worker_env(database_url, port), log)
+        try:
+            assert sink.started.wait(60), log.read_text()
+            proc.send_signal(signal.SIGTERM)  # the first message is being answered, slowly
+            assert proc.wait(timeout=30) == 0, log.read_text()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert len(sink.messages) == 1
+        db.session.rollback()
+        rows = {m.id: m for m in db.session.scalars(select(OutboxMessage))}
+        first = sink.messages[0]["Message-ID"]
+        [done] = [r for r in rows.values() if r.message_id == first]
+        assert done.status == "sent"
+        others = [r for r in rows.values() if r is not done]
+        # Given back at once, not left "sending" until the lease runs out.
+        assert {(r.status, r.attempts, r.claimed_by) for r in others} == {("queued", 0, None)}
+
+        sink.delay = 0
+        app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        assert outbox.deliver_due().sent == 2
+    counts = Counter(m["Message-ID"] for m in sink.messages)
+    assert len(counts) == len(ids) and set(counts.values()) == {1}
+    assert "stopping after the message in hand" in log.read_text()
+
+
+@pytest.mark.slow
+def test_serve_runs_the_site_and_prints_mail(app, database_url, tmp_path):
+    import urllib.request
+
+    queue_messages(1, subject="Sign in to Meetup", body_text="Your link: http://localhost/l/x")
+    db.session.rollback()
+    port = free_port()
+    env = _worker_env(database_url, 0, MAIL_FILE_DIR=tmp_path / "mail")
+    del env["MEETUP_MAIL_SERVER"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait(lambda: statuses() == {"sent": 1}, what="the mail")
+
+        def up() -> bool:
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz").status == 200
+            except OSError:
+                return False
+
+        _wait(up, what="the web server")
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert "Sign in to Meetup" in out and "Your link: http://localhost/l/x" in out
+    assert list((tmp_path / "mail").glob("*.eml"))
