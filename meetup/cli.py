@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     """Commands are added here as they are built (demo, worker, serve)."""
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(demo_command)
 
 
 def _configure_logging() -> None:
@@ -70,3 +71,44 @@ def serve_command(host: str, port: int) -> None:
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load demo data (idempotent) and print what to open and how to sign in."""
+    from . import demo
+    from .extensions import db
+    from .services import magic_links
+    from .urls import absolute_url, event_url, ticket_url
+
+    result = demo.seed()
+    links = {
+        email: magic_links.issue(email, payload={"next": "/"})
+        for email in (demo.ORGANIZER_EMAIL, demo.MEMBER_EMAIL)
+    }
+    db.session.commit()
+    views = current_app.view_functions
+
+    def line(label: str, url: str) -> None:
+        click.echo(f"  {label:<24} {url}")
+
+    click.echo("Demo data is ready. Open:")
+    line("Group page", absolute_url("groups.show", group_slug=result.group.slug))
+    line("Upcoming event", event_url(result.upcoming.key))
+    line("Past event", event_url(result.past.key))
+    for label, endpoint in (
+        ("RSVPs (organizer)", "rsvp.attendees"),
+        ("Door page (organizer)", "door.page"),
+        ("Intros (organizer)", "intros.review"),
+    ):
+        if endpoint in views:
+            event = result.past if endpoint == "intros.review" else result.upcoming
+            line(label, absolute_url(endpoint, event_key=event.key))
+    ticket = result.ticket_rsvp
+    if "tickets.show" in views and ticket is not None and ticket.ticket_token:
+        line(f"Ticket of {result.member.display_name}", ticket_url(ticket.ticket_token))
+    click.echo("Sign in with these one-time links (valid 15 minutes; run demo again for new ones):")
+    for role, email in (("organizer", demo.ORGANIZER_EMAIL), ("member", demo.MEMBER_EMAIL)):
+        click.echo(f"  as the {role} ({email}):")
+        click.echo(f"    {absolute_url('auth.magic_link', token=links[email])}")
+    click.echo("Or sign in at /login with either address: `serve` prints the emailed link here.")

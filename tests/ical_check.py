@@ -8,11 +8,18 @@ import icalendar
 import vobject
 
 
+def _fresh_vobject(text: str):
+    """vobject keeps the zones it has read in a global registry, by TZID: start afresh so the
+    VTIMEZONE of this very file is the one that interprets its times (as a new client would)."""
+    vobject.icalendar.__dict__["__tzidMap"].clear()
+    return vobject.readOne(text)
+
+
 def parse(data: bytes | str) -> icalendar.Calendar:
     """Parse with icalendar and vobject, check what every file we write must hold."""
     text = data.decode() if isinstance(data, bytes) else data
     cal = icalendar.Calendar.from_ical(text)
-    second = vobject.readOne(text)
+    second = _fresh_vobject(text)
     assert second.name == "VCALENDAR"
     assert str(cal["VERSION"]) == "2.0" and cal.get("PRODID")
     method = str(cal["METHOD"])
@@ -35,7 +42,7 @@ def vobject_instants(data: bytes | str) -> list[tuple[str, datetime, datetime]]:
     """(UID, start, end) in UTC as vobject (dateutil, reading our VTIMEZONE) understands them."""
     text = data.decode() if isinstance(data, bytes) else data
     out = []
-    for vevent in vobject.readOne(text).vevent_list:
+    for vevent in _fresh_vobject(text).vevent_list:
         start, end = vevent.dtstart.value, vevent.dtend.value
         out.append((vevent.uid.value, start.astimezone(UTC), end.astimezone(UTC)))
     return out

@@ -24,8 +24,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from icalendar import Alarm, Calendar, Timezone, vCalAddress, vText
+from icalendar import Alarm, Calendar, Component, Timezone, vCalAddress, vText
 from icalendar import Event as VEvent
+from sqlalchemy import Row
 
 from ..models import Event, Rsvp, User, utcnow
 from ..urls import base_host, event_url, ticket_url
@@ -57,10 +58,31 @@ def event_uid(event: Event) -> str:
 
 def event_file(event: Event, *, now: datetime | None = None) -> bytes:
     """The event's own file (METHOD:PUBLISH), as served at /e/<key>/event.ics."""
-    return _calendar([_vevent(event, stamp=event.updated_at)], method="PUBLISH").to_ical()
+    return _calendar([event], [_vevent(event, stamp=event.updated_at)], method="PUBLISH")
 
 
-def feed(name: str, events: Iterable[Event], *, statuses: dict[int, str] | None = None) -> bytes:
+# What a feed's VEVENT is made of: feeds load these columns only (rows, not ORM objects,
+# which cost more to load than the cached VEVENT costs to reuse). Description last: see below.
+FEED_COLUMNS = (
+    Event.id,
+    Event.key,
+    Event.sequence,
+    Event.title,
+    Event.starts_at,
+    Event.ends_at,
+    Event.timezone,
+    Event.venue_name,
+    Event.venue_address,
+    Event.cancelled_at,
+    Event.created_at,
+    Event.updated_at,
+    Event.description,
+)
+
+
+def feed(
+    name: str, events: Iterable[Row | Event], *, statuses: dict[int, str] | None = None
+) -> bytes:
     """A subscription feed. `statuses` maps event ids to a STATUS (e.g. TENTATIVE).
 
     Each VEVENT is serialised once per revision of its event (see _VEVENTS): icalendar
@@ -68,28 +90,22 @@ def feed(name: str, events: Iterable[Event], *, statuses: dict[int, str] | None 
     """
     statuses = statuses or {}
     events = list(events)
-    cal = _calendar([], method="PUBLISH", zones=_zone_years(events))
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
-    cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", FEED_REFRESH)
-    head = cal.to_ical()
-    end = b"END:VCALENDAR\r\n"
-    assert head.endswith(end)
-    body = [_cached_vevent(e, statuses.get(e.id)) for e in events]
-    return head[: -len(end)] + b"".join(body) + end
+    properties = {
+        "name": name,
+        "x-wr-calname": name,
+        "refresh-interval": FEED_REFRESH,
+        "x-published-ttl": FEED_REFRESH,
+    }
+    context = _context_key()
+    body = [_cached_vevent(e, statuses.get(e.id), context) for e in events]
+    return _calendar(events, body, method="PUBLISH", properties=properties)
 
 
 def request_for(rsvp: Rsvp, *, now: datetime | None = None) -> Invite:
     """The attendee's own invite (METHOD:REQUEST) for a confirmed seat or an update."""
     event, user = rsvp.event, rsvp.user
-    vevent = _vevent(
-        event,
-        stamp=now or utcnow(),
-        ticket_token=rsvp.ticket_token,
-        attendee=user,
-    )
-    return Invite(_calendar([vevent], method="REQUEST").to_ical().decode(), "REQUEST")
+    vevent = _vevent(event, stamp=now or utcnow(), ticket_token=rsvp.ticket_token, attendee=user)
+    return Invite(_calendar([event], [vevent], method="REQUEST").decode(), "REQUEST")
 
 
 def cancel_for(
@@ -103,43 +119,47 @@ def cancel_for(
         status="CANCELLED",
         sequence=sequence,
     )
-    return Invite(_calendar([vevent], method="CANCEL").to_ical().decode(), "CANCEL")
+    return Invite(_calendar([event], [vevent], method="CANCEL").decode(), "CANCEL")
 
 
 # ------------------------------------------------------------------ building blocks
 
 
 def _calendar(
-    vevents: list[_Built], *, method: str, zones: dict[str, tuple[int, int]] | None = None
-) -> Calendar:
+    events: list[Event],
+    vevents: list[bytes],
+    *,
+    method: str,
+    properties: dict[str, object] | None = None,
+) -> bytes:
+    """A whole file from serialised parts: its header, one VTIMEZONE per zone used, VEVENTs."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    zones = _zone_years([v.event for v in vevents]) if zones is None else zones
-    for tzid, (low, high) in sorted(zones.items()):
-        cal.add_component(_vtimezone(tzid, low, high))
-    for vevent in vevents:
-        cal.add_component(vevent.component)
-    return cal
+    for key, value in (properties or {}).items():
+        params = {"VALUE": "DURATION"} if key == "refresh-interval" else None
+        cal.add(key, value, parameters=params)
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    zones = [_vtimezone(tzid, low, high) for tzid, (low, high) in sorted(_zones(events).items())]
+    return head.removesuffix(end) + b"".join(zones) + b"".join(vevents) + end
 
 
-def _zone_years(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
-    """Zones written as TZID in these events, with the first and last year they are used."""
+def _zones(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
+    """The zones of these events, with their first and last year (UTC years: _vtimezone pads)."""
     years: dict[str, tuple[int, int]] = {}
     for event in events:
-        for instant in (event.starts_at, event.ends_at):
-            dt = ical_time(instant, event.timezone)
-            if dt.tzinfo is UTC:
-                continue
-            low, high = years.get(event.timezone, (dt.year, dt.year))
-            years[event.timezone] = (min(low, dt.year), max(high, dt.year))
+        if event.timezone in UTC_ZONES:
+            continue
+        low, high = years.get(event.timezone, (event.starts_at.year, event.ends_at.year))
+        years[event.timezone] = (min(low, event.starts_at.year), max(high, event.ends_at.year))
     return years
 
 
-class _VEventCache:
-    """Serialised VEVENTs of feeds, keyed by everything that shapes them (LRU, per process)."""
+class LRU:
+    """A small thread-safe least-recently-used cache of bytes, per process."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -160,42 +180,62 @@ class _VEventCache:
                 self.items.popitem(last=False)
 
 
-_VEVENTS = _VEventCache(20_000)
+_VEVENTS = LRU(20_000)  # serialised VEVENTs, keyed by all they're made of
 
 
-def _cached_vevent(event: Event, status: str | None) -> bytes:
-    key = (
-        current_app.config["BASE_URL"],
-        str(get_locale()),
-        event.id,
-        event.key,
-        event.sequence,
-        event.updated_at,
-        event.cancelled_at,
-        status,
-    )
+def _context_key() -> tuple[str, str]:
+    return current_app.config["BASE_URL"], str(get_locale())
+
+
+def _cached_vevent(event: Row | Event, status: str | None, context: tuple[str, str]) -> bytes:
+    """`event`: a row starting with FEED_COLUMNS (or an Event). The key is everything the
+    VEVENT is made of, with the description by hash to keep keys small."""
+    if isinstance(event, Row):
+        values = tuple(event[: len(FEED_COLUMNS) - 1])
+    else:
+        values = tuple(getattr(event, column.key) for column in FEED_COLUMNS[:-1])
+    key = (context, status, *values, hash(event.description))
     value = _VEVENTS.get(key)
     if value is None:
-        value = _vevent(event, stamp=event.updated_at, status=status).component.to_ical()
+        value = _vevent(event, stamp=event.updated_at, status=status)
         _VEVENTS.put(key, value)
     return value
 
 
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
+    """The zone's VTIMEZONE: the same text in all our files (from 1970, in whole decades), since
+    some readers keep the first definition they see for a TZID."""
+    first = min(1970, first_year - 1)
+    last = max(2040, (last_year + 12) // 10 * 10)
+    return _vtimezone_cached(tzid, first, last)
+
+
 @lru_cache(maxsize=512)
-def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
-    """VTIMEZONE covering the years used (one per zone in a file; built once per range).
+def _vtimezone_cached(tzid: str, first: int, last: int) -> bytes:
+    """Built once per zone and range (tens of milliseconds), then reused by every file."""
+    vtimezone = Timezone.from_tzid(tzid, first_date=date(first, 1, 1), last_date=date(last, 1, 1))
+    for observance in vtimezone.subcomponents:
+        _onset_in_offset_from(observance)
+    return vtimezone.to_ical()
 
-    The cached component is shared between files: it is only ever serialised, never changed.
+
+def _onset_in_offset_from(observance: Component) -> None:
+    """Rewrite an observance's onsets the way every reader understands them.
+
+    - RFC 5545 3.6.5: an onset is a reading of the clock *before* the change. icalendar
+      writes the first reading after it, which for clocks going forward (Paris: 02:00 becomes
+      03:00) is an hour late, and strict readers (dateutil, so vobject) misplace that hour.
+    - One RDATE per line: some readers (vobject) keep only the first of a comma list.
     """
-    return Timezone.from_tzid(
-        tzid, first_date=date(first_year - 1, 1, 1), last_date=date(last_year + 2, 1, 1)
-    )
-
-
-@dataclass(frozen=True)
-class _Built:
-    event: Event
-    component: VEvent
+    jump = max(observance.decoded("TZOFFSETTO") - observance.decoded("TZOFFSETFROM"), timedelta(0))
+    rdates = observance.get("RDATE", [])
+    rdates = rdates if isinstance(rdates, list) else [rdates]
+    onsets = [observance.decoded("DTSTART")] + [d.dt for value in rdates for d in value.dts]
+    observance.pop("DTSTART")
+    observance.pop("RDATE", None)
+    observance.add("DTSTART", onsets[0] - jump)
+    for onset in onsets[1:]:
+        observance.add("RDATE", onset - jump)
 
 
 def ical_time(instant: datetime, tz: str) -> datetime:
@@ -216,7 +256,7 @@ def _vevent(
     sequence: int | None = None,
     attendee: User | None = None,
     ticket_token: str | None = None,
-) -> _Built:
+) -> bytes:
     url = event_url(event.key)
     vevent = VEvent()
     vevent.add("uid", event_uid(event))
@@ -243,7 +283,7 @@ def _vevent(
         vevent.add("attendee", _attendee(attendee))
     if status != "CANCELLED":
         vevent.add_component(_alarm(event))
-    return _Built(event, vevent)
+    return vevent.to_ical()
 
 
 def location_text(event: Event) -> str:

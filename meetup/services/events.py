@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import VISIBILITIES, Event, Group, Rsvp, User, utcnow
 from ..timeutil import is_valid_timezone, local_to_utc, wall_clock_exists
-from . import permissions
+from . import invites, permissions
 from .errors import DomainError
 from .tokens import new_event_key
 
@@ -95,6 +95,7 @@ def update_event(
     if changed:
         event.updated_at = now
         db.session.flush()
+    invites.send_update(event, changed, now=now)  # attendees' calendars follow a move
     return changed
 
 
@@ -108,6 +109,7 @@ def cancel_event(event: Event, user: User, *, now: datetime | None = None) -> bo
     event.updated_at = now
     event.sequence += 1
     db.session.flush()
+    invites.send_cancellation(event, now=now)  # and it leaves their calendars
     return True
 
 

@@ -8,13 +8,13 @@ feed answers 304 without loading or serialising a single event.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Event, Group, Rsvp, User, utcnow
@@ -30,6 +30,18 @@ FORMAT_VERSION = "1"  # bump when the feed's layout changes, so every ETag chang
 class Validator:
     etag: str
     last_modified: datetime | None
+
+
+_BODIES = calendar.LRU(64)  # whole feeds by ETag: a poll without validators costs one query
+
+
+def cached(validator: Validator, build: Callable[[], bytes]) -> bytes:
+    """The feed for this validator, built at most once per process while it is current."""
+    body = _BODIES.get(validator.etag)
+    if body is None:
+        body = build()
+        _BODIES.put(validator.etag, body)
+    return body
 
 
 def find_user_by_token(token: str | None) -> User | None:
@@ -55,18 +67,22 @@ def event_validator(event: Event) -> Validator:
 
 def _group_events(group: Group, members: bool, now: datetime) -> Select:
     """`members`: the viewer belongs to the group and so sees members-only events too."""
-    query = select(Event).where(Event.group_id == group.id, Event.ends_at >= now - HISTORY)
+    query = select(*calendar.FEED_COLUMNS).where(
+        Event.group_id == group.id, Event.ends_at >= now - HISTORY
+    )
     return query if members else query.where(Event.visibility == "public")
 
 
 def group_validator(group: Group, members: bool, *, now: datetime | None = None) -> Validator:
     events = _group_events(group, members, now or utcnow()).subquery()
-    count, latest = db.session.execute(select(func.count(), func.max(events.c.updated_at))).one()
-    return _validator("group", group.id, group.name, members, count, latest)
+    count, sequences, latest = db.session.execute(
+        select(func.count(), func.sum(events.c.sequence), func.max(events.c.updated_at))
+    ).one()
+    return _validator("group", group.id, group.name, members, count, sequences, latest)
 
 
 def group_feed(group: Group, members: bool, *, now: datetime | None = None) -> bytes:
-    events = db.session.scalars(
+    events = db.session.execute(
         _group_events(group, members, now or utcnow()).order_by(Event.starts_at, Event.id)
     ).all()
     return calendar.feed(group.name, events)
@@ -77,7 +93,8 @@ def group_feed(group: Group, members: bool, *, now: datetime | None = None) -> b
 
 def _my_rsvps(user: User, now: datetime) -> Select:
     return (
-        select(Rsvp)
+        select(*calendar.FEED_COLUMNS, Rsvp.status.label("rsvp_status"))
+        .select_from(Rsvp)
         .join(Rsvp.event)
         .where(
             Rsvp.user_id == user.id,
@@ -89,21 +106,22 @@ def _my_rsvps(user: User, now: datetime) -> Select:
 
 def personal_validator(user: User, *, now: datetime | None = None) -> Validator:
     rows = _my_rsvps(user, now or utcnow()).with_only_columns(
-        func.count(), func.max(Event.updated_at), func.max(Rsvp.updated_at)
+        func.count(),
+        func.sum(Event.sequence),
+        func.max(Event.updated_at),
+        func.max(Rsvp.updated_at),
     )
-    count, event_latest, rsvp_latest = db.session.execute(rows).one()
+    count, sequences, event_latest, rsvp_latest = db.session.execute(rows).one()
     latest = max((t for t in (event_latest, rsvp_latest) if t is not None), default=None)
-    return _validator("user", user.id, user.feed_token, count, event_latest, rsvp_latest, latest)
+    return _validator("user", user.id, user.feed_token, count, sequences, rsvp_latest, latest)
 
 
 def personal_feed(user: User, *, now: datetime | None = None) -> bytes:
-    rsvps = db.session.scalars(
-        _my_rsvps(user, now or utcnow())
-        .options(contains_eager(Rsvp.event))
-        .order_by(Event.starts_at, Event.id)
+    rows = db.session.execute(
+        _my_rsvps(user, now or utcnow()).order_by(Event.starts_at, Event.id)
     ).all()
-    statuses = {r.event_id: FEED_STATUSES[r.status] for r in rsvps}
-    return calendar.feed(_("My meetups"), [r.event for r in rsvps], statuses=statuses)
+    statuses = {row.id: FEED_STATUSES[row.rsvp_status] for row in rows}
+    return calendar.feed(_("My meetups"), rows, statuses=statuses)
 
 
 def _validator(*parts: object) -> Validator:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import Any
 
 from flask import render_template
 from sqlalchemy import select
@@ -30,6 +31,23 @@ def new_message_id() -> str:
 
 
 def queue(
+    to: User | str, template: str, subject: str, *, dedupe_key: str | None = None, **fields: Any
+) -> OutboxMessage | None:
+    """Add one message to the outbox; None if `dedupe_key` was already queued.
+
+    `fields`: context, ics, ics_method, group_id, now (see build()).
+    """
+    if dedupe_key is not None and db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ):
+        return None
+    msg = build(to, template, subject, dedupe_key=dedupe_key, **fields)
+    db.session.add(msg)
+    db.session.flush()
+    return msg
+
+
+def build(
     to: User | str,
     template: str,
     subject: str,
@@ -40,18 +58,14 @@ def queue(
     ics_method: str | None = None,
     group_id: int | None = None,
     now: datetime | None = None,
-) -> OutboxMessage | None:
-    """Add one message to the outbox; None if `dedupe_key` was already queued."""
-    if dedupe_key is not None and db.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ):
-        return None
+) -> OutboxMessage:
+    """The outbox row for one message, not yet added: for sending many in one flush."""
     if isinstance(to, User):
         to_addr, to_name = to.email, to.name
     else:
         to_addr, to_name = to, ""
     ctx = {"recipient_name": to_name, "subject": subject, **(context or {})}
-    msg = OutboxMessage(
+    return OutboxMessage(
         message_id=new_message_id(),
         dedupe_key=dedupe_key,
         to_addr=one_line(to_addr),
@@ -64,6 +78,3 @@ def queue(
         group_id=group_id,
         next_attempt_at=now or utcnow(),
     )
-    db.session.add(msg)
-    db.session.flush()
-    return msg

@@ -55,19 +55,17 @@ def group_feed(group_slug: str):
     if token is not None:
         user = feeds.find_user_by_token(token) or abort(404)
         members = permissions.is_member(group, user)
-    return _conditional(
-        feeds.group_validator(group, members),
-        lambda: feeds.group_feed(group, members),
-        public=token is None,
-    )
+    validator = feeds.group_validator(group, members)
+    build = lambda: feeds.cached(validator, lambda: feeds.group_feed(group, members))  # noqa: E731
+    return _conditional(validator, build, public=token is None)
 
 
 @bp.get("/cal/<feed_token>.ics")
 def personal_feed(feed_token: str):
     user = feeds.find_user_by_token(feed_token) or abort(404)
-    return _conditional(
-        feeds.personal_validator(user), lambda: feeds.personal_feed(user), public=False
-    )
+    validator = feeds.personal_validator(user)
+    build = lambda: feeds.cached(validator, lambda: feeds.personal_feed(user))  # noqa: E731
+    return _conditional(validator, build, public=False)
 
 
 @bp.post("/profile/calendar-link")

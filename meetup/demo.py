@@ -1,0 +1,222 @@
+"""Demo data to click through: a Slack community, its organizer, ~30 members, two events.
+
+Idempotent: everything is looked up by a fixed email, slug or title before it is made, so
+running `flask --app app demo` again changes nothing and prints the same links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Event, Group, Membership, Rsvp, User, utcnow
+from .services import accounts, groups, member_import
+from .services.events import EventInput, create_event
+from .services.tokens import new_token
+
+# No passwords: the command prints fresh magic links, so a demo run leaves no known secret.
+ORGANIZER_EMAIL = "organizer@example.org"
+MEMBER_EMAIL = "priya.raman@example.com"  # one of the imported members
+GROUP_NAME = "Paris Data Engineers"
+TIMEZONE = "Europe/Paris"
+UPCOMING_TITLE = "Data Engineers Meetup: streaming in production"
+PAST_TITLE = "Data Engineers Meetup: October edition"
+
+# What members look for and can offer, so introductions have something to work with.
+PROFILES: dict[str, dict] = {
+    "maya.okafor@example.org": {
+        "company": "Shiplane",
+        "looking_for": "Senior data engineers to hire for my team",
+        "can_offer": "Mentoring new engineering managers",
+        "interests": ["leadership", "kafka"],
+    },
+    "jonas.weber@example.org": {
+        "company": "Freightly",
+        "looking_for": "Advice on moving from batch to streaming",
+        "can_offer": "Deep Postgres performance tuning",
+        "interests": ["postgres", "python"],
+    },
+    "priya.raman@example.com": {
+        "company": "",
+        "looking_for": "A data science role in climate tech",
+        "can_offer": "Forecasting models and experiment design",
+        "interests": ["climate", "ml"],
+    },
+    "lucas.martin@example.com": {
+        "company": "Gridwise",
+        "looking_for": "Two senior engineers who like climate problems",
+        "can_offer": "Startup hiring and fundraising advice",
+        "interests": ["climate", "startups"],
+    },
+}
+DEFAULT_PROFILES = [
+    {
+        "looking_for": "People who run Airflow at scale",
+        "can_offer": "dbt project structure",
+        "interests": ["dbt", "airflow"],
+    },
+    {
+        "looking_for": "A mentor for a first tech lead role",
+        "can_offer": "Spark tuning stories",
+        "interests": ["spark"],
+    },
+    {
+        "looking_for": "Co-founder for a data tooling startup",
+        "can_offer": "Product management",
+        "interests": ["startups"],
+    },
+    {
+        "looking_for": "Freelance data engineering missions",
+        "can_offer": "Kafka and Flink",
+        "interests": ["kafka", "streaming"],
+    },
+    {
+        "looking_for": "Learning about data contracts",
+        "can_offer": "Data governance experience",
+        "interests": ["governance"],
+    },
+]
+
+
+@dataclass
+class DemoResult:
+    group: Group
+    organizer: User
+    member: User
+    upcoming: Event
+    past: Event
+    ticket_rsvp: Rsvp | None
+
+
+def _account(email: str, name: str, now: datetime) -> User:
+    user = accounts.get_or_create(email, name, now=now)
+    user.email_confirmed_at = user.email_confirmed_at or now
+    return user
+
+
+def _local(day: datetime, hour: int) -> datetime:
+    """A wall-clock reading in the demo's zone, `day` days from today."""
+    local = day.astimezone(ZoneInfo(TIMEZONE))
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0, tzinfo=None)
+
+
+def _event(group: Group, organizer: User, title: str, data: EventInput, now: datetime) -> Event:
+    existing = db.session.scalar(
+        select(Event).where(Event.group_id == group.id, Event.title == title)
+    )
+    return existing or create_event(group, organizer, data, now=now)
+
+
+def seed(now: datetime | None = None) -> DemoResult:
+    now = now or utcnow()
+    organizer = _account(ORGANIZER_EMAIL, "Camille Durand", now)
+    organizer.headline = organizer.headline or "Organizer of Paris Data Engineers"
+    db.session.flush()
+
+    group = db.session.scalar(select(Group).where(Group.name == GROUP_NAME))
+    if group is None:
+        group = groups.create_group(
+            organizer,
+            name=GROUP_NAME,
+            description=(
+                "Data engineers from our **Slack** meeting every month in Paris: "
+                "talks, pizza and people worth knowing."
+            ),
+            platform="slack",
+            community_url="https://paris-data-engineers.slack.com",
+            now=now,
+        )
+        member_import.import_csv_file(group, now=now)
+        groups.create_invite(group, organizer, "Slack #general", now=now)
+        groups.create_invite(group, organizer, "Alumni newsletter", now=now)
+
+    members = list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.group_id == group.id, User.id != organizer.id)
+            .order_by(User.email)
+        )
+    )
+    for i, user in enumerate(members):
+        profile = PROFILES.get(user.email) or DEFAULT_PROFILES[i % len(DEFAULT_PROFILES)]
+        if not user.looking_for:
+            for field, value in profile.items():
+                setattr(user, field, value)
+    member = _account(MEMBER_EMAIL, "Priya Raman", now)
+    # The member you sign in as holds a ticket to the upcoming event.
+    members.sort(key=lambda u: u.id != member.id)
+
+    in_ten_days = now + timedelta(days=10)
+    upcoming = _event(
+        group,
+        organizer,
+        UPCOMING_TITLE,
+        EventInput(
+            title=UPCOMING_TITLE,
+            timezone=TIMEZONE,
+            starts_local=_local(in_ten_days, 19),
+            ends_local=_local(in_ten_days, 22),
+            description=(
+                "Three short talks on running streaming pipelines in production, then drinks.\n\n"
+                "Slides will be shared on https://example.org/slides"
+            ),
+            venue_name="La Cantine",
+            venue_address="151 Rue Montmartre, 75002 Paris",
+            capacity=25,
+            visibility="public",
+        ),
+        now,
+    )
+    three_weeks_ago = now - timedelta(days=21)
+    past = _event(
+        group,
+        organizer,
+        PAST_TITLE,
+        EventInput(
+            title=PAST_TITLE,
+            timezone=TIMEZONE,
+            starts_local=_local(three_weeks_ago, 19),
+            ends_local=_local(three_weeks_ago, 22),
+            description="Lightning talks and a panel on hiring data engineers.",
+            venue_name="Station F",
+            venue_address="5 Parvis Alan Turing, 75013 Paris",
+            capacity=40,
+        ),
+        three_weeks_ago - timedelta(days=14),  # it was planned two weeks ahead
+    )
+    _answers(upcoming, members[:23], organizer, now)
+    _answers(past, members[:18], organizer, three_weeks_ago - timedelta(days=7), checked_in=15)
+    db.session.flush()
+    ticket = db.session.scalar(
+        select(Rsvp).where(Rsvp.event_id == upcoming.id, Rsvp.user_id == member.id)
+    )
+    return DemoResult(group, organizer, member, upcoming, past, ticket)
+
+
+def _answers(
+    event: Event, people: list[User], organizer: User, when: datetime, checked_in: int = 0
+) -> None:
+    """RSVPs (going up to capacity, then waitlisted) unless the event already has them."""
+    if db.session.scalar(select(Rsvp.id).where(Rsvp.event_id == event.id).limit(1)):
+        return
+    for i, user in enumerate(people):
+        going = event.capacity is None or i < event.capacity
+        rsvp = Rsvp(
+            event_id=event.id,
+            user_id=user.id,
+            status="going" if going else "waitlisted",
+            requested_at=when + timedelta(minutes=i),
+            looking_for=user.looking_for,
+            can_offer=user.can_offer,
+            wants_intros=user.wants_intros,
+            ticket_token=new_token() if going else None,
+        )
+        if going and i < checked_in:
+            rsvp.checked_in_at = event.starts_at + timedelta(minutes=5 + i)
+            rsvp.checked_in_by = organizer.display_name
+        db.session.add(rsvp)

@@ -1,0 +1,119 @@
+"""Emailed calendar invites (iTIP): what each person's calendar must receive, and when.
+
+- A confirmed seat (going, promoted) comes with a REQUEST: the event lands in the calendar.
+- Losing it (cancelled, removed, a lapsed claim) comes with a CANCEL: same UID, and it goes.
+- A change of time or place sends every going attendee an updated REQUEST; an edit of the
+  description alone sends nothing. Cancelling the event sends every going attendee a CANCEL.
+
+SEQUENCE: clients keep the message with the highest SEQUENCE for a UID and ignore older or
+equal ones. Messages to one person (their confirmation, their cancellation) raise
+Event.sequence first, so each outranks everything that person received before: the CANCEL
+beats their REQUEST, and a later REQUEST (they RSVP again) beats that CANCEL. Changes that
+concern everyone raise it in services/events.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Event, Rsvp, utcnow
+from ..urls import event_url, ticket_url
+from . import calendar, events, mail
+
+SEAT_GAINED = frozenset({"going", "promoted"})
+SEAT_LOST = frozenset({"cancelled", "removed", "claim_expired"})
+
+
+def for_notice(
+    rsvp: Rsvp, kind: str, *, had_seat: bool = True, now: datetime | None = None
+) -> dict[str, str]:
+    """The invite to attach to an RSVP notice: mail.queue(..., **for_notice(rsvp, kind)).
+
+    `kind` is the notice (going, promoted, waitlisted, cancelled, removed, claim_expired);
+    `had_seat` False for someone leaving the waitlist, whose calendar holds nothing to cancel.
+    """
+    if kind in SEAT_GAINED and rsvp.status == "going":
+        _raise_sequence(rsvp.event)
+        return calendar.request_for(rsvp, now=now).mail_kwargs()
+    if kind in SEAT_LOST and had_seat:
+        _raise_sequence(rsvp.event)
+        return calendar.cancel_for(rsvp.event, rsvp.user, now=now).mail_kwargs()
+    return {}
+
+
+def _raise_sequence(event: Event) -> None:
+    # In SQL, so two transactions can't both write the same next value; updated_at is
+    # kept as it was: the event itself didn't change (feed validators include the sequence).
+    db.session.flush()
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(sequence=Event.sequence + 1, updated_at=Event.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(event, ["sequence"])
+
+
+def send_update(event: Event, changed: set[str], *, now: datetime | None = None) -> int:
+    """After services.events.update_event: if the time or place moved, every going attendee
+    gets an updated REQUEST. Returns the number of messages queued."""
+    if not changed & events.SCHEDULE_FIELDS:
+        return 0
+    subject = _("Updated: %(title)s", title=event.title)
+    return _send_to_going(event, "event_updated", subject, calendar.request_for, now=now)
+
+
+def send_cancellation(event: Event, *, now: datetime | None = None) -> int:
+    """After services.events.cancel_event: every going attendee gets a CANCEL."""
+    subject = _("Cancelled: %(title)s", title=event.title)
+
+    def cancel(rsvp: Rsvp, *, now: datetime | None) -> calendar.Invite:
+        return calendar.cancel_for(event, rsvp.user, now=now)
+
+    return _send_to_going(event, "event_cancelled", subject, cancel, now=now)
+
+
+def _send_to_going(
+    event: Event,
+    template: str,
+    subject: str,
+    invite: Callable[..., calendar.Invite],
+    *,
+    now: datetime | None,
+) -> int:
+    """One message per going attendee: one query for them all, one flush for the outbox."""
+    now = now or utcnow()
+    db.session.flush()
+    rsvps = db.session.scalars(
+        select(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.status == "going")
+        .options(joinedload(Rsvp.user))
+        .order_by(Rsvp.id)
+    ).all()
+    messages = []
+    for rsvp in rsvps:
+        context = {
+            "event": event,
+            "event_link": event_url(event.key),
+            "ticket_link": ticket_url(rsvp.ticket_token) if rsvp.ticket_token else None,
+        }
+        messages.append(
+            mail.build(
+                rsvp.user,
+                template,
+                subject,
+                context=context,
+                group_id=event.group_id,
+                now=now,
+                **invite(rsvp, now=now).mail_kwargs(),
+            )
+        )
+    db.session.add_all(messages)
+    db.session.flush()
+    return len(messages)

@@ -1,0 +1,163 @@
+"""Emailed invites: REQUEST on a seat, CANCEL when it's lost, updates and cancellations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+
+from meetup.extensions import db
+from meetup.models import OutboxMessage
+from meetup.services import invites
+from tests.factories import make_event, make_group, make_rsvp, make_user
+from tests.ical_check import only_event, parse
+
+START = datetime(2031, 6, 5, 17, 0, tzinfo=UTC)
+NOW = datetime(2031, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def _setup(**kw):
+    group = make_group(name="Lisbon Devs")
+    event = make_event(group, starts_at=START, timezone="Europe/Lisbon", **kw)
+    return group, event
+
+
+def test_confirmation_carries_a_request_for_that_person_only(app):
+    _, event = _setup()
+    user = make_user("ana@example.org", name="Ana Lima")
+    rsvp = make_rsvp(event, user)
+    invite = invites.for_notice(rsvp, "going", now=NOW)
+    assert invite["ics_method"] == "REQUEST"
+    cal = parse(invite["ics"])
+    assert str(cal["METHOD"]) == "REQUEST"
+    vevent = only_event(invite["ics"])
+    attendees = vevent["ATTENDEE"]
+    assert not isinstance(attendees, list), "one ATTENDEE per file"
+    assert str(attendees) == "mailto:ana@example.org"
+    assert attendees.params["PARTSTAT"] == "ACCEPTED"
+    assert attendees.params["RSVP"] == "FALSE"
+    assert attendees.params["CN"] == "Ana Lima"
+    assert str(vevent["ORGANIZER"]) == "mailto:meetup@localhost"
+    assert vevent["ORGANIZER"].params["CN"] == "Lisbon Devs"
+    assert vevent["DTSTART"].params["TZID"] == "Europe/Lisbon"
+    assert vevent.decoded("DTSTAMP") == NOW
+    assert f"/t/{rsvp.ticket_token}" in str(vevent["DESCRIPTION"])
+    assert str(vevent["STATUS"]) == "CONFIRMED"
+    assert vevent.walk("VALARM")
+
+
+def test_cancel_outranks_the_request_and_a_new_request_outranks_the_cancel(app):
+    _, event = _setup()
+    user = make_user()
+    rsvp = make_rsvp(event, user)
+    first = only_event(invites.for_notice(rsvp, "going", now=NOW)["ics"])
+    rsvp.status, rsvp.ticket_token = "not_going", None
+    cancel_kw = invites.for_notice(rsvp, "cancelled", now=NOW + timedelta(hours=1))
+    assert cancel_kw["ics_method"] == "CANCEL"
+    assert str(parse(cancel_kw["ics"])["METHOD"]) == "CANCEL"
+    cancel = only_event(cancel_kw["ics"])
+    assert cancel["UID"] == first["UID"]
+    assert cancel["SEQUENCE"] > first["SEQUENCE"]
+    assert str(cancel["STATUS"]) == "CANCELLED"
+    assert str(cancel["ATTENDEE"]) == str(first["ATTENDEE"])
+    # The event didn't change: only its SEQUENCE did.
+    db.session.commit()
+    assert event.starts_at == START
+    rsvp.status, rsvp.ticket_token = "going", "new-ticket"
+    again = only_event(invites.for_notice(rsvp, "going", now=NOW + timedelta(hours=2))["ics"])
+    assert again["UID"] == first["UID"]
+    assert again["SEQUENCE"] > cancel["SEQUENCE"]
+
+
+def test_notices_without_a_calendar_change_carry_nothing(app):
+    _, event = _setup()
+    rsvp = make_rsvp(event, make_user(), "waitlisted")
+    assert invites.for_notice(rsvp, "waitlisted") == {}
+    rsvp.status = "not_going"
+    assert invites.for_notice(rsvp, "cancelled", had_seat=False) == {}
+    assert event.sequence == 0
+
+
+def test_promotion_and_lapsed_claim(app):
+    _, event = _setup()
+    rsvp = make_rsvp(event, make_user())
+    assert invites.for_notice(rsvp, "promoted")["ics_method"] == "REQUEST"
+    rsvp.status = "waitlisted"
+    assert invites.for_notice(rsvp, "claim_expired")["ics_method"] == "CANCEL"
+    assert invites.for_notice(rsvp, "removed")["ics_method"] == "CANCEL"
+
+
+def _outbox() -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_a_move_sends_every_going_attendee_an_update(app):
+    _, event = _setup()
+    going = [make_rsvp(event, make_user()) for _ in range(3)]
+    make_rsvp(event, make_user(), "waitlisted")
+    make_rsvp(event, make_user(), "not_going")
+    before = only_event(invites.for_notice(going[0], "going", now=NOW)["ics"])
+    db.session.query(OutboxMessage).delete()
+
+    event.starts_at += timedelta(hours=1)
+    event.ends_at += timedelta(hours=1)
+    event.sequence += 1  # as services.events.update_event does
+    assert invites.send_update(event, {"starts_at", "ends_at"}, now=NOW) == 3
+    db.session.commit()
+    sent = _outbox()
+    assert sorted(m.to_addr for m in sent) == sorted(r.user.email for r in going)
+    for message in sent:
+        assert message.ics_method == "REQUEST"
+        assert "changed" in message.body_text
+        vevent = only_event(message.ics)
+        assert vevent["UID"] == before["UID"]
+        assert vevent["SEQUENCE"] > before["SEQUENCE"]
+        assert vevent.decoded("DTSTART") == START + timedelta(hours=1)
+        assert str(vevent["ATTENDEE"]) == f"mailto:{message.to_addr}"
+
+
+def test_a_description_edit_sends_nothing(app):
+    _, event = _setup()
+    make_rsvp(event, make_user())
+    assert invites.send_update(event, {"description", "title"}, now=NOW) == 0
+    assert invites.send_update(event, set(), now=NOW) == 0
+    assert _outbox() == []
+
+
+def test_cancelling_the_event_sends_cancels_with_the_same_uid(app):
+    _, event = _setup()
+    rsvp = make_rsvp(event, make_user())
+    make_rsvp(event, make_user(), "waitlisted")
+    request = only_event(invites.for_notice(rsvp, "going", now=NOW)["ics"])
+    db.session.query(OutboxMessage).delete()
+    event.cancelled_at = NOW
+    event.sequence += 1  # as services.events.cancel_event does
+    assert invites.send_cancellation(event, now=NOW) == 1
+    (message,) = _outbox()
+    assert message.ics_method == "CANCEL" and message.to_addr == rsvp.user.email
+    vevent = only_event(message.ics)
+    assert vevent["UID"] == request["UID"]
+    assert vevent["SEQUENCE"] > request["SEQUENCE"]
+    assert str(vevent["STATUS"]) == "CANCELLED"
+    assert "cancelled" in message.body_text
+
+
+def test_updates_are_set_based(app):
+    _, event = _setup()
+
+    def queries(n: int) -> int:
+        for _ in range(n):
+            make_rsvp(event, make_user())
+        db.session.expire_all()
+        statements = []
+        listener = lambda *a: statements.append(a)  # noqa: E731
+        sa_event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            invites.send_update(db.session.get(type(event), event.id), {"venue_name"}, now=NOW)
+            db.session.commit()
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", listener)
+        return len([s for s in statements if "SELECT" in str(s[2]).upper()[:20]])
+
+    assert queries(2) == queries(20)

@@ -1,0 +1,56 @@
+"""`flask --app app demo`: idempotent demo data and working links."""
+
+import re
+
+from sqlalchemy import func, select
+
+from meetup.extensions import db
+from meetup.models import Event, Group, Membership, Rsvp, User
+
+
+def _counts():
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (User, Group, Membership, Event, Rsvp)
+    )
+
+
+def test_demo_is_idempotent_and_prints_working_links(app, client):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    counts = _counts()
+    users, groups, memberships, events, rsvps = counts
+    assert groups == 1 and events == 2
+    assert memberships >= 30 and users >= 31
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert _counts() == counts
+
+    upcoming = db.session.scalar(select(Event).where(Event.capacity == 25))
+    going = db.session.scalar(
+        select(func.count()).where(Rsvp.event_id == upcoming.id, Rsvp.status == "going")
+    )
+    assert upcoming.capacity - 3 <= going < upcoming.capacity  # close to capacity
+    past_checked_in = db.session.scalar(select(func.count()).where(Rsvp.checked_in_at.is_not(None)))
+    assert past_checked_in > 0
+
+    assert "organizer@example.org" in second.output and "priya.raman@example.com" in second.output
+    for path in re.findall(r"http://localhost(/(?:g|e|t)/[\w-]+)", second.output):
+        assert client.get(path).status_code == 200, path
+    assert re.search(r"/login/link/[\w-]{22,}", second.output)
+
+
+def test_demo_prints_magic_links_that_sign_in(app, client):
+    from meetup import demo
+
+    output = app.test_cli_runner().invoke(args=["demo"]).output
+    assert "password" not in output.lower()  # no known secret is left behind
+    tokens = re.findall(r"/login/link/([\w-]{22,})", output)
+    assert len(tokens) == 2
+    resp = client.post(f"/login/link/{tokens[1]}")
+    assert resp.status_code == 302
+    with client.session_transaction() as session:
+        user = db.session.get(User, int(session["_user_id"].split(":")[0]))
+    assert user.email == demo.MEMBER_EMAIL
