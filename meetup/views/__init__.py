@@ -5,7 +5,16 @@ from importlib import import_module
 from flask import Flask
 
 BLUEPRINTS = (
-    "main", "auth", "groups", "calendar", "outbox", "events", "rsvp", "tickets", "door",
+    "main",
+    "auth",
+    "groups",
+    "calendar",
+    "outbox",
+    "events",
+    "rsvp",
+    "tickets",
+    "door",
+    "profile",
 )
 
 
