@@ -40,6 +40,7 @@ class Defaults:
 
     MAGIC_LINK_MINUTES = 15
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # CSV imports
+    IMPORT_DIR: str | None = None  # CSVs between import preview and import (instance/imports)
 
     # Mail. "file" prints each message and keeps it as an .eml under instance/mail/;
     # "smtp" delivers through MAIL_SERVER.

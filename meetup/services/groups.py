@@ -365,7 +365,7 @@ def members_page(
         .join(User, User.id == Membership.user_id)
         .outerjoin(Invite, Invite.id == Membership.invite_id)
         .where(*where)
-        .order_by(_ROLE_ORDER, func.lower(User.name), User.id)
+        .order_by(_ROLE_ORDER, User.name == "", func.lower(User.name), User.email)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()

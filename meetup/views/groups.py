@@ -331,3 +331,7 @@ def set_role(group_slug: str, user_id: int):
         "success",
     )
     return redirect(url_for(".members", group_slug=group.slug))
+
+
+# Importing members (upload, preview, import) is on this blueprint too.
+from . import group_import  # noqa: E402, F401
