@@ -13,8 +13,7 @@ from meetup.extensions import db
 from meetup.models import Membership, OutboxMessage, User
 from meetup.services import member_import as mi
 from meetup.services.errors import DomainError
-from tests.factories import add_member, make_group, make_user
-from tests.test_groups import _sign_in_page, count_queries  # noqa: F401 - fixture
+from tests.factories import add_member, count_queries, make_group, make_user
 
 DATA = Path(__file__).parent / "data"
 
