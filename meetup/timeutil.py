@@ -50,4 +50,9 @@ def format_in_zone(dt: datetime | None, tz: str, fmt: str = "EEE d MMM y, HH:mm"
 
 
 def zone_abbreviation(dt: datetime, tz: str) -> str:
-    return in_zone(dt, tz).tzname() or tz
+    """ "CEST", "EDT", "IST"; zones without a letter abbreviation get "UTC+10:30", "UTC-03"."""
+    name = in_zone(dt, tz).tzname() or tz
+    if name[:1] in "+-" and name[1:].isdigit():
+        hours, minutes = name[1:3], name[3:5]
+        return f"UTC{name[0]}{hours}" + (f":{minutes}" if minutes else "")
+    return name

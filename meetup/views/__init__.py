@@ -4,7 +4,7 @@ from importlib import import_module
 
 from flask import Flask
 
-BLUEPRINTS = ("main", "auth", "groups", "calendar", "outbox")
+BLUEPRINTS = ("main", "auth", "groups", "calendar", "outbox", "events")
 
 
 def register_blueprints(app: Flask) -> None:

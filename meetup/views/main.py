@@ -1,13 +1,24 @@
-"""Home page: my upcoming events and my groups."""
+"""Home page: my upcoming events and my groups; a short welcome when signed out."""
 
 from flask import Blueprint, render_template
+from flask_login import current_user
+
+from ..services import home
+from ..services.permissions import ORGANIZER_ROLES
 
 bp = Blueprint("main", __name__)
 
 
-@bp.get("/")
-def home():
-    return render_template("main/home.html")
+@bp.get("/", endpoint="home")
+def home_page():
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    return render_template(
+        "main/home.html",
+        events=home.upcoming_events(current_user),
+        groups=home.my_groups(current_user),
+        organizer_roles=ORGANIZER_ROLES,
+    )
 
 
 @bp.get("/healthz")

@@ -1,0 +1,196 @@
+"""The event form: what an organizer types, turned into services.events.EventInput."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..models import Event
+from ..services import events as svc
+from ..timeutil import in_zone, is_valid_timezone, timezone_names
+from ..views.errors import message_for
+
+# Regions of the canonical zone names; legacy aliases (US/Eastern, EST5EDT) are left out of the
+# list but still accepted.
+REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
+def timezone_choices(current: str | None = None) -> list[SelectChoice]:
+    """Zones grouped by region for a <select> with <optgroup>s, labelled "America/New York"."""
+    choices = [
+        SelectChoice(name, name.replace("_", " "), optgroup=name.partition("/")[0])
+        for name in timezone_names()
+        if name.partition("/")[0] in REGIONS
+    ]
+    choices.append(SelectChoice("UTC", "UTC", optgroup="UTC"))
+    if current and is_valid_timezone(current) and all(c.value != current for c in choices):
+        choices.append(SelectChoice(current, current, optgroup=str(_l("Other"))))
+    return choices
+
+
+def _hours(label: str, high: int, low: int = 1, description: str = "") -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[Optional(), NumberRange(min=low, max=high)],
+        description=description,
+        render_kw={"inputmode": "numeric", "min": low, "max": high},
+    )
+
+
+class EventForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(), Length(max=svc.TITLE_MAX)],
+        render_kw={"maxlength": svc.TITLE_MAX, "autocomplete": "off"},
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=svc.DESCRIPTION_MAX)],
+        description=_l("Markdown: **bold**, *italic*, lists and links."),
+        render_kw={"rows": 6, "maxlength": svc.DESCRIPTION_MAX},
+    )
+    start_date = DateField(_l("Date"), validators=[InputRequired()])
+    start_time = TimeField(_l("Starts at"), validators=[InputRequired()])
+    end_date = DateField(
+        _l("End date"),
+        validators=[Optional()],
+        description=_l("Leave empty if it ends the same day."),
+    )
+    end_time = TimeField(_l("Ends at"), validators=[InputRequired()])
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    venue_name = StringField(
+        _l("Venue"),
+        validators=[Optional(), Length(max=svc.VENUE_NAME_MAX)],
+        render_kw={"maxlength": svc.VENUE_NAME_MAX, "placeholder": _l("The Loft, 3rd floor")},
+    )
+    venue_address = StringField(
+        _l("Address"),
+        validators=[Optional(), Length(max=svc.VENUE_ADDRESS_MAX)],
+        description=_l("Shown with a map link."),
+        render_kw={"maxlength": svc.VENUE_ADDRESS_MAX, "autocomplete": "street-address"},
+    )
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[Optional(), NumberRange(min=1, max=svc.CAPACITY_MAX)],
+        description=_l("Leave empty for no limit. When it is full, people join a waitlist."),
+        render_kw={"inputmode": "numeric", "min": 1, "max": svc.CAPACITY_MAX},
+    )
+    rsvp_deadline_date = DateField(_l("RSVPs close on"), validators=[Optional()])
+    rsvp_deadline_time = TimeField(_l("at"), validators=[Optional()])
+    visibility = RadioField(
+        _l("Who can see it"),
+        choices=[
+            SelectChoice("public", _l("Anyone with the link")),
+            SelectChoice("members", _l("Members of the group only")),
+        ],
+        default="public",
+    )
+    claim_window_hours = _hours(
+        _l("Hours to claim a freed seat"),
+        svc.CLAIM_WINDOW_MAX_HOURS,
+        description=_l(
+            "When a seat frees up, the next person on the waitlist has this long to take it. "
+            "Empty: they get it straight away."
+        ),
+    )
+    reminder_hours = _hours(
+        _l("Reminder, hours before"),
+        svc.REMINDER_MAX_HOURS,
+        description=_l("Empty: no reminder."),
+    )
+    intros_delay_hours = IntegerField(
+        _l("Introductions, hours after the end"),
+        validators=[InputRequired(), NumberRange(min=0, max=svc.INTROS_DELAY_MAX_HOURS)],
+        default=18,
+        render_kw={"inputmode": "numeric", "min": 0, "max": svc.INTROS_DELAY_MAX_HOURS},
+    )
+
+    def __init__(self, *args, zone: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            self.timezone.data = zone
+        self.timezone.choices = timezone_choices(self.timezone.data)
+
+    def validate_timezone(self, field: SelectField) -> None:
+        if not is_valid_timezone(field.data):
+            raise ValidationError(message_for("event_bad_timezone")[1])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        day, at = self.rsvp_deadline_date, self.rsvp_deadline_time
+        if not (day.errors or at.errors) and (day.data is None) != (at.data is None):
+            at.errors = [*at.errors, str(_l("Give both a date and a time, or neither."))]
+            ok = False
+        return ok
+
+    def to_input(self) -> svc.EventInput:
+        end_date = self.end_date.data or self.start_date.data
+        deadline = None
+        if self.rsvp_deadline_date.data and self.rsvp_deadline_time.data:
+            deadline = datetime.combine(self.rsvp_deadline_date.data, self.rsvp_deadline_time.data)
+        return svc.EventInput(
+            title=self.title.data or "",
+            description=self.description.data or "",
+            timezone=self.timezone.data,
+            starts_local=datetime.combine(self.start_date.data, self.start_time.data),
+            ends_local=datetime.combine(end_date, self.end_time.data),
+            venue_name=self.venue_name.data or "",
+            venue_address=self.venue_address.data or "",
+            capacity=self.capacity.data,
+            rsvp_deadline_local=deadline,
+            visibility=self.visibility.data,
+            claim_window_hours=self.claim_window_hours.data,
+            reminder_hours=self.reminder_hours.data,
+            intros_delay_hours=self.intros_delay_hours.data,
+        )
+
+    def fill_from(self, event: Event) -> None:
+        """Prefill an edit with the event's values, times in its own zone."""
+        starts = in_zone(event.starts_at, event.timezone)
+        ends = in_zone(event.ends_at, event.timezone)
+        self.process(
+            obj=event,
+            start_date=starts.date(),
+            start_time=_minute(starts.time()),
+            end_date=ends.date(),
+            end_time=_minute(ends.time()),
+        )
+        if event.rsvp_deadline is not None:
+            deadline = in_zone(event.rsvp_deadline, event.timezone)
+            self.rsvp_deadline_date.data = deadline.date()
+            self.rsvp_deadline_time.data = _minute(deadline.time())
+        self.timezone.choices = timezone_choices(event.timezone)
+
+
+def _minute(t: time) -> time:
+    return t.replace(second=0, microsecond=0)

@@ -1,0 +1,84 @@
+"""Home page: a welcome when signed out; my upcoming events and my groups when signed in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from meetup.extensions import db
+from meetup.models import utcnow
+from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
+from tests.querycount import count_queries
+
+
+def test_signed_out_sees_a_welcome(client):
+    resp = client.get("/")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "Meet the people from your online community" in page
+    assert "Your upcoming events" not in page
+
+
+def test_my_upcoming_events_and_groups(client, login):
+    me = make_user(name="Mia")
+    mine = make_group(me, name="Acme Alumni")  # I organize it
+    joined = make_group(name="Rust Paris")
+    add_member(joined, me)
+    elsewhere = make_group(name="Faraway Club")  # not mine, but I RSVP'd to one of its events
+
+    soon = utcnow() + timedelta(days=2)
+    group_event = make_event(mine, title="Acme drinks", starts_at=soon + timedelta(days=3))
+    members_only = make_event(
+        joined, title="Rust workshop", starts_at=soon + timedelta(days=1), visibility="members"
+    )
+    going = make_event(elsewhere, title="Faraway talk", starts_at=soon)
+    make_rsvp(going, me)
+    waitlisted = make_event(elsewhere, title="Faraway party", starts_at=soon + timedelta(days=5))
+    make_rsvp(waitlisted, me, status="waitlisted")
+    declined = make_event(elsewhere, title="Faraway hike", starts_at=soon)
+    make_rsvp(declined, me, status="not_going")
+    make_event(elsewhere, title="Faraway unknown", starts_at=soon)
+    make_event(mine, title="Last year", starts_at=utcnow() - timedelta(days=300))
+    cancelled = make_event(mine, title="Called off", starts_at=soon, cancelled_at=utcnow())
+
+    login(client, me)
+    page = client.get("/").get_data(as_text=True)
+    for event in (group_event, members_only, going, waitlisted, cancelled):
+        assert f'href="/e/{event.key}"' in page, event.title
+    for title in ("Faraway hike", "Faraway unknown", "Last year"):
+        assert title not in page
+    # soonest first
+    assert page.index("Faraway talk") < page.index("Rust workshop") < page.index("Acme drinks")
+    assert "Going" in page and "Waitlist" in page and "Cancelled" in page
+
+    assert "Acme Alumni" in page and "Rust Paris" in page
+    assert "Faraway Club" not in page.split("Your groups", 1)[1]
+    assert f'href="/g/{mine.slug}/events/new"' in page
+    assert f'href="/g/{joined.slug}/events/new"' not in page  # only a member there
+
+
+def test_a_new_user_sees_empty_states(client, login):
+    login(client, make_user())
+    page = client.get("/").get_data(as_text=True)
+    assert "Nothing planned yet" in page
+    assert "You are not in a group yet" in page
+
+
+def test_home_query_count_does_not_grow(client, login):
+    me = make_user()
+    login(client, me)
+
+    def queries() -> int:
+        db.session.expire_all()
+        with count_queries() as statements:
+            assert client.get("/").status_code == 200
+        return len(statements)
+
+    group = make_group(me)
+    make_rsvp(make_event(group), me)
+    few = queries()
+    for _ in range(5):
+        other = make_group()
+        add_member(other, me)
+        make_rsvp(make_event(other), me)
+        make_event(other)
+    assert queries() == few
