@@ -14,7 +14,7 @@ from werkzeug.http import is_resource_modified
 
 from ..extensions import db
 from ..models import Event, Group, Rsvp
-from ..services import calendar, feeds, permissions
+from ..services import calendar, events, feeds, permissions
 from ..services.calendar_links import add_links
 from ..urls import absolute_url
 
@@ -36,9 +36,9 @@ def calendar_feed_links(token: str) -> dict[str, str]:
 
 @bp.get("/e/<event_key>/event.ics")
 def event_ics(event_key: str):
-    event = _event_or_404(event_key)
+    event = events.get_by_key(event_key) or abort(404)
     if not permissions.can_view_event(event, current_user):
-        return abort(404) if current_user.is_authenticated else _sign_in_first()
+        abort(404)  # as the event page: outsiders can't tell it from a key that doesn't exist
     return _conditional(
         feeds.event_validator(event),
         lambda: calendar.event_file(event),
@@ -92,12 +92,6 @@ def _sign_in_first() -> Response:
     if "auth.login" not in current_app.view_functions:
         abort(401)
     return redirect(url_for("auth.login", next=request.path))
-
-
-def _event_or_404(key: str) -> Event:
-    if len(key) > 32:
-        abort(404)
-    return db.session.scalar(select(Event).where(Event.key == key)) or abort(404)
 
 
 def _conditional(
