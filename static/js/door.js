@@ -246,7 +246,7 @@
 
   function show(kind, title, detail) {
     var box = $("result");
-    box.className = "door-result " + kind;
+    box.className = "door-result " + kind + (title.length > 24 ? " long" : "");
     $("result-title").textContent = title;
     $("result-detail").textContent = detail || "";
     box.scrollIntoView({ block: "nearest" });
