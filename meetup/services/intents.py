@@ -106,8 +106,3 @@ def split_tags(
     needs = tuple(t for t in tags if INTENTS[t].side in ("looking", "both"))
     offers = tuple(t for t in tags if INTENTS[t].side in ("offer", "both"))
     return needs, offers
-
-
-def choices(tags: Iterable[str]) -> list[tuple[str, str]]:
-    """(value, label) pairs for a WTForms multiple choice field."""
-    return [(t, label(t)) for t in tags]

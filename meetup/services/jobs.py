@@ -24,6 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from .. import database
 from ..extensions import db
 from ..models import utcnow
+from .intros import ask_if_met as ask_if_intros_met
+from .intros import remind_unanswered as remind_unanswered_intros
+from .intros import send_suggestions as send_intro_suggestions
 from .reminders import send_reminders
 from .rsvp import expire_claims
 
@@ -34,6 +37,9 @@ Job = Callable[[datetime], int]
 JOBS: list[Job] = [
     send_reminders,
     expire_claims,
+    send_intro_suggestions,
+    remind_unanswered_intros,
+    ask_if_intros_met,
 ]
 
 

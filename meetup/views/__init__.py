@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "tickets",
     "door",
     "profile",
+    "intros",
 )
 
 

@@ -1,0 +1,293 @@
+"""Introductions: the organizer's review of an event's pairs, the group's figures, the
+yes/no and "did you meet?" links from emails (no sign-in), and the intro settings of a profile.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import database
+from ..extensions import db
+from ..models import Event, Group, utcnow
+from ..services import intents, intro_settings
+from ..services import intros as svc
+from ..services.permissions import require_organizer
+from .errors import register_messages
+
+bp = Blueprint("intros", __name__)
+
+register_messages(
+    {
+        "intro_pair_not_found": (404, _l("That introduction doesn't exist.")),
+        "intros_already_sent": (
+            409,
+            _l("The suggestions have already been sent: pairs can't be changed any more."),
+        ),
+        "intros_event_not_ended": (409, _l("Introductions are prepared after the event ends.")),
+        "intro_reason_required": (400, _l("Say why these two should meet: they will read it.")),
+        "intro_same_person": (400, _l("Choose two different people.")),
+        "intro_not_attendee": (400, _l("Both people must have checked in at this event.")),
+        "intro_pair_exists": (409, _l("These two are already paired for this event.")),
+        "intro_link_invalid": (
+            404,
+            _l("This link doesn't work any more. It may have been mistyped or cut in two."),
+        ),
+        "intro_block_unknown": (
+            400,
+            _l("We couldn't find anyone by that name among the members of your groups."),
+        ),
+        "intro_block_ambiguous": (
+            400,
+            _l("Several members of your groups have that name: ask an organizer for help."),
+        ),
+    }
+)
+
+
+class AddPairForm(FlaskForm):
+    user_id = SelectField(_l("Introduce"), coerce=int, validators=[DataRequired()])
+    other_id = SelectField(_l("to"), coerce=int, validators=[DataRequired()])
+    reason = TextAreaField(
+        _l("Why they should meet"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("Both will read this in their email."),
+        render_kw={"rows": 2},
+    )
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:  # unknown values are dropped, not refused
+        pass
+
+
+class IntroSettingsForm(FlaskForm):
+    looking_intents = _Checkboxes(_l("I'm looking for"))
+    offer_intents = _Checkboxes(_l("I can offer"))
+    max_intros = SelectField(
+        _l("Introductions per event"),
+        coerce=int,
+        choices=[SelectChoice(0, _l("None"))] + [SelectChoice(n, str(n)) for n in (1, 2, 3)],
+    )
+    intro_colleagues = BooleanField(_l("Colleagues from my company may be suggested too"))
+    keep_blocked = _Checkboxes(_l("Never suggest"), coerce=int)
+    block_name = StringField(
+        _l("Never suggest someone else"),
+        validators=[Length(max=120)],
+        description=_l("Their name, as it appears in one of your groups. Nobody is told."),
+    )
+
+    def __init__(self, user, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.looking_intents.choices = [
+            SelectChoice(t, intents.label(t)) for t in intents.LOOKING_TAGS
+        ]
+        self.offer_intents.choices = [SelectChoice(t, intents.label(t)) for t in intents.OFFER_TAGS]
+        self.keep_blocked.choices = [
+            SelectChoice(u.id, u.display_name) for u in intro_settings.blocked(user)
+        ]
+
+
+@bp.app_template_global()
+def intro_settings_form() -> IntroSettingsForm:
+    """The form of templates/intros/_profile_fields.html, filled from the signed-in user."""
+    form = IntroSettingsForm(current_user, formdata=None, obj=current_user)
+    form.keep_blocked.data = [choice.value for choice in form.keep_blocked.choices]
+    return form
+
+
+# ---------------------------------------------------------------- organizer
+
+
+def _event_for_organizer(event_key: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.key == event_key))
+    if event is None:
+        abort(404)
+    require_organizer(event.group_id, current_user)
+    return event
+
+
+def _prepare(event: Event) -> None:
+    """Build the proposals the first time the page is opened after the event (a write)."""
+    now = utcnow()
+    if not svc.has_ended(event, now) or svc.pairs_exist(event):
+        return
+    db.session.rollback()
+    token = database.set_write_intent(True)  # SQLite: BEGIN IMMEDIATE for this write
+    try:
+        svc.ensure_proposals(db.session.merge(event), now=now)
+        db.session.commit()
+    except IntegrityError:  # another request built them at the same moment
+        db.session.rollback()
+    finally:
+        database.reset_write_intent(token)
+
+
+@bp.get("/e/<event_key>/intros")
+@login_required
+def review(event_key: str):
+    event = _event_for_organizer(event_key)
+    _prepare(event)
+    event = _event_for_organizer(event_key)
+    pairs = svc.pairs(event)
+    people = [u for _r, u in svc.attendees(event)]
+    form = AddPairForm()
+    form.user_id.choices = form.other_id.choices = [
+        SelectChoice(u.id, u.display_name) for u in people
+    ]
+    return render_template(
+        "intros/review.html",
+        event=event,
+        pairs=pairs,
+        counts=svc.counts_by_event([event.id]).get(event.id, svc.Counts()),
+        ended=svc.has_ended(event, utcnow()),
+        sent=any(p.sent_at for p in pairs),
+        send_time=svc.send_time(event),
+        add_form=form,
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/e/<event_key>/intros/approve")
+@login_required
+def approve(event_key: str):
+    event = _event_for_organizer(event_key)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    svc.approve(event)
+    db.session.commit()
+    flash(_("Approved: the suggestions are on their way."), "success")
+    return redirect(url_for("intros.review", event_key=event.key))
+
+
+@bp.post("/e/<event_key>/intros/<int:pair_id>/remove")
+@login_required
+def remove(event_key: str, pair_id: int):
+    event = _event_for_organizer(event_key)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    svc.remove_pair(event, pair_id)
+    db.session.commit()
+    flash(_("Removed. They won't be suggested to each other."), "success")
+    return redirect(url_for("intros.review", event_key=event.key))
+
+
+@bp.post("/e/<event_key>/intros/add")
+@login_required
+def add(event_key: str):
+    event = _event_for_organizer(event_key)
+    form = AddPairForm()
+    people = [u for _r, u in svc.attendees(event)]
+    form.user_id.choices = form.other_id.choices = [
+        SelectChoice(u.id, u.display_name) for u in people
+    ]
+    if not form.validate_on_submit():
+        message = next(iter(e for errs in form.errors.values() for e in errs), None)
+        flash(message or _("Some of what you sent isn't valid."), "error")
+        return redirect(url_for("intros.review", event_key=event.key), 303)
+    svc.add_pair(event, form.user_id.data, form.other_id.data, form.reason.data)
+    db.session.commit()
+    flash(_("Added."), "success")
+    return redirect(url_for("intros.review", event_key=event.key))
+
+
+@bp.get("/g/<group_slug>/intros")
+@login_required
+def group_stats(group_slug: str):
+    group = db.session.scalar(select(Group).where(Group.slug == group_slug))
+    if group is None:
+        abort(404)
+    require_organizer(group, current_user)
+    events = list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.group_id == group.id, Event.ends_at <= utcnow())
+            .order_by(Event.starts_at.desc())
+        )
+    )
+    counts = svc.counts_by_event(e.id for e in events)
+    return render_template(
+        "intros/group.html", group=group, rows=[(e, counts.get(e.id, svc.Counts())) for e in events]
+    )
+
+
+# ---------------------------------------------------------------- answers, no sign-in
+
+
+def _link(token: str, answer: str, record, confirm_template: str, done_template: str):
+    """GET shows one big confirm button (safe for link previewers and mail scanners);
+    the POST it sends records the answer."""
+    if answer not in svc.ANSWERS:
+        abort(404)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        side = record(token, answer)
+        db.session.commit()
+        return render_template(done_template, side=side, answer=answer)
+    side = svc.side_for(token)
+    return render_template(confirm_template, side=side, answer=answer, form=form)
+
+
+@bp.route("/i/<token>/<answer>", methods=["GET", "POST"])
+def answer(token: str, answer: str):
+    return _link(token, answer, svc.record_answer, "intros/answer.html", "intros/answered.html")
+
+
+@bp.route("/i/<token>/met/<answer>", methods=["GET", "POST"])
+def met(token: str, answer: str):
+    return _link(token, answer, svc.record_met, "intros/met.html", "intros/met_recorded.html")
+
+
+# ---------------------------------------------------------------- profile settings
+
+
+@bp.post("/profile/intros")
+@login_required
+def save_settings():
+    form = IntroSettingsForm(current_user)
+    if not form.validate_on_submit():
+        flash(_("Some of what you sent isn't valid."), "error")
+        return redirect(_profile_url(), 303)
+    newly = intro_settings.save(
+        current_user,
+        looking_intents=form.looking_intents.data or [],
+        offer_intents=form.offer_intents.data or [],
+        max_intros=form.max_intros.data,
+        intro_colleagues=form.intro_colleagues.data,
+        keep_blocked=form.keep_blocked.data or [],
+        block_name=form.block_name.data or "",
+    )
+    db.session.commit()
+    if newly is not None:
+        flash(_("%(name)s won't be suggested to you. They aren't told.", name=newly.display_name))
+    flash(_("Introduction settings saved."), "success")
+    return redirect(_profile_url())
+
+
+def _profile_url() -> str:
+    if "profile.edit" in current_app.view_functions:
+        return url_for("profile.edit") + "#intros"
+    return url_for("main.home")
