@@ -28,13 +28,18 @@ def find_co_member(user: User, name: str) -> User:
     if not name:
         raise DomainError("intro_block_unknown")
     mine, theirs = aliased(Membership), aliased(Membership)
+    # IN, not JOIN + DISTINCT: PostgreSQL can't compare the JSON columns DISTINCT would need.
+    co_members = select(theirs.user_id).join(
+        mine, (mine.group_id == theirs.group_id) & (mine.user_id == user.id)
+    )
     found = list(
         db.session.scalars(
             select(User)
-            .join(theirs, theirs.user_id == User.id)
-            .join(mine, (mine.group_id == theirs.group_id) & (mine.user_id == user.id))
-            .where(User.id != user.id, func.lower(User.name) == name.lower())
-            .distinct()
+            .where(
+                User.id != user.id,
+                func.lower(User.name) == name.lower(),
+                User.id.in_(co_members),
+            )
             .order_by(User.id)
             .limit(2)
         )
