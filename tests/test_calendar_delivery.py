@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from meetup.extensions import db
 from meetup.models import utcnow
-from meetup.services import events, invites, mail
+from meetup.services import events
+from meetup.services import rsvp as rsvps
 from meetup.timeutil import in_zone
-from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
+from tests.factories import add_member, make_event, make_group, make_user
 from tests.ical_check import only_event, parse
 
 
@@ -54,10 +55,7 @@ def test_invites_updates_and_cancellations_arrive_by_smtp(make_app, smtp_server)
         people = [make_user(f"p{i}@example.org", name=f"Person {i}") for i in range(2)]
         for person in people:
             add_member(group, person)
-            rsvp = make_rsvp(event, person)
-            context = {"event": event, "event_link": "http://localhost/e/x"}
-            invite = invites.for_notice(rsvp, "going")  # as the RSVP confirmation attaches it
-            mail.queue(person, "event_updated", "You're going", context=context, **invite)
+            rsvps.answer(event, person, True)  # the confirmation carries the invite
         db.session.commit()
 
         events.update_event(event, organizer, _edit(event, description="Now with pizza"))

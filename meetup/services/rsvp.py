@@ -38,7 +38,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Event, OutboxMessage, Rsvp, User, utcnow
 from ..urls import absolute_url, event_url, ticket_url
-from . import accounts, magic_links, mail
+from . import accounts, invites, magic_links, mail
 from .errors import DomainError
 from .locking import lock_event
 from .permissions import is_member
@@ -553,9 +553,9 @@ def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> OutboxMessage 
     "claim_expired" (a held seat passed on). Called after the change is flushed, so
     `rsvp` shows the new state (status, ticket_token, claim_expires_at).
 
-    Calendar invites attach here: set `ics`/`ics_method` per recipient (REQUEST when the
-    person now holds a seat: going/promoted; CANCEL when they lost it: cancelled/removed/
-    claim_expired); waitlisted people get none.
+    Calendar invites attach here (services/invites.py): REQUEST when the person now holds
+    a seat (going/promoted); CANCEL when they lost it (cancelled/removed/claim_expired);
+    waitlisted people get none.
     """
     event, user = rsvp.event, rsvp.user
     context = {
@@ -571,15 +571,12 @@ def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> OutboxMessage 
         ),
         "position": waitlist_position(rsvp),
     }
-    ics: str | None = None
-    ics_method: str | None = None
     return mail.queue(
         user,
         f"rsvp_{kind}",
         SUBJECTS[kind](event.title),
         context=context,
-        ics=ics,
-        ics_method=ics_method,
         group_id=event.group_id,
+        **invites.for_notice(rsvp, kind, now=now),
         now=now,
     )
