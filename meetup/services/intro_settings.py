@@ -28,7 +28,6 @@ def find_co_member(user: User, name: str) -> User:
     if not name:
         raise DomainError("intro_block_unknown")
     mine, theirs = aliased(Membership), aliased(Membership)
-    # IN, not JOIN + DISTINCT: PostgreSQL can't compare the JSON columns DISTINCT would need.
     co_members = select(theirs.user_id).join(
         mine, (mine.group_id == theirs.group_id) & (mine.user_id == user.id)
     )
@@ -36,9 +35,7 @@ def find_co_member(user: User, name: str) -> User:
         db.session.scalars(
             select(User)
             .where(
-                User.id != user.id,
-                func.lower(User.name) == name.lower(),
-                User.id.in_(co_members),
+                User.id.in_(co_members), User.id != user.id, func.lower(User.name) == name.lower()
             )
             .order_by(User.id)
             .limit(2)

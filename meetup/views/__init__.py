@@ -7,6 +7,7 @@ from flask import Flask
 BLUEPRINTS = (
     "main",
     "auth",
+    "profile",
     "groups",
     "calendar",
     "outbox",
@@ -14,7 +15,6 @@ BLUEPRINTS = (
     "rsvp",
     "tickets",
     "door",
-    "profile",
     "intros",
 )
 
