@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 
 from meetup.extensions import db
@@ -127,3 +128,22 @@ def queue_messages(n: int, *, group_id: int | None = None, **kw) -> list[int]:
     db.session.add_all(rows)
     db.session.commit()
     return [r.id for r in rows]
+
+
+@contextlib.contextmanager
+def count_queries(cold: bool = True):
+    """The SQL statements run inside the block (BEGIN/SAVEPOINT aside). `cold` starts, as a
+    request does, with nothing loaded in the session."""
+    seen: list[str] = []
+
+    def _count(conn, cursor, statement, *args):
+        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+            seen.append(statement)
+
+    if cold:
+        db.session.expire_all()
+    event.listen(db.engine, "before_cursor_execute", _count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _count)

@@ -352,9 +352,7 @@ def test_a_too_long_key_is_a_plain_404(client):
     assert client.get("/e/" + "x" * 500).status_code == 404
 
 
-def test_signed_out_create_goes_to_sign_in(app, client, group):
-    if "auth.login" not in app.view_functions:
-        pytest.skip("the sign-in page is not in this build")
+def test_signed_out_create_goes_to_sign_in(client, group):
     resp = client.get("/g/acme-alumni/events/new")
     assert resp.status_code == 302
     assert "/login" in resp.headers["Location"]
@@ -605,3 +603,35 @@ def test_event_page_query_count_does_not_grow(app, client, login, organizer, gro
         make_rsvp(event, make_user())
     assert queries() == few
     assert few <= 8
+
+
+def test_organizer_links_to_other_pages_only_when_they_exist(app, client, login, organizer, group):
+    for endpoint, rule in (
+        ("rsvp.attendees", "/e/<event_key>/attendees"),
+        ("door.page", "/e/<event_key>/door"),
+    ):
+        if endpoint not in app.view_functions:
+            app.add_url_rule(rule, endpoint=endpoint, view_func=lambda event_key: "")
+    event = minute_event(group)
+    login(client, organizer)
+    page = client.get(f"/e/{event.key}").get_data(as_text=True)
+    assert f'href="/e/{event.key}/attendees"' in page
+    assert f'href="/e/{event.key}/door"' in page
+    assert ("/intros" in page) == ("intros.review" in app.view_functions)
+
+
+def test_co_organizer_can_edit_and_cancel(client, login, group):
+    co = make_user()
+    add_member(group, co, role="co_organizer")
+    event = minute_event(group)
+    login(client, co)
+    assert client.post(f"/e/{event.key}/edit", data=form_data(title="Renamed")).status_code == 302
+    assert client.post(f"/e/{event.key}/cancel").status_code == 302
+    db.session.expire_all()
+    assert event.title == "Renamed" and event.cancelled_at is not None
+
+
+def test_not_found_page_invites_members_to_sign_in(client):
+    resp = client.get("/e/nosuchkey123")
+    assert resp.status_code == 404
+    assert b"If it is for members of a group, sign in to see it." in resp.data

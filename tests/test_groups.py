@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 import pytest
-from flask import Blueprint
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from meetup.extensions import db
 from meetup.models import Event, Group, Invite, Membership, User, utcnow
 from meetup.services import groups as svc
 from meetup.services.errors import DomainError
-from tests.factories import add_member, make_event, make_group, make_invite, make_user
-
-
-@pytest.fixture(autouse=True)
-def _sign_in_page(app):
-    """Flask-Login sends anonymous visitors to auth.login: make sure it exists in this build."""
-    if "auth.login" not in app.view_functions:
-        stub = Blueprint("auth", __name__)
-        stub.add_url_rule("/login", "login", lambda: "sign in")
-        app.register_blueprint(stub)
-
-
-@contextlib.contextmanager
-def count_queries(cold: bool = True):
-    """Counts the SQL statements run inside the block; `cold` starts, as a request does,
-    with nothing loaded."""
-    seen: list[str] = []
-
-    def _count(conn, cursor, statement, *args):
-        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
-            seen.append(statement)
-
-    if cold:
-        db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", _count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", _count)
+from tests.factories import (
+    add_member,
+    count_queries,
+    last_link_token,
+    make_event,
+    make_group,
+    make_invite,
+    make_user,
+)
 
 
 def membership(group: Group, user: User) -> Membership | None:
@@ -409,6 +387,23 @@ def test_join_flow_signed_out_goes_to_sign_in_and_back(client):
     assert resp.status_code == 302
     assert resp.headers["Location"] == f"/login?next=/join/{invite.code}"
     assert db.session.scalar(select(func.count()).select_from(Membership)) == 1
+
+
+def test_newcomer_joins_through_magic_link_sign_in(client):
+    """Invite link -> sign in by emailed link (no account yet) -> back on the invite -> Join."""
+    group = make_group(make_user(), name="Data Folks")
+    invite = make_invite(group)
+    join_url = f"/join/{invite.code}"
+    login_url = f"/login?next={join_url}"
+    assert login_url in client.get(join_url).get_data(as_text=True)
+    assert f'value="{join_url}"' in client.get(login_url).get_data(as_text=True)
+    client.post("/login/link", data={"email": "new@example.org", "next": join_url})
+    resp = client.post(f"/login/link/{last_link_token('new@example.org')}")
+    assert resp.headers["Location"] == join_url
+    assert b"Join Data Folks" in client.get(join_url).data
+    client.post(join_url)
+    newcomer = db.session.scalar(select(User).where(User.email == "new@example.org"))
+    assert membership(group, newcomer).invite_id == invite.id
 
 
 def test_revoked_invite_is_410_and_joins_nobody(client, login):

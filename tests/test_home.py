@@ -37,6 +37,8 @@ def test_my_upcoming_events_and_groups(client, login):
     declined = make_event(elsewhere, title="Faraway hike", starts_at=soon)
     make_rsvp(declined, me, status="not_going")
     make_event(elsewhere, title="Faraway unknown", starts_at=soon)
+    left = make_event(elsewhere, title="Faraway secret", starts_at=soon, visibility="members")
+    make_rsvp(left, me)  # I was a member once; now it's a 404 to me, so not listed
     make_event(mine, title="Last year", starts_at=utcnow() - timedelta(days=300))
     cancelled = make_event(mine, title="Called off", starts_at=soon, cancelled_at=utcnow())
 
@@ -44,7 +46,7 @@ def test_my_upcoming_events_and_groups(client, login):
     page = client.get("/").get_data(as_text=True)
     for event in (group_event, members_only, going, waitlisted, cancelled):
         assert f'href="/e/{event.key}"' in page, event.title
-    for title in ("Faraway hike", "Faraway unknown", "Last year"):
+    for title in ("Faraway hike", "Faraway unknown", "Faraway secret", "Last year"):
         assert title not in page
     # soonest first
     assert page.index("Faraway talk") < page.index("Rust workshop") < page.index("Acme drinks")

@@ -13,8 +13,7 @@ from meetup.extensions import db
 from meetup.models import Membership, OutboxMessage, User
 from meetup.services import member_import as mi
 from meetup.services.errors import DomainError
-from tests.factories import add_member, make_group, make_user
-from tests.test_groups import _sign_in_page, count_queries  # noqa: F401 - fixture
+from tests.factories import add_member, count_queries, make_group, make_user
 
 DATA = Path(__file__).parent / "data"
 
@@ -378,3 +377,18 @@ def test_upload_of_a_deleted_group_is_gone(client, login, import_dir):
     token = token_of(upload(client, group, "slack_members.csv"))
     client.post(f"/g/{group.slug}/delete", data={"confirm_name": "Gone"})
     assert client.get(f"/g/{group.slug}/import/{token}").status_code == 404
+
+
+def test_too_large_or_too_long_files_are_refused(organizer_client, import_dir, app, monkeypatch):
+    client, group = organizer_client
+    app.config["MAX_CONTENT_LENGTH"] = 2_000
+    resp = upload(client, group, "big.csv", b"email\n" + b"x@example.org\n" * 500)
+    assert resp.status_code == 413
+    assert b"too large" in resp.data
+
+    app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024
+    monkeypatch.setattr(mi, "MAX_ROWS", 5)
+    resp = upload(client, group, "long.csv", b"email\n" + b"x@example.org\n" * 6)
+    assert resp.status_code == 400
+    assert b"Split it" in resp.data
+    assert count(User) == 1 and (not import_dir.exists() or not list(import_dir.iterdir()))

@@ -244,6 +244,7 @@ def test_permanent_failure_stops_after_max_attempts_then_organizer_retries(
         resp = client.post(f"/g/pydata/mail/{mid}/retry", follow_redirects=True)
         assert resp.status_code == 200 and b"will be sent again" in resp.data
         assert row(mid).status == "queued" and row(mid).attempts == 0
+        assert b"gone@example.org" not in client.get("/g/pydata/mail").data
         assert outbox.deliver_due().sent == 1
         assert row(mid).status == "sent"
         assert b"gone@example.org" not in client.get("/g/pydata/mail").data

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -138,48 +139,68 @@ def update_profile(user: User, *, interests: str | list[str] = "", **fields: obj
 # ---------------------------------------------------------------- deletion
 
 
-def groups_blocking_deletion(user: User) -> list[Group]:
-    """Groups the person alone organizes while other people take part in them.
+@dataclass
+class DeletionPlan:
+    """What deleting an account does to the groups the person organizes (shown before)."""
 
-    Deleting the account would leave those people in a group nobody can run, so the person
-    must first make someone else an organizer, or delete the group.
-    """
-    m = aliased(Membership)
-    other_organizer = (
-        select(m.id)
-        .where(m.group_id == Group.id, m.user_id != user.id, m.role == "organizer")
-        .correlate(Group)
-    )
-    return _organized_groups(user, _others_take_part(user) & ~other_organizer.exists())
+    blocking: list[Group] = field(default_factory=list)  # others belong, nobody can take over
+    handed_over: list[tuple[Group, User]] = field(default_factory=list)  # to a co-organizer
+    deleted: list[Group] = field(default_factory=list)  # nobody else takes part
 
 
-def groups_deleted_with(user: User) -> list[Group]:
-    """Groups the person organizes that nobody else takes part in: they go with the account."""
-    return _organized_groups(user, ~_others_take_part(user))
-
-
-def _organized_groups(user: User, condition) -> list[Group]:
-    return list(
+def deletion_plan(user: User) -> DeletionPlan:
+    """A group keeps running without its only organizer if a co-organizer can take over
+    (the longest-serving one does). With members but no co-organizer, the person must
+    first make someone co-organizer, or delete the group. A group nobody else takes part
+    in goes with the account. Four queries, however many groups and members."""
+    plan = DeletionPlan()
+    mine = list(
         db.session.scalars(
             select(Group)
             .join(Membership, Membership.group_id == Group.id)
-            .where(Membership.user_id == user.id, Membership.role == "organizer", condition)
+            .where(Membership.user_id == user.id, Membership.role == "organizer")
             .order_by(Group.name)
         )
     )
-
-
-def _others_take_part(user: User):
-    """Someone else is a member of the group, or answered one of its events."""
-    m = aliased(Membership)
-    other_member = select(m.id).where(m.group_id == Group.id, m.user_id != user.id).correlate(Group)
-    other_rsvp = (
-        select(Rsvp.id)
-        .join(Event, Event.id == Rsvp.event_id)
-        .where(Event.group_id == Group.id, Rsvp.user_id != user.id)
-        .correlate(Group)
+    if not mine:
+        return plan
+    ids = [g.id for g in mine]
+    with_others = set(
+        db.session.scalars(
+            select(Membership.group_id).where(
+                Membership.group_id.in_(ids), Membership.user_id != user.id
+            )
+        )
+    ) | set(
+        db.session.scalars(
+            select(Event.group_id)
+            .join(Rsvp, Rsvp.event_id == Event.id)
+            .where(Event.group_id.in_(ids), Rsvp.user_id != user.id)
+        )
     )
-    return other_member.exists() | other_rsvp.exists()
+    successors: dict[int, Membership] = {}
+    for m in db.session.scalars(
+        select(Membership)
+        .options(joinedload(Membership.user))
+        .where(
+            Membership.group_id.in_(ids),
+            Membership.user_id != user.id,
+            Membership.role.in_(("organizer", "co_organizer")),
+        )
+        .order_by(Membership.role.desc(), Membership.joined_at, Membership.id)
+    ):
+        successors.setdefault(m.group_id, m)  # another organizer first, then the senior co
+    for group in mine:
+        successor = successors.get(group.id)
+        if successor is not None and successor.role == "organizer":
+            continue  # someone else already runs it
+        if group.id not in with_others:
+            plan.deleted.append(group)
+        elif successor is not None:
+            plan.handed_over.append((group, successor.user))
+        else:
+            plan.blocking.append(group)
+    return plan
 
 
 def delete_account(user: User) -> None:
@@ -189,10 +210,16 @@ def delete_account(user: User) -> None:
     keep existing without an author. Their sign-in links and the mail addressed to them have
     no foreign key (they are keyed by address), so they are removed here.
     """
-    blocking = groups_blocking_deletion(user)
-    if blocking:
-        raise DomainError("sole_organizer", groups=[g.name for g in blocking])
-    for group in groups_deleted_with(user):
+    plan = deletion_plan(user)
+    if plan.blocking:
+        raise DomainError("sole_organizer", groups=[g.name for g in plan.blocking])
+    for group, successor in plan.handed_over:
+        db.session.execute(
+            update(Membership)
+            .where(Membership.group_id == group.id, Membership.user_id == successor.id)
+            .values(role="organizer")
+        )
+    for group in plan.deleted:
         db.session.delete(group)
     db.session.execute(delete(LoginToken).where(LoginToken.email == user.email))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_addr == user.email))

@@ -1,7 +1,11 @@
 """The door: scans, manual check-ins, walk-ins, undo and offline sync, with an audit log.
 
-Every request carries a nonce chosen by the device. (event, nonce) is unique in checkin_log,
-so a retried request is answered from the log exactly as the first time and changes nothing.
+Every request carries a nonce chosen by the device. (event, nonce) is unique in checkin_log:
+a retried request fails to insert its log row, the caller rolls the whole transaction back
+and answers with `replay()`, the stored answer of the first time, so a retry changes
+nothing. (Checking the constraint rather than looking the nonce up first saves a query on
+every scan, and it is the same path whether the retry comes later or races the original.)
+
 Between reading `checked_in_at` and writing it the RSVP row is locked (FOR UPDATE on
 PostgreSQL; SQLite writers already hold BEGIN IMMEDIATE): without the lock two scanners of
 the same ticket would both read "not yet" and both admit, which the negative control in
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import CheckinLog, Event, Rsvp, User, utcnow
@@ -79,16 +84,12 @@ def check_in(
     """
     now = now or utcnow()
     _check_method(method)
-    previous = replay(event.id, nonce)
-    if previous is not None:
-        return previous
     scanned_at = min(scanned_at or now, now)
 
     rsvp, refusal = _resolve(event, token, rsvp_id)
     if refusal is not None:
         return _log(event, None, nonce, "checkin", method, refusal, actor, device, scanned_at)
 
-    rsvp = _lock_rsvp(rsvp.id)
     if rsvp.checked_in_at is None:
         rsvp.checked_in_at = scanned_at if method == "offline" else now
         rsvp.checked_in_by = actor.name[:120]
@@ -115,14 +116,10 @@ def undo(
     """Take back a check-in (a wrong tap); logged like everything else."""
     now = now or utcnow()
     _check_method(method)
-    previous = replay(event.id, nonce)
-    if previous is not None:
-        return previous
     scanned_at = min(scanned_at or now, now)
-    rsvp = db.session.get(Rsvp, rsvp_id)
-    if rsvp is None or rsvp.event_id != event.id:
+    rsvp = _locked(select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.event_id == event.id))
+    if rsvp is None:
         raise DomainError("not_found")
-    rsvp = _lock_rsvp(rsvp.id)
     status = "undone" if rsvp.checked_in_at is not None else "not_checked_in"
     rsvp.checked_in_at = None
     rsvp.checked_in_by = None
@@ -146,9 +143,6 @@ def register_walkin(
     Seats are counted under the event lock; only an organizer may go over capacity.
     """
     now = now or utcnow()
-    previous = replay(event.id, nonce)
-    if previous is not None:
-        return previous
     if override and not actor.is_organizer:
         raise DomainError("forbidden")
     user = accounts.get_or_create(email, name, now=now)
@@ -265,16 +259,20 @@ def _check_method(method: str) -> None:
 def _resolve(
     event: Event, token: str | None, rsvp_id: int | None
 ) -> tuple[Rsvp | None, dict | None]:
-    """The RSVP to admit, or the refusal to answer with."""
+    """The RSVP to admit, locked, or the refusal to answer with."""
     if rsvp_id is not None:
-        rsvp = db.session.get(Rsvp, rsvp_id)
-        if rsvp is None or rsvp.event_id != event.id:
+        rsvp = _locked(
+            select(Rsvp)
+            .where(Rsvp.id == rsvp_id, Rsvp.event_id == event.id)
+            .options(joinedload(Rsvp.user))
+        )
+        if rsvp is None:
             return None, {"status": NOT_FOUND, "reason": "unknown"}
     else:
         raw = tickets.token_from_scan(token)
         if raw is None:
             return None, {"status": NOT_FOUND, "reason": "not_a_ticket"}
-        rsvp = tickets.find(raw)
+        rsvp = tickets.checked(_locked(tickets.select_by_token(raw)), raw)
         if rsvp is None:
             return None, {"status": NOT_FOUND, "reason": "unknown"}
         if rsvp.event_id != event.id:
@@ -294,14 +292,15 @@ def _resolve(
     return rsvp, None
 
 
-def _lock_rsvp(rsvp_id: int) -> Rsvp:
-    query = select(Rsvp).where(Rsvp.id == rsvp_id).execution_options(populate_existing=True)
+def _locked(query: Select) -> Rsvp | None:
+    """The RSVP row of `query`, read fresh and locked until the transaction ends."""
+    query = query.execution_options(populate_existing=True)
     if current_app.config["TESTING_SKIP_LOCKS"]:
         # Negative control: no lock, and a window wide enough for the race to show.
         rsvp = db.session.scalar(query)
         time.sleep(0.05)
         return rsvp
-    return db.session.scalar(query.with_for_update())
+    return db.session.scalar(query.with_for_update(of=Rsvp))
 
 
 def _answer(status: str, rsvp: Rsvp, event: Event) -> dict:

@@ -30,7 +30,7 @@ class HomeGroup:
 def upcoming_events(
     user: User, *, now: datetime | None = None, limit: int = HOME_EVENTS_LIMIT
 ) -> list[HomeEvent]:
-    """Events not yet over that I'm going to or waitlisted for, or that my groups hold.
+    """Events not yet over that my groups hold, or that I'm going to or waitlisted for.
 
     One query, whatever the number of events or groups.
     """
@@ -42,7 +42,11 @@ def upcoming_events(
         .outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == user.id))
         .where(
             Event.ends_at > now,
-            or_(Event.group_id.in_(my_groups), Rsvp.status.in_(ATTENDING)),
+            or_(
+                Event.group_id.in_(my_groups),
+                # Someone who left a group keeps its public events they signed up for.
+                and_(Rsvp.status.in_(ATTENDING), Event.visibility == "public"),
+            ),
         )
         .options(contains_eager(Event.group))
         .order_by(Event.starts_at, Event.id)

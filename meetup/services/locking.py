@@ -16,9 +16,15 @@ from ..models import Event
 
 def lock_event(event_id: int) -> None:
     if current_app.config["TESTING_SKIP_LOCKS"]:
-        # Negative control for the concurrency tests: no lock, and a wider window.
+        # Negative control for the concurrency tests: no lock (see widen_race_window).
         db.session.execute(select(Event.id).where(Event.id == event_id))
-        time.sleep(0.01)
         return
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
+
+
+def widen_race_window() -> None:
+    """Called between a count and the write that depends on it. Only under the negative
+    control: a short sleep there makes the race the lock prevents show up reliably."""
+    if current_app.config["TESTING_SKIP_LOCKS"]:
+        time.sleep(0.01)

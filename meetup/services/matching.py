@@ -410,20 +410,24 @@ class _Matching:
                 return s, z
         return None
 
-    def improve(self, max_passes: int = 3) -> None:
+    def improve(self, max_passes: int = 3, *, keep_cover: bool = False) -> None:
         """Local search: swap an unused edge (u, v) in for the weakest edge at each full end,
-        let the partners left with room take their best free edge, keep it if the total rose."""
+        let the partners left with room take their best free edge, keep it if the total rose.
+        With keep_cover, a swap that would leave anyone without an introduction is refused
+        (the pass after cover(), which may have given up score to reach everyone)."""
         for _ in range(max_passes):
             # What each person could gain from a free partner now: a cheap filter for swaps.
             refill = [r[0] if (r := self.best_refill(x, ())) else 0.0 for x in range(len(self.adj))]
             changed = False
             for u, v in self.order:
                 if v not in self.mates[u]:
-                    changed |= self.try_swap(u, v, refill)
+                    changed |= self.try_swap(u, v, refill, keep_cover)
             if not changed:
                 return
 
-    def try_swap(self, u: int, v: int, refill_estimate: list[float]) -> bool:
+    def try_swap(
+        self, u: int, v: int, refill_estimate: list[float], keep_cover: bool = False
+    ) -> bool:
         gain = bound = self.w[(u, v)]
         out = []
         for end, other in ((u, v), (v, u)):
@@ -444,7 +448,8 @@ class _Matching:
                 self.add(x, refill[1])
                 added.append((x, refill[1]))
                 gain += refill[0]
-        if gain > _EPS:
+        uncovered = keep_cover and any(not self.mates[x] for _, x in out)
+        if gain > _EPS and not uncovered:
             return True
         for x, z in added:  # no better: put everything back
             self.drop(x, z)
@@ -499,6 +504,7 @@ def match(
     m.greedy()
     m.improve()
     m.cover()
+    m.improve(keep_cover=True)
     pairs = sorted({(min(i, j), max(i, j)) for i in range(cohort.n) for j in m.mates[i]})
     for i in range(cohort.n):  # the invariants every caller relies on
         assert len(m.mates[i]) <= cohort.caps[i]

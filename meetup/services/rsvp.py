@@ -40,7 +40,7 @@ from ..models import Event, OutboxMessage, Rsvp, User, utcnow
 from ..urls import absolute_url, event_url, ticket_url
 from . import accounts, invites, magic_links, mail
 from .errors import DomainError
-from .locking import lock_event
+from .locking import lock_event, widen_race_window
 from .permissions import is_member
 from .tokens import new_token
 
@@ -111,6 +111,7 @@ def seats(event_id: int) -> Seats:
             Event.capacity, going, Event.starts_at, Event.rsvp_deadline, Event.cancelled_at
         ).where(Event.id == event_id)
     ).one()
+    widen_race_window()
     return Seats(*row)
 
 

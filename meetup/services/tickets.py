@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -32,19 +32,22 @@ def is_token_shaped(token: str | None) -> bool:
     return bool(token) and _TOKEN.fullmatch(token) is not None
 
 
+def select_by_token(token: str) -> Select:
+    """The query for the RSVP holding `token`, with its attendee (callers may lock it)."""
+    return select(Rsvp).where(Rsvp.ticket_token == token).options(joinedload(Rsvp.user))
+
+
+def checked(rsvp: Rsvp | None, token: str) -> Rsvp | None:
+    """The row the index found, if its secret matches in constant time."""
+    return rsvp if rsvp is not None and same(rsvp.ticket_token, token) else None
+
+
 def find(token: str | None) -> Rsvp | None:
     """The RSVP holding this ticket token (any event, any status), or None."""
     if not is_token_shaped(token):
         return None
-    rsvp = db.session.scalar(
-        select(Rsvp)
-        .where(Rsvp.ticket_token == token)
-        .options(joinedload(Rsvp.event), joinedload(Rsvp.user))
-    )
-    # The index found the row; the secret itself is still compared in constant time.
-    if rsvp is None or not same(rsvp.ticket_token, token):
-        return None
-    return rsvp
+    query = select_by_token(token).options(joinedload(Rsvp.event))
+    return checked(db.session.scalar(query), token)
 
 
 def is_valid(rsvp: Rsvp) -> bool:

@@ -7,6 +7,7 @@ from flask import Flask
 BLUEPRINTS = (
     "main",
     "auth",
+    "profile",
     "groups",
     "calendar",
     "outbox",

@@ -66,7 +66,7 @@ def _email_field(field_id: str = "email") -> EmailField:
     )
 
 
-def _new_password_field(label=None) -> PasswordField:
+def new_password_field(label=None) -> PasswordField:
     return PasswordField(
         label or _l("Password"),
         validators=[DataRequired(), Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX)],
@@ -97,7 +97,7 @@ class SignUpForm(FlaskForm):
         render_kw={"autocomplete": "name"},
     )
     email = _email_field()
-    password = _new_password_field()
+    password = new_password_field()
     next = HiddenField()
 
 

@@ -25,6 +25,7 @@
     last: null, // the last admission on this phone, for Undo: {rsvpId, name, nonce}
     syncing: false,
     blocked: false, // the server refused us (door link revoked): stop syncing
+    listSaved: null, // when the guest list was last stored for offline use
   };
   var device = deviceId();
 
@@ -159,7 +160,10 @@
 
   function loadLocalList() {
     return tx("lists", "readonly", function (s) { return s.get(config.eventKey); }).then(function (saved) {
-      if (saved) setGuests(saved.guests);
+      if (saved) {
+        state.listSaved = saved.at;
+        setGuests(saved.guests);
+      }
     });
   }
 
@@ -173,9 +177,10 @@
       .then(function (data) {
         setOnline(true);
         setGuests(data.guests);
+        var at = new Date().toISOString();
         return tx("lists", "readwrite", function (s) {
-          s.put({ guests: data.guests, at: new Date().toISOString() }, config.eventKey);
-        });
+          s.put({ guests: data.guests, at: at }, config.eventKey);
+        }).then(function () { state.listSaved = at; });
       })
       .catch(function (err) {
         if (err instanceof TypeError) setOnline(false);
@@ -241,7 +246,7 @@
 
   function show(kind, title, detail) {
     var box = $("result");
-    box.className = "door-result " + kind;
+    box.className = "door-result " + kind + (title.length > 24 ? " long" : "");
     $("result-title").textContent = title;
     $("result-detail").textContent = detail || "";
     box.scrollIntoView({ block: "nearest" });
@@ -337,7 +342,9 @@
   }
 
   function sync() {
-    if (state.syncing || state.blocked || !state.queue.length) return Promise.resolve();
+    if (state.syncing || state.blocked || !state.queue.length || !navigator.onLine) {
+      return Promise.resolve();
+    }
     state.syncing = true;
     var item = state.queue[0];
     var url = item.kind === "undo" ? config.urls.undo : config.urls.checkin;
@@ -572,6 +579,7 @@
     scan: scanned,
     sync: sync,
     queued: function () { return state.queue.length; },
+    listSaved: function () { return state.listSaved; },
     online: function () { return state.online; },
   };
 
@@ -584,6 +592,6 @@
       return refreshList();
     })
     .then(sync);
-  setInterval(function () { if (!state.online || navigator.onLine) refreshList(); }, REFRESH_MS);
+  setInterval(function () { if (navigator.onLine) refreshList(); }, REFRESH_MS);
   setInterval(sync, SYNC_MS);
 })();

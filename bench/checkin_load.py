@@ -1,0 +1,301 @@
+"""Door check-in under load: 500 tickets, 32 scanners over HTTP against gunicorn -w 2.
+
+Starts its own gunicorn on 127.0.0.1 with a fresh database (SQLite file, or a PostgreSQL
+database it creates and drops with --postgres), seeds an event with 500 going RSVPs and a
+volunteer door link, and lets 32 scanner threads, each signed in through the door link like a
+volunteer's phone (own session, CSRF header from the door page), scan every ticket twice
+(first a check-in, then an "already checked in" from another scanner). The ceiling is
+POST /_bench/insert (one INSERT + COMMIT) on the same server, driven the same way, measured
+before and after. Everything started is stopped, also on error.
+
+    python bench/checkin_load.py [--postgres] [--tickets 500] [--scanners 32]
+
+Last line: RESULT {json} with rps, ceiling_rps, ratio, p50_ms, p99_ms, errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Phone:
+    """A scanner: its own session cookie and CSRF token, one HTTP request at a time."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie = ""
+        self.csrf = ""
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers |= {"Content-Type": "application/json", "X-CSRFToken": self.csrf}
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            resp = conn.getresponse()
+            payload = resp.read()
+            cookie = resp.getheader("Set-Cookie")
+            if cookie:
+                self.cookie = cookie.split(";", 1)[0]
+            return resp.status, payload
+        finally:
+            conn.close()
+
+    def open_door_link(self, link_path: str, event_key: str) -> None:
+        status, _ = self.request("GET", link_path)
+        assert status == 302, f"door link answered {status}"
+        status, page = self.request("GET", f"/e/{event_key}/door")
+        assert status == 200, f"door page answered {status}"
+        self.csrf = re.search(rb'"csrf": "([^"]+)"', page).group(1).decode()
+
+
+def seed(env: dict, tickets: int) -> dict:
+    """Event, 500 going RSVPs and a door link, written through the app's own code."""
+    script = f"""
+import json, sys
+from datetime import timedelta
+from meetup import create_app
+from meetup.extensions import db
+from meetup.models import Event, Group, Membership, Rsvp, User, utcnow
+from meetup.services import door_links
+from meetup.services.tokens import new_event_key, new_token
+app = create_app()
+with app.app_context():
+    org = User(email="org@example.org", name="Olga", session_token=new_token())
+    group = Group(slug="bench", name="Bench")
+    db.session.add_all([org, group]); db.session.flush()
+    db.session.add(Membership(group_id=group.id, user_id=org.id, role="organizer"))
+    start = utcnow() + timedelta(hours=1)
+    event = Event(key=new_event_key(), group_id=group.id, title="Bench night", starts_at=start,
+                  ends_at=start + timedelta(hours=3), timezone="Europe/Paris")
+    db.session.add(event); db.session.flush()
+    users = [User(email=f"guest{{i}}@example.org", name=f"Guest {{i}}", session_token=new_token())
+             for i in range({tickets})]
+    db.session.add_all(users); db.session.flush()
+    rsvps = [Rsvp(event_id=event.id, user_id=u.id, status="going", ticket_token=new_token())
+             for u in users]
+    db.session.add_all(rsvps)
+    link, token = door_links.create(event, "Bench scanner")
+    db.session.commit()
+    json.dump({{"event_key": event.key, "link": "/door/" + token,
+               "tokens": [r.ticket_token for r in rsvps]}}, sys.stdout)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, check=True, capture_output=True
+    )
+    return json.loads(out.stdout)
+
+
+def drive(phones: list[Phone], jobs: list[tuple[str, dict]]) -> tuple[float, list[float], list]:
+    """Run `jobs` (path, body) spread over the phones, one thread per phone."""
+    latencies: list[float] = []
+    answers: list = []
+    lock = threading.Lock()
+    chunks = [jobs[i :: len(phones)] for i in range(len(phones))]
+    start_gate = threading.Barrier(len(phones) + 1)
+
+    def work(phone: Phone, chunk: list[tuple[str, dict]]) -> None:
+        mine: list[float] = []
+        got = []
+        start_gate.wait()
+        for path, body in chunk:
+            t0 = time.perf_counter()
+            try:
+                status, payload = phone.request("POST", path, body)
+            except OSError as exc:
+                status, payload = 0, str(exc).encode()
+            mine.append(time.perf_counter() - t0)
+            got.append((status, payload))
+        with lock:
+            latencies.extend(mine)
+            answers.extend(got)
+
+    with ThreadPoolExecutor(len(phones)) as pool:
+        futures = [pool.submit(work, p, c) for p, c in zip(phones, chunks, strict=True)]
+        start_gate.wait()
+        t0 = time.perf_counter()
+        for f in futures:
+            f.result()
+        elapsed = time.perf_counter() - t0
+    return elapsed, latencies, answers
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--tickets", type=int, default=500)
+    parser.add_argument("--scanners", type=int, default=32)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_checkin_"))
+    port = free_port()
+    pg_db = f"bench_checkin_{os.getpid()}"
+    url = f"{PG}/{pg_db}" if args.postgres else f"sqlite:///{tmp / 'bench.db'}"
+    env = {
+        **os.environ,
+        "MEETUP_SQLALCHEMY_DATABASE_URI": url,
+        "MEETUP_SECRET_KEY": uuid.uuid4().hex,
+        "MEETUP_BASE_URL": f"http://127.0.0.1:{port}",
+        "MEETUP_BENCH_ENDPOINTS": "true",
+        "MEETUP_RATELIMIT_ENABLED": "false",
+        "MEETUP_MAIL_FILE_DIR": str(tmp / "mail"),
+    }
+    server = None
+    try:
+        if args.postgres:
+            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", pg_db], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        data = seed(env, args.tickets)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "app:app",
+            ],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        probe = Phone(port)
+        for _ in range(100):
+            try:
+                if probe.request("GET", "/_bench/ok")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not start")
+
+        phones = [Phone(port) for _ in range(args.scanners)]
+        for phone in phones:
+            phone.open_door_link(data["link"], data["event_key"])
+        checkin = f"/e/{data['event_key']}/checkin"
+
+        def scans(tag: str) -> list[tuple[str, dict]]:
+            return [
+                (
+                    checkin,
+                    {
+                        "token": f"http://127.0.0.1:{port}/t/{t}",
+                        "nonce": f"{tag}-{i}-{uuid.uuid4().hex[:8]}",
+                        "device": "bench",
+                        "method": "scan",
+                    },
+                )
+                for i, t in enumerate(data["tokens"])
+            ]
+
+        # Each ticket twice: the first pass checks in, the second (another scanner) is "already".
+        jobs = scans("a") + scans("b")
+        ping = [("/_bench/insert", {}) for _ in jobs]
+        drive(phones, ping[: len(phones) * 4])  # warm up both workers and connections
+
+        c1_time, c1_lat, c1_ans = drive(phones, ping)
+        run_time, lat, answers = drive(phones, jobs)
+        c2_time, c2_lat, c2_ans = drive(phones, ping)
+
+        statuses: dict[str, int] = {}
+        errors = 0
+        for status, payload in answers:
+            if status != 200:
+                errors += 1
+                continue
+            s = json.loads(payload)["status"]
+            statuses[s] = statuses.get(s, 0) + 1
+        errors += sum(1 for status, _ in c1_ans + c2_ans if status != 200)
+        expected = {"checked_in": args.tickets, "already_checked_in": args.tickets}
+        if statuses != expected:
+            errors += 1
+            print(f"unexpected answers: {statuses} (expected {expected})")
+
+        rps = len(jobs) / run_time
+        ceiling = (len(ping) / c1_time + len(ping) / c2_time) / 2
+        result = {
+            "database": "postgresql" if args.postgres else "sqlite",
+            "tickets": args.tickets,
+            "scanners": args.scanners,
+            "requests": len(jobs),
+            "rps": round(rps, 1),
+            "ceiling_rps": round(ceiling, 1),
+            "ratio": round(rps / ceiling, 3),
+            "p50_ms": round(pct(lat, 50), 2),
+            "p99_ms": round(pct(lat, 99), 2),
+            "ceiling_p50_ms": round(pct(c1_lat + c2_lat, 50), 2),
+            "ceiling_p99_ms": round(pct(c1_lat + c2_lat, 99), 2),
+            "answers": statuses,
+            "errors": errors,
+        }
+        before, after = len(ping) / c1_time, len(ping) / c2_time
+        lines = [
+            f"database          {result['database']} (gunicorn -w 2 on 127.0.0.1)",
+            f"load              {len(jobs)} check-ins ({args.tickets} tickets x 2), "
+            f"{args.scanners} scanners",
+            f"check-in          {rps:8.1f} req/s  p50 {result['p50_ms']:6.2f} ms  "
+            f"p99 {result['p99_ms']:6.2f} ms",
+            f"ceiling (insert)  {ceiling:8.1f} req/s  p50 {result['ceiling_p50_ms']:6.2f} ms  "
+            f"p99 {result['ceiling_p99_ms']:6.2f} ms  (before {before:.0f}, after {after:.0f})",
+            f"ratio             {result['ratio']:.3f}  (targets: ratio >= 0.6, p99 < 50 ms)",
+            f"answers           {statuses}  errors {errors}",
+        ]
+        print("\n".join(lines))
+        print("RESULT " + json.dumps(result))
+        return 0 if errors == 0 else 1
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        if args.postgres:
+            subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", pg_db])
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

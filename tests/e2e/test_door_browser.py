@@ -1,0 +1,263 @@
+"""The door page in a real Chromium at phone size, with a video file as the camera.
+
+Chromium plays a Y4M file as the camera (--use-file-for-fake-video-capture), so each browser
+launch shows one QR code for as long as it runs: tests that need another ticket in front of
+the camera launch the browser again.
+
+Offline: Playwright's context.set_offline(True) makes navigator.onLine false and fails the
+page's own requests, but once a service worker controls the page, requests that pass through
+it still reach the network (Playwright issue #2311; we saw check-ins arrive at the server).
+So the offline tests also stop the server while the phone is "offline": whatever works then
+works without any network.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import qrcode
+import qrcode.constants
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from meetup.extensions import db
+from meetup.models import CheckinLog, Rsvp
+from meetup.urls import ticket_url
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.door_support import door_link
+from tests.factories import make_event, make_group, make_rsvp, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+W, H = 640, 480
+
+
+def write_y4m(path: Path, text: str | None, frames: int = 30) -> Path:
+    """A 640x480 video of `text`'s QR code (black on white, quiet zone kept); None: blank."""
+    luma = bytearray(b"\xff" * (W * H))
+    if text is not None:
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        code.add_data(text)
+        matrix = code.get_matrix()  # includes the quiet zone
+        scale = (H - 40) // len(matrix)
+        left = (W - scale * len(matrix)) // 2
+        top = (H - scale * len(matrix)) // 2
+        for y, row in enumerate(matrix):
+            for x, dark in enumerate(row):
+                if dark:
+                    for dy in range(scale):
+                        start = (top + y * scale + dy) * W + left + x * scale
+                        luma[start : start + scale] = b"\x00" * scale
+    chroma = b"\x80" * (W // 2 * H // 2 * 2)
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{W} H{H} F30:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + bytes(luma) + chroma)
+    return path
+
+
+def camera_args(video: Path) -> list[str]:
+    return [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+
+
+def wait_for(check: Callable[[], object], timeout: float = 30, what: str = "condition") -> object:
+    """Poll the server-side state (a fresh read each time) until `check` is truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()  # end the read transaction: see other connections' commits
+        result = check()
+        if result:
+            return result
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def wait_js(page, expression: str, timeout: float = 20) -> object:
+    """Poll `expression` in the page until truthy. (page.wait_for_function evaluates its
+    predicate with eval, which the page's CSP rightly forbids.)"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = page.evaluate(expression)
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {expression}")
+
+
+def checked_in(rsvp_id: int) -> bool:
+    return db.session.scalar(select(Rsvp.checked_in_at).where(Rsvp.id == rsvp_id)) is not None
+
+
+class Server:
+    """The app on a fixed port of 127.0.0.1, which can be stopped and started again (the
+    phone's pages and service worker belong to that origin)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        app.config["BASE_URL"] = self.base
+        self.httpd = None
+
+    def start(self) -> None:
+        self.httpd = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.thread.join(timeout=5)
+            self.httpd = None
+
+
+@pytest.fixture
+def server(app):
+    server = Server(app)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def door(app, server):
+    """An event with three going guests and a volunteer's door link."""
+    event = make_event(make_group(make_user(name="Olga")), title="Rust night")
+    guests = [make_rsvp(event, make_user(name=name)) for name in ("Ana", "Bea", "Cem")]
+    return {
+        "base": server.base,
+        "event_key": event.key,
+        "guests": [(g.id, g.user.name, ticket_url(g.ticket_token)) for g in guests],
+        "link": f"{server.base}/door/{door_link(event, 'Sam')}",
+    }
+
+
+def test_camera_scan_checks_the_attendee_in(playwright, door, tmp_path):
+    rsvp_id, name, url = door["guests"][0]
+    video = write_y4m(tmp_path / "ana.y4m", url)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=camera_args(video))
+    try:
+        page = browser.new_context(**PHONE).new_page()
+        page.goto(door["link"])
+        assert page.url.endswith(f"/e/{door['event_key']}/door")
+        wait_for(lambda: checked_in(rsvp_id), what="the scan to reach the server")
+        page.wait_for_selector("#result.ok", timeout=10_000)
+        assert page.inner_text("#result-title") == f"Welcome, {name}"
+        assert page.inner_text("#count-in") == "1"
+    finally:
+        browser.close()
+    assert db.session.scalar(select(Rsvp.checked_in_by).where(Rsvp.id == rsvp_id)) == "Sam"
+
+
+def open_door(playwright, profile: Path, video: Path, url: str, *, offline: bool):
+    """A phone that keeps its storage (service worker, IndexedDB) between launches."""
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=camera_args(video), **PHONE
+    )
+    context.set_offline(offline)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(url)
+    return context, page
+
+
+def test_offline_page_loads_scans_three_tickets_and_syncs_all(playwright, door, server, tmp_path):
+    profile = tmp_path / "phone"
+    blank = write_y4m(tmp_path / "blank.y4m", None)
+    door_url = f"{door['base']}/e/{door['event_key']}/door"
+
+    # First visit, online: the service worker caches the page, door.js keeps the guest list.
+    context, page = open_door(playwright, profile, blank, door["link"], offline=False)
+    try:
+        wait_js(page, "navigator.serviceWorker.controller !== null")
+        wait_js(page, "caches.match(location.href).then(Boolean)")
+        wait_js(page, "window.door && window.door.listSaved()")
+    finally:
+        context.close()
+
+    # Offline, and no server at all: each ticket in front of the camera in turn (one launch
+    # per ticket, since the fake camera plays one file per launch). The page itself comes
+    # from the service worker's cache, the guest list from IndexedDB.
+    server.stop()
+    for n, (_rsvp_id, name, url) in enumerate(door["guests"], start=1):
+        video = write_y4m(tmp_path / f"t{n}.y4m", url)
+        context, page = open_door(playwright, profile, video, door_url, offline=True)
+        try:
+            page.wait_for_selector("#result.ok", timeout=20_000)
+            assert page.inner_text("#result-title") == f"Welcome, {name}"
+            assert "Offline" in page.inner_text("#result-detail")
+            wait_js(page, f"window.door.queued() === {n}")
+            assert page.inner_text("#net") == f"Offline, {n} queued"
+        finally:
+            context.close()
+    server.start()
+    assert not any(checked_in(rsvp_id) for rsvp_id, _, _ in door["guests"])
+
+    # Back online: the queue is sent with the original scan times, nothing lost.
+    context, page = open_door(playwright, profile, blank, door_url, offline=False)
+    try:
+        for rsvp_id, _, _ in door["guests"]:
+            wait_for(lambda rsvp_id=rsvp_id: checked_in(rsvp_id), what="the queue to sync")
+        wait_js(page, "window.door.queued() === 0")
+        wait_js(page, "document.querySelector('#count-in').textContent === '3'")
+        assert page.inner_text("#net") == "Online"
+    finally:
+        context.close()
+    logged = db.session.execute(select(CheckinLog.method, CheckinLog.status)).all()
+    assert sorted(logged) == [("offline", "checked_in")] * 3
+    by = db.session.scalars(select(Rsvp.checked_in_by).where(Rsvp.checked_in_at.is_not(None)))
+    assert list(by) == ["Sam", "Sam", "Sam"]
+
+
+def test_two_phones_admitting_one_ticket_offline_raise_a_flag(playwright, door, server, tmp_path):
+    """Both phones go offline and admit Ana. The scans are fed to the page's scan handler
+    (window.door.scan, what the camera loop calls on a decoded code) rather than the camera,
+    since both phones must be online first to load the page and would then scan online."""
+    rsvp_id, _, url = door["guests"][0]
+    blank = write_y4m(tmp_path / "blank.y4m", None)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=camera_args(blank))
+    try:
+        phones = []
+        for _ in range(2):
+            context = browser.new_context(**PHONE)
+            page = context.new_page()
+            page.goto(door["link"])
+            wait_js(page, "window.door && window.door.listSaved()")
+            context.set_offline(True)
+            wait_js(page, "!window.door.online()")
+            phones.append((context, page))
+        server.stop()
+        for _, page in phones:
+            page.evaluate("url => window.door.scan(url)", url)
+            page.wait_for_selector("#result.ok")
+            assert page.evaluate("window.door.queued()") == 1
+        server.start()
+        for context, page in phones:
+            context.set_offline(False)
+            page.evaluate("window.door.sync()")
+        for _, page in phones:
+            wait_js(page, "window.door.queued() === 0")
+    finally:
+        browser.close()
+    flagged = wait_for(
+        lambda: db.session.scalar(select(Rsvp.checkin_flagged).where(Rsvp.id == rsvp_id)),
+        what="the flag",
+    )
+    assert flagged is True
