@@ -25,7 +25,9 @@ from tests.factories import make_event, make_group, make_user
 
 SEATS = 20
 PEOPLE = 200
-POOL = {"pool_size": 20, "max_overflow": 0, "pool_timeout": 300}
+# More connections than seats: with exactly SEATS connections the first wave would fill the
+# seats one each and the race could hide behind the pool.
+POOL = {"pool_size": 2 * SEATS, "max_overflow": 0, "pool_timeout": 300}
 
 
 def _app(make_app, **extra):
