@@ -116,8 +116,11 @@ def _reminder_context() -> dict:
 
 def test_file_backend_prints_and_keeps_an_eml(app, capsys, tmp_root):
     [mid] = queue_messages(1, subject="Sign in to Meetup", body_text="Your link: http://x/l/1")
+    before = utcnow()
     report = outbox.deliver_due()
-    assert report.sent == 1 and row(mid).status == "sent"
+    sent = row(mid)
+    assert report.sent == 1 and sent.status == "sent"
+    assert before <= sent.sent_at <= utcnow() and sent.claimed_at is None
     out = capsys.readouterr().out
     assert "Sign in to Meetup" in out and "Your link: http://x/l/1" in out
     [eml] = (tmp_root / "mail").glob("*.eml")

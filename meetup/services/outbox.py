@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from flask import current_app
-from sqlalchemy import Connection, Update, and_, or_, select, update
+from sqlalchemy import Connection, Update, and_, bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import database
@@ -295,33 +295,41 @@ def _writing() -> Iterator[None]:
 
 
 class Ledger:
-    """Writes each outcome as soon as it is known: one statement, committed at once.
+    """Writes each outcome as soon as it is known: one statement, committed at once, on a
+    Core connection of its own for the pass (no ORM session in the loop).
 
-    PostgreSQL: one autocommit connection for the pass (a single round trip per message) with
-    asynchronous commit: the row is visible to every worker at once, and only a crash of the
-    database server itself could lose a "sent", which would mean a re-send with the same
-    Message-ID. Queuing a message (in the caller's transaction) stays fully durable.
+    PostgreSQL: autocommit (a single round trip per message) with asynchronous commit: the
+    row is visible to every worker at once, and only a crash of the database server itself
+    could lose a "sent", which would mean a re-send with the same Message-ID. Queuing a
+    message (in the caller's transaction) stays fully durable.
     SQLite: a short BEGIN IMMEDIATE transaction per outcome (no network, no fsync in WAL).
     """
 
     def __init__(self) -> None:
         self.conn: Connection | None = None
 
-    def write(self, stmt: Update) -> None:
-        stmt = stmt.execution_options(synchronize_session=False)
-        if db.engine.dialect.name != "postgresql":
-            with _writing():
-                db.session.execute(stmt)
-            return
+    def write(self, stmt: Update, params: dict | None = None) -> None:
+        postgres = db.engine.dialect.name == "postgresql"
         if self.conn is None:
-            self.conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self.conn.exec_driver_sql("SET synchronous_commit TO OFF")
-        self.conn.execute(stmt)
+            self.conn = db.engine.connect()
+            if postgres:
+                self.conn = self.conn.execution_options(isolation_level="AUTOCOMMIT")
+                self.conn.exec_driver_sql("SET synchronous_commit TO OFF")
+        if postgres:
+            self.conn.execute(stmt, params)
+            return
+        token = database.set_write_intent(True)
+        try:
+            with self.conn.begin():
+                self.conn.execute(stmt, params)
+        finally:
+            database.reset_write_intent(token)
 
     def close(self) -> None:
         if self.conn is not None:
-            with suppress(SQLAlchemyError):
-                self.conn.exec_driver_sql("RESET synchronous_commit")
+            if db.engine.dialect.name == "postgresql":
+                with suppress(SQLAlchemyError):
+                    self.conn.exec_driver_sql("RESET synchronous_commit")
             self.conn.close()
             self.conn = None
 
@@ -364,6 +372,15 @@ def claim(limit: int, *, worker: str, now: datetime) -> list[Claimed]:
             .execution_options(synchronize_session=False)
         )
     return [Claimed(**{**r._asdict(), "attempts": r.attempts + 1}) for r in rows]
+
+
+# The one outcome of almost every message, built once: a statement per message would cost
+# more to construct than to run.
+_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("row_id"))
+    .values(status="sent", sent_at=bindparam("sent_at"), last_error=None, claimed_at=None)
+)
 
 
 def _record(ledger: Ledger, row: Claimed, *, worker: str, fenced: bool, **values: object) -> None:
@@ -499,16 +516,8 @@ class _Pass:
                     self.report.connection_error = err.reason
                     return
                 continue
-            _record(
-                self.ledger,
-                row,
-                worker=self.worker,
-                fenced=False,  # it was delivered: "sent" is true whoever holds the claim now
-                status="sent",
-                sent_at=self.now(),
-                last_error=None,
-                claimed_at=None,
-            )
+            # Not fenced: it was delivered, so "sent" is true whoever holds the claim now.
+            self.ledger.write(_SENT, {"row_id": row.id, "sent_at": self.now()})
             self.report.outcomes[row.id] = "sent"
             self.report.sent += 1
             log.debug("mail #%s sent", row.id)
