@@ -10,6 +10,11 @@ Between reading `checked_in_at` and writing it the RSVP row is locked (FOR UPDAT
 PostgreSQL; SQLite writers already hold BEGIN IMMEDIATE): without the lock two scanners of
 the same ticket would both read "not yet" and both admit, which the negative control in
 tests/test_checkin.py shows by switching the lock off (TESTING_SKIP_LOCKS).
+
+A scan is the door's hot path (a queue in the rain waits on it), so it reads and writes
+rows with Core statements on the session's connection: no ORM objects to build, track and
+flush. `Ticket` is the RSVP as the door needs it; ORM copies in the session are expired
+when a scan changes their row.
 """
 
 from __future__ import annotations
@@ -17,10 +22,21 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple, Protocol
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
 from ..models import CheckinLog, Event, Rsvp, User, utcnow
@@ -55,6 +71,68 @@ class Actor:
         return f"{self.key} ({self.name})"[:160]
 
 
+class DoorEvent(NamedTuple):
+    """What the door's JSON endpoints need of an event, read in one light query."""
+
+    id: int
+    key: str
+    group_id: int
+    title: str
+    timezone: str
+    capacity: int | None
+
+
+class EventLike(Protocol):
+    """An Event, or the DoorEvent the scan path reads instead."""
+
+    id: int
+    timezone: str
+    capacity: int | None
+
+
+class Ticket(NamedTuple):
+    """An RSVP as the door sees it (with its attendee's name), read under the row lock."""
+
+    id: int
+    event_id: int
+    status: str
+    ticket_token: str | None
+    checked_in_at: datetime | None
+    checked_in_by: str | None
+    checkin_flagged: bool
+    user_name: str | None
+    user_email: str
+
+    @property
+    def name(self) -> str:
+        return self.user_name or self.user_email.split("@", 1)[0]  # as User.display_name
+
+
+# The scan path's statements, built once: building and keying a statement per scan cost
+# more than SQLite took to run it.
+_DOOR_EVENT = select(*(getattr(Event, f) for f in DoorEvent._fields)).where(
+    Event.key == bindparam("key")
+)
+_TICKET = select(*(getattr(Rsvp, f) for f in Ticket._fields[:7]), User.name, User.email).join(
+    User, User.id == Rsvp.user_id
+)
+_BY_TOKEN = _TICKET.where(Rsvp.ticket_token == bindparam("token"))
+_BY_ID = _TICKET.where(Rsvp.id == bindparam("rsvp_id"), Rsvp.event_id == bindparam("event_id"))
+_LOCKED = {q: q.with_for_update(of=Rsvp) for q in (_BY_TOKEN, _BY_ID)}
+_UPDATE = update(Rsvp).where(Rsvp.id == bindparam("row_id"))  # SET: the keys passed
+_LOG = insert(CheckinLog)
+_GOING = Rsvp.status == "going"
+_COUNTS = select(
+    func.count(case((and_(_GOING, Rsvp.checked_in_at.is_not(None)), 1))),
+    func.count(case((_GOING, 1))),
+).where(Rsvp.event_id == bindparam("event_id"))
+
+
+def door_event(event_key: str) -> DoorEvent | None:
+    row = _conn().execute(_DOOR_EVENT, {"key": event_key}).first()
+    return DoorEvent(*row) if row else None
+
+
 def replay(event_id: int, nonce: str) -> dict | None:
     """The stored answer to a request already handled with this nonce."""
     return db.session.scalar(
@@ -65,7 +143,7 @@ def replay(event_id: int, nonce: str) -> dict | None:
 
 
 def check_in(
-    event: Event,
+    event: EventLike,
     *,
     nonce: str,
     actor: Actor,
@@ -86,24 +164,27 @@ def check_in(
     _check_method(method)
     scanned_at = min(scanned_at or now, now)
 
-    rsvp, refusal = _resolve(event, token, rsvp_id)
+    ticket, refusal = _resolve(event, token, rsvp_id)
     if refusal is not None:
         return _log(event, None, nonce, "checkin", method, refusal, actor, device, scanned_at)
 
-    if rsvp.checked_in_at is None:
-        rsvp.checked_in_at = scanned_at if method == "offline" else now
-        rsvp.checked_in_by = actor.name[:120]
+    if ticket.checked_in_at is None:
+        ticket = _change(
+            ticket,
+            checked_in_at=scanned_at if method == "offline" else now,
+            checked_in_by=actor.name[:120],
+        )
         status = CHECKED_IN
     else:
         status = ALREADY
-        if method == "offline":
-            rsvp.checkin_flagged = True
-    response = _answer(status, rsvp, event)
-    return _log(event, rsvp, nonce, "checkin", method, response, actor, device, scanned_at)
+        if method == "offline" and not ticket.checkin_flagged:
+            ticket = _change(ticket, checkin_flagged=True)
+    response = _answer(status, ticket, event)
+    return _log(event, ticket, nonce, "checkin", method, response, actor, device, scanned_at)
 
 
 def undo(
-    event: Event,
+    event: EventLike,
     *,
     nonce: str,
     actor: Actor,
@@ -117,18 +198,18 @@ def undo(
     now = now or utcnow()
     _check_method(method)
     scanned_at = min(scanned_at or now, now)
-    rsvp = _locked(select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.event_id == event.id))
-    if rsvp is None:
+    ticket = _locked(_BY_ID, rsvp_id=rsvp_id, event_id=event.id)
+    if ticket is None:
         raise DomainError("not_found")
-    status = "undone" if rsvp.checked_in_at is not None else "not_checked_in"
-    rsvp.checked_in_at = None
-    rsvp.checked_in_by = None
-    response = _answer(status, rsvp, event)
-    return _log(event, rsvp, nonce, "undo", method, response, actor, device, scanned_at)
+    status = "undone" if ticket.checked_in_at is not None else "not_checked_in"
+    if ticket.checked_in_at is not None or ticket.checked_in_by is not None:
+        ticket = _change(ticket, checked_in_at=None, checked_in_by=None)
+    response = _answer(status, ticket, event)
+    return _log(event, ticket, nonce, "undo", method, response, actor, device, scanned_at)
 
 
 def register_walkin(
-    event: Event,
+    event: EventLike,
     *,
     nonce: str,
     actor: Actor,
@@ -171,17 +252,11 @@ def going_count(event_id: int) -> int:
 
 def counts(event_id: int) -> dict[str, int]:
     """The door's live counter: checked in / going."""
-    going = Rsvp.status == "going"
-    row = db.session.execute(
-        select(
-            func.count(case((and_(going, Rsvp.checked_in_at.is_not(None)), 1))),
-            func.count(case((going, 1))),
-        ).where(Rsvp.event_id == event_id)
-    ).one()
+    row = _conn().execute(_COUNTS, {"event_id": event_id}).one()
     return {"checked_in": row[0], "going": row[1]}
 
 
-def guest_list(event: Event) -> list[dict]:
+def guest_list(event: EventLike) -> list[dict]:
     """Everyone who answered, for the name search and the offline copy.
 
     Tickets appear only as SHA-256 hashes: a lost phone leaks names, not working tickets.
@@ -231,7 +306,7 @@ def flagged(event_id: int) -> list[tuple[Rsvp, list[CheckinLog]]]:
     return [(r, [log for log in logs if log.rsvp_id == r.id]) for r in rsvps]
 
 
-def resolve_flag(event: Event, rsvp_id: int) -> None:
+def resolve_flag(event: EventLike, rsvp_id: int) -> None:
     rsvp = db.session.get(Rsvp, rsvp_id)
     if rsvp is None or rsvp.event_id != event.id:
         raise DomainError("not_found")
@@ -256,68 +331,80 @@ def _check_method(method: str) -> None:
         raise DomainError("invalid")
 
 
+def _conn() -> Connection:
+    """The session's connection: Core statements run in the request's transaction."""
+    return db.session.connection()
+
+
 def _resolve(
-    event: Event, token: str | None, rsvp_id: int | None
-) -> tuple[Rsvp | None, dict | None]:
-    """The RSVP to admit, locked, or the refusal to answer with."""
+    event: EventLike, token: str | None, rsvp_id: int | None
+) -> tuple[Ticket | None, dict | None]:
+    """The ticket to admit, locked, or the refusal to answer with."""
     if rsvp_id is not None:
-        rsvp = _locked(
-            select(Rsvp)
-            .where(Rsvp.id == rsvp_id, Rsvp.event_id == event.id)
-            .options(joinedload(Rsvp.user))
-        )
-        if rsvp is None:
+        ticket = _locked(_BY_ID, rsvp_id=rsvp_id, event_id=event.id)
+        if ticket is None:
             return None, {"status": NOT_FOUND, "reason": "unknown"}
     else:
         raw = tickets.token_from_scan(token)
         if raw is None:
             return None, {"status": NOT_FOUND, "reason": "not_a_ticket"}
-        rsvp = tickets.checked(_locked(tickets.select_by_token(raw)), raw)
-        if rsvp is None:
+        ticket = tickets.checked(_locked(_BY_TOKEN, token=raw), raw)
+        if ticket is None:
             return None, {"status": NOT_FOUND, "reason": "unknown"}
-        if rsvp.event_id != event.id:
+        if ticket.event_id != event.id:
+            other = _conn().execute(select(Event.title).where(Event.id == ticket.event_id))
             return None, {
                 "status": NOT_FOUND,
                 "reason": "other_event",
-                "name": rsvp.user.display_name,
-                "other_event": rsvp.event.title,
+                "name": ticket.name,
+                "other_event": other.scalar_one(),
             }
-    if not tickets.is_valid(rsvp):
+    if not tickets.is_valid(ticket):
         return None, {
             "status": NOT_ATTENDING,
-            "reason": REASONS.get(rsvp.status, "cancelled"),
-            "name": rsvp.user.display_name,
-            "rsvp_id": rsvp.id,
+            "reason": REASONS.get(ticket.status, "cancelled"),
+            "name": ticket.name,
+            "rsvp_id": ticket.id,
         }
-    return rsvp, None
+    return ticket, None
 
 
-def _locked(query: Select) -> Rsvp | None:
-    """The RSVP row of `query`, read fresh and locked until the transaction ends."""
-    query = query.execution_options(populate_existing=True)
+def _locked(query: Select, **params: object) -> Ticket | None:
+    """The ticket `query` finds, read fresh and locked until the transaction ends."""
+    db.session.flush()  # a walk-in's new RSVP must be visible to the Core query
     if current_app.config["TESTING_SKIP_LOCKS"]:
         # Negative control: no lock, and a window wide enough for the race to show.
-        rsvp = db.session.scalar(query)
+        row = _conn().execute(query, params).first()
         time.sleep(0.05)
-        return rsvp
-    return db.session.scalar(query.with_for_update(of=Rsvp))
+    else:
+        row = _conn().execute(_LOCKED[query], params).first()
+    return Ticket(*row) if row else None
 
 
-def _answer(status: str, rsvp: Rsvp, event: Event) -> dict:
+def _change(ticket: Ticket, **values: object) -> Ticket:
+    """Write `values` to the ticket's RSVP row; an ORM copy in the session is expired."""
+    _conn().execute(_UPDATE, {"row_id": ticket.id, **values})
+    loaded = db.session.identity_map.get(identity_key(Rsvp, ticket.id))
+    if loaded is not None:
+        db.session.expire(loaded)
+    return ticket._replace(**values)
+
+
+def _answer(status: str, ticket: Ticket, event: EventLike) -> dict:
     return {
         "status": status,
-        "name": rsvp.user.display_name,
-        "rsvp_id": rsvp.id,
-        "checked_in_at": _iso(rsvp.checked_in_at),
-        "checked_in_time": _clock(rsvp.checked_in_at, event.timezone),
-        "checked_in_by": rsvp.checked_in_by,
-        "flagged": rsvp.checkin_flagged,
+        "name": ticket.name,
+        "rsvp_id": ticket.id,
+        "checked_in_at": _iso(ticket.checked_in_at),
+        "checked_in_time": _clock(ticket.checked_in_at, event.timezone),
+        "checked_in_by": ticket.checked_in_by,
+        "flagged": ticket.checkin_flagged,
     }
 
 
 def _log(
-    event: Event,
-    rsvp: Rsvp | None,
+    event: EventLike,
+    ticket: Ticket | None,
     nonce: str,
     action: str,
     method: str,
@@ -327,21 +414,21 @@ def _log(
     scanned_at: datetime,
 ) -> dict:
     response = {"nonce": nonce, "method": method, **response}
-    db.session.add(
-        CheckinLog(
-            event_id=event.id,
-            rsvp_id=rsvp.id if rsvp else None,
-            nonce=nonce,
-            action=action,
-            method=method,
-            status=response["status"],
-            actor=actor.audit,
-            device=device[:120],
-            scanned_at=scanned_at,
-            response=response,
-        )
+    _conn().execute(
+        _LOG,
+        {
+            "event_id": event.id,
+            "rsvp_id": ticket.id if ticket else None,
+            "nonce": nonce,
+            "action": action,
+            "method": method,
+            "status": response["status"],
+            "actor": actor.audit,
+            "device": device[:120],
+            "scanned_at": scanned_at,
+            "response": response,
+        },
     )
-    db.session.flush()
     return response
 
 

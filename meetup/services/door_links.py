@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 
 from ..extensions import db
 from ..models import DoorLink, Event, utcnow
@@ -40,7 +40,7 @@ def create(event: Event, label: str, *, now: datetime | None = None) -> tuple[Do
     return link, token
 
 
-def is_active(link: DoorLink, now: datetime | None = None) -> bool:
+def is_active(link: DoorLink | Row, now: datetime | None = None) -> bool:
     return link.revoked_at is None and link.expires_at > (now or utcnow())
 
 
@@ -56,12 +56,16 @@ def redeem(token: str, *, now: datetime | None = None) -> DoorLink:
     return link
 
 
-def active(link_id: int, event_id: int, *, now: datetime | None = None) -> DoorLink | None:
-    """The session's door link for this event, checked again on every request."""
-    link = db.session.get(DoorLink, link_id)
-    if link is None or link.event_id != event_id or not is_active(link, now):
-        return None
-    return link
+_ACTIVE = select(DoorLink.id, DoorLink.label, DoorLink.revoked_at, DoorLink.expires_at).where(
+    DoorLink.id == bindparam("id"), DoorLink.event_id == bindparam("event_id")
+)
+
+
+def active(link_id: int, event_id: int, *, now: datetime | None = None) -> Row | None:
+    """The session's door link for this event (id, label), checked again on every request.
+    Read as a plain row: every scan of a volunteer's phone asks."""
+    link = db.session.connection().execute(_ACTIVE, {"id": link_id, "event_id": event_id}).first()
+    return link if link is not None and is_active(link, now) else None
 
 
 def for_event(event_id: int) -> list[DoorLink]:

@@ -35,6 +35,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, Form, IntegerField, StringField
 from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, Regexp
 
+from .. import database
 from ..extensions import db
 from ..models import Event
 from ..services import checkin, door_links, tickets
@@ -158,7 +159,7 @@ def _event(event_key: str) -> Event:
     return event
 
 
-def _actor(event: Event) -> Actor:
+def _actor(event: Event | checkin.DoorEvent) -> Actor:
     """The organizer or the volunteer at this event's door, else 403."""
     if is_organizer(event.group_id, current_user):
         return Actor(f"user:{current_user.id}", current_user.display_name, is_organizer=True)
@@ -171,20 +172,21 @@ def _actor(event: Event) -> Actor:
     return Actor(f"door:{link.id}", link.label)
 
 
-def _respond(event: Event, nonce: str, action: Callable[[], dict]) -> Response:
+def _respond(event: checkin.DoorEvent, nonce: str, action: Callable[[], dict]) -> Response:
     """Run a check-in action and commit; a concurrent retry of the same nonce (the unique
     (event, nonce) row raced us) is answered with the stored answer."""
     try:
         result = action()
-        counts = checkin.counts(event.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         result = checkin.replay(event.id, nonce)
         if result is None:
             raise
-        counts = checkin.counts(event.id)
-    return jsonify({**result, "counts": counts})
+    # The counter is read after the commit, as a reader: on SQLite other scans write
+    # meanwhile instead of waiting for it.
+    database.set_write_intent(False)
+    return jsonify({**result, "counts": checkin.counts(event.id)})
 
 
 # ---------------------------------------------------------------- pages and API
@@ -296,7 +298,9 @@ def guests(event_key: str):
 
 def _door_post(event_key: str, form_cls: type[_Request], run: Callable[..., dict]) -> Response:
     """The shared shape of the door's JSON POSTs: who, what, then run and answer."""
-    event = _event(event_key)
+    event = checkin.door_event(event_key)
+    if event is None:
+        raise DomainError("not_found")
     actor = _actor(event)
     form = _json_form(form_cls)
     if not form.validate():
