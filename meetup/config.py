@@ -18,6 +18,9 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (the README's Production section)
+    # Only door-link sessions are permanent, and the link itself ends with its event: no need
+    # to re-sign and resend the cookie on every scan.
+    SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     FORCE_HTTPS = False

@@ -18,13 +18,16 @@ skips it (and falls back to SQLite's busy timeout), so nesting can't deadlock.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 _immediate: ContextVar[bool] = ContextVar("sqlite_immediate", default=True)
 _LOCK = "meetup_writer_lock"
@@ -36,6 +39,42 @@ def set_write_intent(may_write: bool) -> Token:
 
 def reset_write_intent(token: Token) -> None:
     _immediate.reset(token)
+
+
+def reads_first(view: Callable) -> Callable:
+    """A POST view that reads for a while (who, which event, the form) before it writes:
+    it begins as a reader, in parallel with SQLite's writer, until begin_writes()."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        set_write_intent(False)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def begin_writes(session: scoped_session) -> None:
+    """The reads are done: the next transaction takes SQLite's write lock up front.
+
+    SQLite ends the read transaction first (BEGIN IMMEDIATE can't upgrade it), keeping what
+    was loaded: services re-read under their lock whatever they decide on.
+    """
+    if _immediate.get():
+        return
+    current = session()
+    if current.get_bind().dialect.name == "sqlite" and current.in_transaction():
+        keep = current.expire_on_commit
+        current.expire_on_commit = False
+        try:
+            current.commit()
+        finally:
+            current.expire_on_commit = keep
+    set_write_intent(True)
+
+
+def end_writes() -> None:
+    """Committed: what the request still reads, it reads as a reader (SQLite: no lock)."""
+    set_write_intent(False)
 
 
 class WriterLock:

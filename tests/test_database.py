@@ -8,7 +8,7 @@ import os
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from meetup import database
@@ -102,3 +102,23 @@ def test_a_second_writer_in_the_same_thread_fails_instead_of_hanging():
             other.execute(text("SELECT 1"))
     db.session.rollback()
     assert queue_is_free()
+
+
+def test_reads_first_then_writes_takes_the_lock_for_the_writes_only():
+    database.set_write_intent(False)  # as @reads_first does
+    db.session.add(Group(slug="before", name="Read before the write"))
+    db.session.commit()
+    group = db.session.scalar(select(Group).where(Group.slug == "before"))
+    assert queue_is_free()  # reading: no lock
+
+    database.begin_writes(db.session)
+    assert "name" in group.__dict__  # what was read stays loaded: no reload under the lock
+    group.name = "Written"
+    db.session.flush()
+    assert not queue_is_free()
+    db.session.commit()
+    assert queue_is_free()
+
+    database.end_writes()
+    assert db.session.scalar(select(Group.name).where(Group.slug == "before")) == "Written"
+    assert queue_is_free()  # read after the commit as a reader

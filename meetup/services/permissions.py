@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Event, Group, Membership, User
@@ -11,15 +11,16 @@ from .errors import DomainError
 ORGANIZER_ROLES = ("organizer", "co_organizer")
 
 
+_ROLE = select(Membership.role).where(
+    Membership.group_id == bindparam("group_id"), Membership.user_id == bindparam("user_id")
+)  # built once: asked on nearly every request
+
+
 def role_in(group: Group | int, user: User | None) -> str | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     group_id = group if isinstance(group, int) else group.id
-    return db.session.scalar(
-        select(Membership.role).where(
-            Membership.group_id == group_id, Membership.user_id == user.id
-        )
-    )
+    return db.session.scalar(_ROLE, {"group_id": group_id, "user_id": user.id})
 
 
 def is_organizer(group: Group | int, user: User | None) -> bool:

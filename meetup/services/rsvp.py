@@ -32,11 +32,11 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Integer, bindparam, func, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Event, OutboxMessage, Rsvp, User, utcnow
+from ..models import Event, OutboxMessage, Rsvp, User, UTCDateTime, utcnow
 from ..urls import absolute_url, event_url, ticket_url
 from . import accounts, invites, magic_links, mail
 from .errors import DomainError
@@ -93,35 +93,51 @@ class Seats(NamedTuple):
 # ------------------------------------------------------------------ reading
 
 
+# Statements of the RSVP path, built once: under a burst, building and keying a statement
+# per request cost more than the database took to run it.
+_GOING = select(func.count(Rsvp.id)).where(
+    Rsvp.event_id == bindparam("event_id"), Rsvp.status == "going"
+)
+_SEATS = select(
+    Event.capacity,
+    _GOING.scalar_subquery(),
+    Event.starts_at,
+    Event.rsvp_deadline,
+    Event.cancelled_at,
+).where(Event.id == bindparam("event_id"))
+_COUNTS = (
+    select(Rsvp.status, func.count(Rsvp.id))
+    .where(Rsvp.event_id == bindparam("event_id"))
+    .group_by(Rsvp.status)
+)
+_AHEAD = select(func.count(Rsvp.id)).where(
+    Rsvp.event_id == bindparam("event_id"),
+    Rsvp.status == "waitlisted",
+    tuple_(Rsvp.requested_at, Rsvp.id)
+    < tuple_(bindparam("at", type_=UTCDateTime), bindparam("id", type_=Integer)),
+)
+# populate_existing: under the lock we want the row as committed, not a stale copy.
+_FIND = (
+    select(Rsvp)
+    .where(Rsvp.event_id == bindparam("event_id"), Rsvp.user_id == bindparam("user_id"))
+    .execution_options(populate_existing=True)
+)
+
+
 def going_count(event_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(Rsvp.id)).where(Rsvp.event_id == event_id, Rsvp.status == "going")
-    )
+    return db.session.scalar(_GOING, {"event_id": event_id})
 
 
 def seats(event_id: int) -> Seats:
     """One query: fresh capacity and rules (an organizer may just have changed them) + count."""
-    going = (
-        select(func.count(Rsvp.id))
-        .where(Rsvp.event_id == event_id, Rsvp.status == "going")
-        .scalar_subquery()
-    )
-    row = db.session.execute(
-        select(
-            Event.capacity, going, Event.starts_at, Event.rsvp_deadline, Event.cancelled_at
-        ).where(Event.id == event_id)
-    ).one()
+    row = db.session.execute(_SEATS, {"event_id": event_id}).one()
     widen_race_window()
     return Seats(*row)
 
 
 def counts(event_id: int) -> dict[str, int]:
     """Rows per status, every status present (one query)."""
-    rows = db.session.execute(
-        select(Rsvp.status, func.count(Rsvp.id))
-        .where(Rsvp.event_id == event_id)
-        .group_by(Rsvp.status)
-    ).all()
+    rows = db.session.execute(_COUNTS, {"event_id": event_id}).all()
     return {"pending": 0, "going": 0, "waitlisted": 0, "not_going": 0, "removed": 0, **dict(rows)}
 
 
@@ -129,23 +145,12 @@ def waitlist_position(rsvp: Rsvp) -> int | None:
     """1 for the head of the waitlist; None if not waitlisted."""
     if rsvp.status != "waitlisted":
         return None
-    ahead = db.session.scalar(
-        select(func.count(Rsvp.id)).where(
-            Rsvp.event_id == rsvp.event_id,
-            Rsvp.status == "waitlisted",
-            tuple_(Rsvp.requested_at, Rsvp.id) < tuple_(rsvp.requested_at, rsvp.id),
-        )
-    )
-    return ahead + 1
+    params = {"event_id": rsvp.event_id, "at": rsvp.requested_at, "id": rsvp.id}
+    return db.session.scalar(_AHEAD, params) + 1
 
 
 def find(event_id: int, user_id: int) -> Rsvp | None:
-    # populate_existing: under the lock we want the row as committed, not a stale copy.
-    return db.session.scalar(
-        select(Rsvp)
-        .where(Rsvp.event_id == event_id, Rsvp.user_id == user_id)
-        .execution_options(populate_existing=True)
-    )
+    return db.session.scalar(_FIND, {"event_id": event_id, "user_id": user_id})
 
 
 def _get_for_event(event: Event, rsvp_id: int) -> Rsvp:

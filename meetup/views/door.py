@@ -185,7 +185,7 @@ def _respond(event: checkin.DoorEvent, nonce: str, action: Callable[[], dict]) -
             raise
     # The counter is read after the commit, as a reader: on SQLite other scans write
     # meanwhile instead of waiting for it.
-    database.set_write_intent(False)
+    database.end_writes()
     return jsonify({**result, "counts": checkin.counts(event.id)})
 
 

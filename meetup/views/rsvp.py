@@ -20,11 +20,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional
 
+from .. import database
 from ..extensions import db, limiter
 from ..models import Event, Rsvp, utcnow
 from ..services import attendees as attendees_service
@@ -122,11 +123,14 @@ class PromoteForm(FlaskForm):
 # ------------------------------------------------------------------ helpers
 
 
+_EVENT_BY_KEY = select(Event).where(Event.key == bindparam("key"))
+
+
 def _event_or_404(event_key: str) -> Event:
     """Unknown and forged keys, and members-only events someone can't see, are all 404."""
     if not _TOKEN_SHAPE.fullmatch(event_key):
         abort(404)
-    event = db.session.scalar(select(Event).where(Event.key == event_key))
+    event = db.session.scalar(_EVENT_BY_KEY, {"key": event_key})
     if event is None:
         abort(404)
     return event
@@ -235,6 +239,7 @@ def page(event_key: str):
 
 
 @bp.post("/e/<event_key>/rsvp")
+@database.reads_first  # SQLite's write lock is held for the answer alone, not the reads
 @limiter.limit("10/minute;50/hour", exempt_when=lambda: current_user.is_authenticated)
 def submit(event_key: str):
     event = _event_or_404(event_key)
@@ -249,14 +254,18 @@ def submit(event_key: str):
     if signed_in:
         user = current_user._get_current_object()
         going = form.answer.data == "going"
+        database.begin_writes(db.session)
         rsvp = _retry_once(lambda: rsvp_service.answer(event, user, going, answers))
+        database.end_writes()
         _flash_outcome(rsvp)
     else:
         if form.answer.data != "going":
             return redirect(_event_page(event), 303)
+        database.begin_writes(db.session)
         _retry_once(
             lambda: rsvp_service.request_by_email(event, form.email.data, form.name.data, answers)
         )
+        database.end_writes()
         flash(
             _(
                 "Almost there: we emailed a link to %(email)s. Open it to confirm; "
