@@ -151,8 +151,10 @@ def _my_rsvp(event: Event) -> Rsvp | None:
 
 
 def _retry_once(action):
-    """Run a service call and commit; a unique-constraint race (two identical requests at
-    once) is rolled back and run again, when the other request's row is visible."""
+    """Run a service call as the request's write and commit; a unique-constraint race (two
+    identical requests at once) is rolled back and run again, when the other request's row
+    is visible. What the request reads afterwards, it reads as a reader."""
+    database.begin_writes(db.session)
     try:
         result = action()
         db.session.commit()
@@ -160,6 +162,7 @@ def _retry_once(action):
         db.session.rollback()
         result = action()
         db.session.commit()
+    database.end_writes()
     return result
 
 
@@ -254,18 +257,14 @@ def submit(event_key: str):
     if signed_in:
         user = current_user._get_current_object()
         going = form.answer.data == "going"
-        database.begin_writes(db.session)
         rsvp = _retry_once(lambda: rsvp_service.answer(event, user, going, answers))
-        database.end_writes()
         _flash_outcome(rsvp)
     else:
         if form.answer.data != "going":
             return redirect(_event_page(event), 303)
-        database.begin_writes(db.session)
         _retry_once(
             lambda: rsvp_service.request_by_email(event, form.email.data, form.name.data, answers)
         )
-        database.end_writes()
         flash(
             _(
                 "Almost there: we emailed a link to %(email)s. Open it to confirm; "
