@@ -53,6 +53,15 @@ def reads_first(view: Callable) -> Callable:
     return wrapper
 
 
+def _commit_keeping_loaded(current) -> None:
+    keep = current.expire_on_commit
+    current.expire_on_commit = False
+    try:
+        current.commit()
+    finally:
+        current.expire_on_commit = keep
+
+
 def begin_writes(session: scoped_session) -> None:
     """The reads are done: the next transaction takes SQLite's write lock up front.
 
@@ -63,17 +72,17 @@ def begin_writes(session: scoped_session) -> None:
         return
     current = session()
     if current.get_bind().dialect.name == "sqlite" and current.in_transaction():
-        keep = current.expire_on_commit
-        current.expire_on_commit = False
-        try:
-            current.commit()
-        finally:
-            current.expire_on_commit = keep
+        _commit_keeping_loaded(current)
     set_write_intent(True)
 
 
-def end_writes() -> None:
-    """Committed: what the request still reads, it reads as a reader (SQLite: no lock)."""
+def commit_writes(session: scoped_session) -> None:
+    """Commit the request's writes and read on as a reader (SQLite: no lock).
+
+    What was loaded stays loaded: the request reports what it has just written, and
+    reloading it would cost a query per object.
+    """
+    _commit_keeping_loaded(session())
     set_write_intent(False)
 
 

@@ -28,9 +28,7 @@ from flask import current_app
 from sqlalchemy import (
     Connection,
     Select,
-    and_,
     bindparam,
-    case,
     func,
     insert,
     select,
@@ -44,6 +42,7 @@ from ..timeutil import in_zone
 from . import accounts, tickets
 from .errors import DomainError
 from .locking import lock_event
+from .rsvp import seats
 from .tokens import hash_token, new_token
 
 METHODS = ("scan", "manual", "walkin", "offline")
@@ -121,11 +120,10 @@ _BY_ID = _TICKET.where(Rsvp.id == bindparam("rsvp_id"), Rsvp.event_id == bindpar
 _LOCKED = {q: q.with_for_update(of=Rsvp) for q in (_BY_TOKEN, _BY_ID)}
 _UPDATE = update(Rsvp).where(Rsvp.id == bindparam("row_id"))  # SET: the keys passed
 _LOG = insert(CheckinLog)
-_GOING = Rsvp.status == "going"
-_COUNTS = select(
-    func.count(case((and_(_GOING, Rsvp.checked_in_at.is_not(None)), 1))),
-    func.count(case((_GOING, 1))),
-).where(Rsvp.event_id == bindparam("event_id"))
+# Going rows only, through the (event_id, status, ...) index: count(checked_in_at) skips NULLs.
+_COUNTS = select(func.count(Rsvp.checked_in_at), func.count()).where(
+    Rsvp.event_id == bindparam("event_id"), Rsvp.status == "going"
+)
 
 
 def door_event(event_key: str) -> DoorEvent | None:
@@ -230,8 +228,9 @@ def register_walkin(
     lock_event(event.id)
     rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == user.id))
     if rsvp is None or rsvp.status != "going":
-        if not override and event.capacity is not None and going_count(event.id) >= event.capacity:
-            raise DomainError("event_full", capacity=event.capacity)
+        state = seats(event.id)  # read under the lock: the capacity may just have changed
+        if not override and state.free <= 0:
+            raise DomainError("event_full", capacity=state.capacity)
         if rsvp is None:
             rsvp = Rsvp(event_id=event.id, user_id=user.id, requested_at=now)
             db.session.add(rsvp)
@@ -241,12 +240,6 @@ def register_walkin(
         db.session.flush()
     return check_in(
         event, nonce=nonce, actor=actor, rsvp_id=rsvp.id, method="walkin", device=device, now=now
-    )
-
-
-def going_count(event_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).where(Rsvp.event_id == event_id, Rsvp.status == "going")
     )
 
 

@@ -175,17 +175,18 @@ def _actor(event: Event | checkin.DoorEvent) -> Actor:
 def _respond(event: checkin.DoorEvent, nonce: str, action: Callable[[], dict]) -> Response:
     """Run a check-in action and commit; a concurrent retry of the same nonce (the unique
     (event, nonce) row raced us) is answered with the stored answer."""
+    # Who and which event were read as a reader; the counter is read after the commit, as a
+    # reader too: on SQLite other scans write meanwhile instead of waiting for this one.
+    database.begin_writes(db.session)
     try:
         result = action()
-        db.session.commit()
+        database.commit_writes(db.session)
     except IntegrityError:
         db.session.rollback()
         result = checkin.replay(event.id, nonce)
         if result is None:
             raise
-    # The counter is read after the commit, as a reader: on SQLite other scans write
-    # meanwhile instead of waiting for it.
-    database.end_writes()
+        database.commit_writes(db.session)
     return jsonify({**result, "counts": checkin.counts(event.id)})
 
 
@@ -310,6 +311,7 @@ def _door_post(event_key: str, form_cls: type[_Request], run: Callable[..., dict
 
 
 @bp.post("/e/<event_key>/checkin", endpoint="checkin")
+@database.reads_first  # SQLite's write lock: for the change alone
 def checkin_api(event_key: str):
     return _door_post(
         event_key,
@@ -326,6 +328,7 @@ def checkin_api(event_key: str):
 
 
 @bp.post("/e/<event_key>/checkin/undo")
+@database.reads_first  # SQLite's write lock: for the change alone
 def undo(event_key: str):
     return _door_post(
         event_key,
@@ -341,6 +344,7 @@ def undo(event_key: str):
 
 
 @bp.post("/e/<event_key>/door/walkin")
+@database.reads_first  # SQLite's write lock: for the change alone
 def walkin(event_key: str):
     return _door_post(
         event_key,

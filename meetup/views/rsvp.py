@@ -157,12 +157,11 @@ def _retry_once(action):
     database.begin_writes(db.session)
     try:
         result = action()
-        db.session.commit()
+        database.commit_writes(db.session)
     except IntegrityError:
         db.session.rollback()
         result = action()
-        db.session.commit()
-    database.end_writes()
+        database.commit_writes(db.session)
     return result
 
 
