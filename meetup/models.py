@@ -337,6 +337,8 @@ class OutboxMessage(db.Model):
 
     The worker claims rows (FOR UPDATE SKIP LOCKED on PostgreSQL) and delivers them.
     `dedupe_key` makes a scheduled job idempotent: (event, person, kind) is sent once.
+    A row with a `notice` and no body yet is written by the worker when it first sends it
+    (services/notices.py), so the request that caused it renders nothing.
     """
 
     __tablename__ = "outbox"
@@ -348,8 +350,9 @@ class OutboxMessage(db.Model):
     to_addr: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(120), default="")
     subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)  # None: a notice not yet written
+    body_html: Mapped[str | None] = mapped_column(Text)
+    notice: Mapped[dict | None] = mapped_column(JSON)  # what to write (services/notices.py)
     ics: Mapped[str | None] = mapped_column(Text)  # a text/calendar part, for invites
     ics_method: Mapped[str | None] = mapped_column(String(20))  # REQUEST, CANCEL, PUBLISH
     status: Mapped[str] = mapped_column(String(20), default="queued")

@@ -130,6 +130,38 @@ def queue_messages(n: int, *, group_id: int | None = None, **kw) -> list[int]:
     return [r.id for r in rows]
 
 
+class _Kept:
+    """A mail backend that keeps each message it is given, built as for SMTP."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    def send(self, msg, row) -> None:
+        self.messages.append(msg)
+
+    def close(self) -> None:
+        pass
+
+
+def send_outbox() -> list:
+    """The worker's delivery pass over everything queued (notices get written on the way),
+    at the latest time a row was queued for (tests queue at chosen times); the built
+    messages. What the test did so far is committed first, as a request would have.
+    Rows read afterwards are read fresh."""
+    from sqlalchemy import func
+
+    from meetup.services import outbox
+
+    db.session.commit()
+    latest = db.session.scalar(
+        select(func.max(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "queued")
+    )
+    kept = _Kept()
+    outbox.deliver_due(backend=kept, now=max(latest or utcnow(), utcnow()))
+    db.session.expire_all()
+    return kept.messages
+
+
 @contextlib.contextmanager
 def count_queries(cold: bool = True):
     """The SQL statements run inside the block (BEGIN/SAVEPOINT aside). `cold` starts, as a

@@ -7,11 +7,12 @@ from sqlalchemy import select
 from meetup.extensions import db
 from meetup.models import OutboxMessage
 from meetup.services import rsvp as rsvps
-from tests.factories import make_event, make_group, make_user
+from tests.factories import make_event, make_group, make_user, send_outbox
 from tests.ical_check import only_event, parse
 
 
 def _last_to(user) -> OutboxMessage:
+    send_outbox()  # RSVP notices are written by the worker
     return db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.to_addr == user.email)

@@ -10,7 +10,14 @@ from meetup.extensions import db
 from meetup.models import LoginToken, OutboxMessage, Rsvp, utcnow
 from meetup.services import rsvp as svc
 from meetup.services.errors import DomainError
-from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
+from tests.factories import (
+    add_member,
+    make_event,
+    make_group,
+    make_rsvp,
+    make_user,
+    send_outbox,
+)
 
 
 def _code(fn, *args, **kw) -> str:
@@ -21,6 +28,7 @@ def _code(fn, *args, **kw) -> str:
 
 
 def _mails(kind: str | None = None) -> list[OutboxMessage]:
+    send_outbox()  # RSVP notices are written by the worker
     rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     return [m for m in rows if kind is None or kind in m.subject]
 

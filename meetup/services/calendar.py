@@ -103,8 +103,21 @@ def feed(
 
 def request_for(rsvp: Rsvp, *, now: datetime | None = None) -> Invite:
     """The attendee's own invite (METHOD:REQUEST) for a confirmed seat or an update."""
-    event, user = rsvp.event, rsvp.user
-    vevent = _vevent(event, stamp=now or utcnow(), ticket_token=rsvp.ticket_token, attendee=user)
+    return request_to(rsvp.event, rsvp.user, ticket_token=rsvp.ticket_token, now=now)
+
+
+def request_to(
+    event: Event,
+    user: User,
+    *,
+    ticket_token: str | None,
+    sequence: int | None = None,
+    now: datetime | None = None,
+) -> Invite:
+    """METHOD:REQUEST for one attendee: `sequence` (default Event.sequence)."""
+    vevent = _vevent(
+        event, stamp=now or utcnow(), ticket_token=ticket_token, attendee=user, sequence=sequence
+    )
     return Invite(_calendar([event], [vevent], method="REQUEST").decode(), "REQUEST")
 
 

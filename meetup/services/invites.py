@@ -20,9 +20,10 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import Event, Rsvp, utcnow
+from ..models import Event, Rsvp, User, utcnow
 from ..urls import event_url, ticket_url
 from . import calendar, events, mail
 
@@ -30,34 +31,49 @@ SEAT_GAINED = frozenset({"going", "promoted"})
 SEAT_LOST = frozenset({"cancelled", "removed", "claim_expired"})
 
 
-def for_notice(
-    rsvp: Rsvp, kind: str, *, had_seat: bool = True, now: datetime | None = None
-) -> dict[str, str]:
-    """The invite to attach to an RSVP notice: mail.queue(..., **for_notice(rsvp, kind)).
+def for_notice(rsvp: Rsvp, kind: str, *, had_seat: bool = True) -> dict[str, object]:
+    """The invite an RSVP notice carries, as part of the notice: {"invite", "sequence"}.
 
     `kind` is the notice (going, promoted, waitlisted, cancelled, removed, claim_expired);
     `had_seat` False for someone leaving the waitlist, whose calendar holds nothing to cancel.
+    The SEQUENCE is taken now, in the change's transaction; the file is written with the
+    notice (write_for_notice).
     """
     if kind in SEAT_GAINED and rsvp.status == "going":
-        _raise_sequence(rsvp.event)
-        return calendar.request_for(rsvp, now=now).mail_kwargs()
+        return {"invite": "REQUEST", "sequence": _raise_sequence(rsvp.event)}
     if kind in SEAT_LOST and had_seat:
-        _raise_sequence(rsvp.event)
-        return calendar.cancel_for(rsvp.event, rsvp.user, now=now).mail_kwargs()
+        return {"invite": "CANCEL", "sequence": _raise_sequence(rsvp.event)}
     return {}
 
 
-def _raise_sequence(event: Event) -> None:
+def write_for_notice(
+    notice: dict, event: Event, user: User, *, now: datetime | None = None
+) -> dict[str, str]:
+    """The invite of a notice queued with for_notice(): mail kwargs (ics, ics_method)."""
+    sequence = notice.get("sequence")
+    if notice.get("invite") == "REQUEST":
+        token = notice.get("ticket_token")
+        invite = calendar.request_to(event, user, ticket_token=token, sequence=sequence, now=now)
+    elif notice.get("invite") == "CANCEL":
+        invite = calendar.cancel_for(event, user, sequence=sequence, now=now)
+    else:
+        return {}
+    return invite.mail_kwargs()
+
+
+def _raise_sequence(event: Event) -> int:
     # In SQL, so two transactions can't both write the same next value; updated_at is
     # kept as it was: the event itself didn't change (feed validators include the sequence).
     db.session.flush()
-    db.session.execute(
+    sequence = db.session.execute(
         update(Event)
         .where(Event.id == event.id)
         .values(sequence=Event.sequence + 1, updated_at=Event.updated_at)
+        .returning(Event.sequence)
         .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(event, ["sequence"])
+    ).scalar_one()
+    set_committed_value(event, "sequence", sequence)
+    return sequence
 
 
 def send_update(event: Event, changed: set[str], *, now: datetime | None = None) -> int:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import OutboxMessage, User, utcnow
@@ -28,6 +28,48 @@ def one_line(text: str) -> str:
 
 def new_message_id() -> str:
     return f"<{secrets.token_hex(16)}@{base_host()}>"
+
+
+class Written(NamedTuple):
+    """A message's content, as stored in its outbox row."""
+
+    body_text: str
+    body_html: str
+    ics: str | None = None
+    ics_method: str | None = None
+
+
+def render_bodies(to_name: str, template: str, subject: str, context: dict) -> tuple[str, str]:
+    """templates/email/<template>.txt and .html."""
+    ctx = {"recipient_name": to_name, "subject": subject, **context}
+    return (
+        render_template(f"email/{template}.txt", **ctx),
+        render_template(f"email/{template}.html", **ctx),
+    )
+
+
+# One INSERT, prebuilt: notices are queued inside the event's lock, on every RSVP of a burst.
+_NOTICE = insert(OutboxMessage)
+
+
+def queue_notice(
+    to: User, subject: str, notice: dict, *, group_id: int | None, now: datetime | None = None
+) -> None:
+    """Add a message the worker writes when it first sends it (services/notices.py), in the
+    caller's transaction."""
+    now = now or utcnow()
+    db.session.execute(
+        _NOTICE,
+        {
+            "message_id": new_message_id(),
+            "to_addr": one_line(to.email),
+            "to_name": one_line(to.name)[:120],
+            "subject": one_line(subject)[:300],
+            "notice": notice,
+            "group_id": group_id,
+            "next_attempt_at": now,
+        },
+    )
 
 
 def queue(
@@ -64,15 +106,15 @@ def build(
         to_addr, to_name = to.email, to.name
     else:
         to_addr, to_name = to, ""
-    ctx = {"recipient_name": to_name, "subject": subject, **(context or {})}
+    body_text, body_html = render_bodies(to_name, template, subject, context or {})
     return OutboxMessage(
         message_id=new_message_id(),
         dedupe_key=dedupe_key,
         to_addr=one_line(to_addr),
         to_name=one_line(to_name)[:120],
         subject=one_line(subject)[:300],
-        body_text=render_template(f"email/{template}.txt", **ctx),
-        body_html=render_template(f"email/{template}.html", **ctx),
+        body_text=body_text,
+        body_html=body_html,
         ics=ics,
         ics_method=ics_method,
         group_id=group_id,

@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -50,6 +50,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import database
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
+from . import notices
 from .errors import DomainError
 from .mail import one_line
 
@@ -71,12 +72,14 @@ class Claimed:
     to_addr: str
     to_name: str
     subject: str
-    body_text: str
-    body_html: str
+    body_text: str | None  # None: a notice, written before its first attempt
+    body_html: str | None
     ics: str | None
     ics_method: str | None
     attempts: int  # including the one in progress
     created_at: datetime
+    notice: dict | None = None
+    written: bool = False  # written by this pass: the bodies are stored with the outcome
 
 
 _COLUMNS = (
@@ -91,7 +94,9 @@ _COLUMNS = (
     OutboxMessage.ics_method,
     OutboxMessage.attempts,
     OutboxMessage.created_at,
+    OutboxMessage.notice,
 )
+_BODIES = ("body_text", "body_html", "ics", "ics_method")
 
 
 def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
@@ -381,6 +386,12 @@ _SENT = (
     .where(OutboxMessage.id == bindparam("row_id"))
     .values(status="sent", sent_at=bindparam("sent_at"), last_error=None, claimed_at=None)
 )
+_SENT_WRITTEN = _SENT.values({name: bindparam(name) for name in _BODIES})
+
+
+def _bodies(row: Claimed) -> dict[str, str | None]:
+    """A notice written by this pass is stored with its outcome: a retry sends it as is."""
+    return {name: getattr(row, name) for name in _BODIES} if row.written else {}
 
 
 def _record(ledger: Ledger, row: Claimed, *, worker: str, fenced: bool, **values: object) -> None:
@@ -411,6 +422,7 @@ def _record_failure(
         next_attempt_at=next_at,
         last_error=err.reason[:_ERROR_CHARS],
         claimed_at=None,
+        **_bodies(row),
     )
     log.warning("mail #%s attempt %s: %s -> %s", row.id, row.attempts, err.reason, status)
     return status
@@ -506,6 +518,8 @@ class _Pass:
                 self.report.released += len(batch) - i
                 return
             try:
+                if row.body_text is None:
+                    row = batch[i] = self._write(row)
                 self.backend.send(_build_or_fail(row, self.sender), row)
             except DeliveryError as err:
                 # Server unreachable: the rest of the batch waits too, without trying.
@@ -517,10 +531,30 @@ class _Pass:
                     return
                 continue
             # Not fenced: it was delivered, so "sent" is true whoever holds the claim now.
-            self.ledger.write(_SENT, {"row_id": row.id, "sent_at": self.now()})
+            sent = {"row_id": row.id, "sent_at": self.now(), **_bodies(row)}
+            self.ledger.write(_SENT_WRITTEN if row.written else _SENT, sent)
             self.report.outcomes[row.id] = "sent"
             self.report.sent += 1
             log.debug("mail #%s sent", row.id)
+
+    def _write(self, row: Claimed) -> Claimed:
+        """Write a notice (services/notices.py), reading as a reader: the Ledger writes on
+        a connection of its own."""
+        token = database.set_write_intent(False)
+        try:
+            written = notices.write(row.notice or {}, to_name=row.to_name, subject=row.subject)
+        except SQLAlchemyError as exc:
+            raise DeliveryError(f"can't write the notice: {exc}"[:_ERROR_CHARS]) from exc
+        except Exception as exc:  # one broken notice must not stop the queue
+            reason = f"can't write the notice: {type(exc).__name__}: {exc}"
+            raise DeliveryError(reason, temporary=False, final=True) from exc
+        finally:
+            db.session.rollback()
+            database.reset_write_intent(token)
+        if written is None:
+            reason = "nothing to send: what this notice was about no longer exists"
+            raise DeliveryError(reason, temporary=False, final=True)
+        return replace(row, **written._asdict(), written=True)
 
     def _failed(self, row: Claimed, err: DeliveryError) -> None:
         status = _record_failure(self.ledger, row, err, worker=self.worker, now=self.now())

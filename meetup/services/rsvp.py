@@ -36,7 +36,7 @@ from sqlalchemy import Integer, bindparam, func, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Event, OutboxMessage, Rsvp, User, UTCDateTime, utcnow
+from ..models import Event, Rsvp, User, UTCDateTime, utcnow
 from ..urls import absolute_url, event_url, ticket_url
 from . import accounts, invites, magic_links, mail
 from .errors import DomainError
@@ -45,6 +45,7 @@ from .permissions import is_member
 from .tokens import new_token
 
 ACTIVE = ("going", "waitlisted")
+NOTICE = "rsvp"  # the outbox notice type (services/notices.py)
 LINK_PURPOSE = "rsvp"
 MAX_ANSWER = 1000  # characters of "looking for" / "can offer"
 
@@ -174,10 +175,10 @@ def _ensure_changeable(state: Seats, now: datetime) -> None:
         raise DomainError("event_started")
 
 
-def _ensure_can_join(event: Event, user: User, state: Seats, now: datetime) -> None:
+def _ensure_can_join(member: bool, state: Seats, now: datetime) -> None:
     if state.rsvp_deadline is not None and now >= state.rsvp_deadline:
         raise DomainError("rsvp_closed")
-    if event.visibility != "public" and not is_member(event.group_id, user):
+    if not member:
         raise DomainError("members_only")
 
 
@@ -301,6 +302,8 @@ def answer(
     window claims it. `asked_at` is when a signed-out request was made (from its link).
     """
     answers = answers or Answers()
+    # Read before the lock, which guards seats, not memberships.
+    member = event.visibility == "public" or is_member(event.group_id, user)
     lock_event(event.id)
     now = now or utcnow()  # after the lock: requested_at follows arrival order
     state = seats(event.id)
@@ -310,7 +313,7 @@ def answer(
         raise DomainError("rsvp_removed")
     joining = going and (rsvp is None or rsvp.status not in ACTIVE)
     if joining:
-        _ensure_can_join(event, user, state, now)
+        _ensure_can_join(member, state, now)
     if rsvp is None:
         rsvp = _new_row(event, user, "not_going", now)
     _apply_answers(rsvp, user, answers)
@@ -550,7 +553,7 @@ SUBJECTS = {
 }
 
 
-def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> OutboxMessage | None:
+def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> None:
     """THE one place an RSVP state change becomes an email (templates/email/rsvp_<kind>.*).
 
     kind: "going" (confirmation, with the ticket link), "waitlisted" (with the position),
@@ -559,30 +562,53 @@ def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> OutboxMessage 
     "claim_expired" (a held seat passed on). Called after the change is flushed, so
     `rsvp` shows the new state (status, ticket_token, claim_expires_at).
 
-    Calendar invites attach here (services/invites.py): REQUEST when the person now holds
+    Only the notice is queued here, with what was true at this moment (the ticket, the
+    held-until time, the invite's SEQUENCE); the worker writes the email when it first sends
+    it (write_notice), so the event's lock is never held for templates.
+
+    Calendar invites come with it (services/invites.py): REQUEST when the person now holds
     a seat (going/promoted); CANCEL when they lost it (cancelled/removed/claim_expired);
     waitlisted people get none.
     """
-    event, user = rsvp.event, rsvp.user
+    event = rsvp.event
+    notice = {
+        "type": NOTICE,
+        "kind": kind,
+        "rsvp_id": rsvp.id,
+        "ticket_token": rsvp.ticket_token,
+        "claim_until": rsvp.claim_expires_at.isoformat() if rsvp.claim_expires_at else None,
+        **invites.for_notice(rsvp, kind),
+    }
+    mail.queue_notice(
+        rsvp.user, SUBJECTS[kind](event.title), notice, group_id=event.group_id, now=now
+    )
+
+
+def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:
+    """The email of a notice queued by notify(); None if its RSVP no longer exists.
+
+    The event is shown as it is now (an edit in between is reflected) and the waitlist
+    position is counted now (people ahead may have left since).
+    """
+    rsvp = db.session.get(Rsvp, notice["rsvp_id"], options=[joinedload(Rsvp.event)])
+    if rsvp is None:
+        return None
+    event, token, kind = rsvp.event, notice.get("ticket_token"), notice["kind"]
+    claim_until = notice.get("claim_until")
+    claim_until = datetime.fromisoformat(claim_until) if claim_until else None
     context = {
         "event": event,
-        "rsvp": rsvp,
         "kind": kind,
         "event_link": event_url(event.key),
-        "ticket_link": ticket_url(rsvp.ticket_token) if rsvp.ticket_token else None,
+        "ticket_link": ticket_url(token) if token else None,
+        "claim_until": claim_until,
         "claim_link": (
-            absolute_url("rsvp.claim", event_key=event.key, ticket_token=rsvp.ticket_token)
-            if rsvp.claim_expires_at and rsvp.ticket_token
+            absolute_url("rsvp.claim", event_key=event.key, ticket_token=token)
+            if claim_until and token
             else None
         ),
-        "position": waitlist_position(rsvp),
+        "position": waitlist_position(rsvp) if kind == "waitlisted" else None,
     }
-    return mail.queue(
-        user,
-        f"rsvp_{kind}",
-        SUBJECTS[kind](event.title),
-        context=context,
-        group_id=event.group_id,
-        **invites.for_notice(rsvp, kind, now=now),
-        now=now,
-    )
+    body_text, body_html = mail.render_bodies(to_name, f"rsvp_{kind}", subject, context)
+    invite = invites.write_for_notice(notice, event, rsvp.user)
+    return mail.Written(body_text, body_html, invite.get("ics"), invite.get("ics_method"))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, Rsvp, User
-from tests.factories import make_event, make_group, make_user
+from tests.factories import make_event, make_group, make_user, send_outbox
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,8 @@ def _fresh(stmt):
 
 
 def _mail_to(email: str, subject_part: str) -> OutboxMessage:
+    db.session.rollback()  # see what the server committed
+    send_outbox()  # the worker's pass: RSVP notices are written when sent
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.to_addr == email).order_by(OutboxMessage.id)
     ).all()
