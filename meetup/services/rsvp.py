@@ -106,6 +106,12 @@ _SEATS = select(
     Event.rsvp_deadline,
     Event.cancelled_at,
 ).where(Event.id == bindparam("event_id"))
+_MINE = (
+    select(Rsvp.id)
+    .where(Rsvp.event_id == bindparam("event_id"), Rsvp.user_id == bindparam("user_id"))
+    .scalar_subquery()
+)
+_SEATS_AND_MINE = _SEATS.add_columns(_MINE)
 _COUNTS = (
     select(Rsvp.status, func.count(Rsvp.id))
     .where(Rsvp.event_id == bindparam("event_id"))
@@ -134,6 +140,16 @@ def seats(event_id: int) -> Seats:
     row = db.session.execute(_SEATS, {"event_id": event_id}).one()
     widen_race_window()
     return Seats(*row)
+
+
+def seats_and_row(event_id: int, user_id: int) -> tuple[Seats, int | None]:
+    """seats(), and the id of the person's RSVP if they have one, in the same query: a new
+    RSVP (most of a burst) then costs no second query under the lock."""
+    *row, rsvp_id = db.session.execute(
+        _SEATS_AND_MINE, {"event_id": event_id, "user_id": user_id}
+    ).one()
+    widen_race_window()
+    return Seats(*row), rsvp_id
 
 
 def counts(event_id: int) -> dict[str, int]:
@@ -293,6 +309,7 @@ def answer(
     answers: Answers | None = None,
     *,
     asked_at: datetime | None = None,
+    member: bool | None = None,
     now: datetime | None = None,
 ) -> Rsvp:
     """A signed-in person answers Going or Can't go (or edits their answers).
@@ -300,15 +317,17 @@ def answer(
     Going when already going or waitlisted keeps the place and only updates the answers (so
     repeating the request changes nothing); Going when the seat was offered with a claim
     window claims it. `asked_at` is when a signed-out request was made (from its link).
+    `member`: whether `user` is in the event's group, if the caller read it already.
     """
     answers = answers or Answers()
-    # Read before the lock, which guards seats, not memberships.
-    member = event.visibility == "public" or is_member(event.group_id, user)
+    if member is None:  # read before the lock, which guards seats, not memberships
+        member = is_member(event.group_id, user)
+    member = member or event.visibility == "public"
     lock_event(event.id)
     now = now or utcnow()  # after the lock: requested_at follows arrival order
-    state = seats(event.id)
+    state, rsvp_id = seats_and_row(event.id, user.id)
     _ensure_changeable(state, now)
-    rsvp = find(event.id, user.id)
+    rsvp = find(event.id, user.id) if rsvp_id is not None else None
     if rsvp is not None and rsvp.status == "removed":
         raise DomainError("rsvp_removed")
     joining = going and (rsvp is None or rsvp.status not in ACTIVE)

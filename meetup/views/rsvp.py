@@ -169,13 +169,8 @@ def _flash_outcome(rsvp: Rsvp) -> None:
     if rsvp.status == "going":
         flash(_("You're going! Your ticket is in your email."), "success")
     elif rsvp.status == "waitlisted":
-        flash(
-            _(
-                "The event is full: you're number %(n)s on the waitlist.",
-                n=rsvp_service.waitlist_position(rsvp),
-            ),
-            "warning",
-        )
+        # The panel right below shows the place in line.
+        flash(_("The event is full, so you're on the waitlist."), "warning")
     elif rsvp.status == "not_going":
         flash(_("Got it: you can't make it."), "info")
 
@@ -256,7 +251,8 @@ def submit(event_key: str):
     if signed_in:
         user = current_user._get_current_object()
         going = form.answer.data == "going"
-        rsvp = _retry_once(lambda: rsvp_service.answer(event, user, going, answers))
+        member = is_member(event.group_id, user)  # read as a reader, before the write lock
+        rsvp = _retry_once(lambda: rsvp_service.answer(event, user, going, answers, member=member))
         _flash_outcome(rsvp)
     else:
         if form.answer.data != "going":
