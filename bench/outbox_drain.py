@@ -6,7 +6,11 @@ dropped), then 1 worker on SQLite (a fresh file). Each worker is the real comman
 by this script. The ceiling is the same sink fed by one plain smtplib client with pre-built
 messages and no database: what SMTP alone allows on this machine.
 
-    python bench/outbox_drain.py [--messages 5000] [--timeout 600]
+    python bench/outbox_drain.py [--messages 5000] [--timeout 600] [--notices]
+
+--notices queues RSVP notices instead of written messages: the rows a burst of RSVPs leaves
+(half the people get a seat and a calendar invite, half the waitlist), which the worker
+writes (templates, invite) before sending.
 
 Prints a table, then one `RESULT {json}` line per configuration; the last is 1 worker on
 SQLite. Everything started here (workers, the sink, the databases) is stopped or removed,
@@ -78,13 +82,54 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def queue(url: str, n: int) -> None:
-    """A fresh schema (the real migrations) and n queued messages."""
+def queue_notices(n: int) -> None:
+    """n people RSVP through the service to an event with n/2 seats: n notices."""
+    from datetime import timedelta
+
+    from meetup.models import Event, Group, User
+    from meetup.services import rsvp
+    from meetup.services.tokens import new_event_key, new_token
+
+    now = utcnow()
+    group = Group(slug="bench", name="Bench group")
+    db.session.add(group)
+    db.session.flush()
+    start = now + timedelta(days=7)
+    event = Event(
+        key=new_event_key(),
+        group_id=group.id,
+        title="Bench night",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        timezone="Europe/Paris",
+        venue_name="The Loft",
+        venue_address="1 Rue de Rivoli, Paris",
+        capacity=n // 2,
+    )
+    people = [
+        User(email=f"person{i}@example.org", name=f"Person {i}", session_token=new_token())
+        for i in range(n)
+    ]
+    db.session.add_all([event, *people])
+    db.session.commit()
+    for i, person in enumerate(people, 1):
+        rsvp.answer(event, person, True, member=True)
+        if i % 500 == 0:
+            db.session.commit()
+    db.session.commit()
+
+
+def queue(url: str, n: int, notices: bool = False) -> None:
+    """A fresh schema (the real migrations) and n queued messages (or RSVP notices)."""
     from flask_migrate import upgrade
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
         upgrade()
+        if notices:
+            queue_notices(n)
+            db.engine.dispose()
+            return
         now = utcnow()
         text = "Hello,\n\nYour sign-in link: http://127.0.0.1:5000/login/link/abc\n" * 3
         html = f"<p>{text}</p>"
@@ -119,7 +164,9 @@ def sent_count(url: str) -> int:
         return n
 
 
-def drain(url: str, workers: int, port: int, sink: Sink, n: int, timeout: float) -> dict:
+def drain(
+    url: str, workers: int, port: int, sink: Sink, n: int, timeout: float, notices: bool
+) -> dict:
     sink.reset()
     env = {
         **os.environ,
@@ -165,6 +212,7 @@ def drain(url: str, workers: int, port: int, sink: Sink, n: int, timeout: float)
         "seconds": round(busy, 2),
         "wall_seconds_with_startup": round(wall, 2),
         "received": sum(ids.values()),
+        "kind": "notices" if notices else "written",
         "delivered_once": delivered_once,
     }
 
@@ -195,6 +243,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--timeout", type=float, default=600, help="per configuration")
+    parser.add_argument("--notices", action="store_true", help="RSVP notices, written on send")
     args = parser.parse_args()
     n = args.messages
 
@@ -211,14 +260,14 @@ def main() -> None:
                 conn.execute(f'CREATE DATABASE "{pg_name}"')
             try:
                 pg_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_name}"
-                queue(pg_url, n)
-                results.append(measure(pg_url, workers, port, sink, n, args.timeout))
+                queue(pg_url, n, args.notices)
+                results.append(measure(pg_url, workers, port, sink, n, args.timeout, args.notices))
             finally:
                 with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
         sqlite_url = f"sqlite:///{tmp / 'bench.db'}"
-        queue(sqlite_url, n)
-        results.append(measure(sqlite_url, 1, port, sink, n, args.timeout))
+        queue(sqlite_url, n, args.notices)
+        results.append(measure(sqlite_url, 1, port, sink, n, args.timeout, args.notices))
     finally:
         controller.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -244,9 +293,11 @@ def main() -> None:
         print("RESULT " + json.dumps(r))
 
 
-def measure(url: str, workers: int, port: int, sink: Sink, n: int, timeout: float) -> dict:
+def measure(
+    url: str, workers: int, port: int, sink: Sink, n: int, timeout: float, notices: bool
+) -> dict:
     smtp_only = ceiling(port, 2000)
-    result = drain(url, workers, port, sink, n, timeout)
+    result = drain(url, workers, port, sink, n, timeout, notices)
     result["ceiling_smtp_only_per_s"] = round(smtp_only, 1)
     result["load_average"] = round(os.getloadavg()[0], 1)
     print(f"  {result}", file=sys.stderr, flush=True)

@@ -21,6 +21,7 @@ workers never claim the same row. On SQLite the worker's transactions begin IMME
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import logging
 import os
@@ -37,7 +38,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -99,6 +100,24 @@ _COLUMNS = (
 _BODIES = ("body_text", "body_html", "ics", "ics_method")
 
 
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, building each header's class once: the stock one
+    builds a new class for every header it parses, a good part of building a message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._built: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        if key not in self._built:
+            self._built[key] = super().__getitem__(name)
+        return self._built[key]
+
+
+_POLICY = email.policy.default.clone(header_factory=_HeaderClasses())
+
+
 def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
     """The MIME message of a row. Same row, same bytes: a re-send is recognisably the same.
 
@@ -107,7 +126,7 @@ def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
     Outlook and Apple Mail show as an invitation. Header values go through one_line() again
     here, so a row written by any path can't inject headers.
     """
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = one_line(sender)
     msg["To"] = Address(display_name=one_line(row.to_name or ""), addr_spec=one_line(row.to_addr))
     msg["Subject"] = one_line(row.subject)
@@ -512,14 +531,15 @@ class _Pass:
         return self.fixed_now or utcnow()
 
     def deliver(self, batch: list[Claimed]) -> None:
+        unwritten = _write_notices(batch)
         for i, row in enumerate(batch):
             if self.stop.is_set():
                 release(self.ledger, batch[i:], worker=self.worker)
                 self.report.released += len(batch) - i
                 return
             try:
-                if row.body_text is None:
-                    row = batch[i] = self._write(row)
+                if row.id in unwritten:
+                    raise unwritten[row.id]
                 self.backend.send(_build_or_fail(row, self.sender), row)
             except DeliveryError as err:
                 # Server unreachable: the rest of the batch waits too, without trying.
@@ -537,30 +557,47 @@ class _Pass:
             self.report.sent += 1
             log.debug("mail #%s sent", row.id)
 
-    def _write(self, row: Claimed) -> Claimed:
-        """Write a notice (services/notices.py), reading as a reader: the Ledger writes on
-        a connection of its own."""
-        token = database.set_write_intent(False)
-        try:
-            written = notices.write(row.notice or {}, to_name=row.to_name, subject=row.subject)
-        except SQLAlchemyError as exc:
-            raise DeliveryError(f"can't write the notice: {exc}"[:_ERROR_CHARS]) from exc
-        except Exception as exc:  # one broken notice must not stop the queue
-            reason = f"can't write the notice: {type(exc).__name__}: {exc}"
-            raise DeliveryError(reason, temporary=False, final=True) from exc
-        finally:
-            db.session.rollback()
-            database.reset_write_intent(token)
-        if written is None:
-            reason = "nothing to send: what this notice was about no longer exists"
-            raise DeliveryError(reason, temporary=False, final=True)
-        return replace(row, **written._asdict(), written=True)
-
     def _failed(self, row: Claimed, err: DeliveryError) -> None:
         status = _record_failure(self.ledger, row, err, worker=self.worker, now=self.now())
         self.report.outcomes[row.id] = status
         self.report.failed += status == "failed"
         self.report.retried += status == "queued"
+
+
+def _write_notices(batch: list[Claimed]) -> dict[int, DeliveryError]:
+    """Write the batch's notices (services/notices.py) in place, in one read transaction (the
+    event they share is loaded once), as a reader: the Ledger writes on a connection of its
+    own. Returns why each notice that couldn't be written fails."""
+    errors: dict[int, DeliveryError] = {}
+    if all(row.body_text is not None for row in batch):
+        return errors
+    token = database.set_write_intent(False)
+    try:
+        for i, row in enumerate(batch):
+            if row.body_text is None:
+                try:
+                    batch[i] = _write(row)
+                except DeliveryError as err:
+                    errors[row.id] = err
+    finally:
+        db.session.rollback()
+        database.reset_write_intent(token)
+    return errors
+
+
+def _write(row: Claimed) -> Claimed:
+    try:
+        written = notices.write(row.notice or {}, to_name=row.to_name, subject=row.subject)
+    except SQLAlchemyError as exc:
+        db.session.rollback()  # the next notice reads in a transaction that works
+        raise DeliveryError(f"can't write the notice: {exc}"[:_ERROR_CHARS]) from exc
+    except Exception as exc:  # one broken notice must not stop the queue
+        reason = f"can't write the notice: {type(exc).__name__}: {exc}"
+        raise DeliveryError(reason, temporary=False, final=True) from exc
+    if written is None:
+        reason = "nothing to send: what this notice was about no longer exists"
+        raise DeliveryError(reason, temporary=False, final=True)
+    return replace(row, **written._asdict(), written=True)
 
 
 def _build_or_fail(row: Claimed, sender: str) -> EmailMessage:

@@ -609,7 +609,9 @@ def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | 
     The event is shown as it is now (an edit in between is reflected) and the waitlist
     position is counted now (people ahead may have left since).
     """
-    rsvp = db.session.get(Rsvp, notice["rsvp_id"], options=[joinedload(Rsvp.event)])
+    rsvp = db.session.get(
+        Rsvp, notice["rsvp_id"], options=[joinedload(Rsvp.event), joinedload(Rsvp.user)]
+    )
     if rsvp is None:
         return None
     event, token, kind = rsvp.event, notice.get("ticket_token"), notice["kind"]
