@@ -68,11 +68,14 @@ def test_signed_in_panel_states_with_csrf(client, login, csrf_on, event):
     login(client, late)
     page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
     assert "Full" in page and "Join the waitlist" in page
+    assert "Full: join the waitlist" in client.get(f"/e/{event.key}").get_data(as_text=True)
     resp = client.post(f"/e/{event.key}/rsvp", data={"answer": "going", "csrf_token": _csrf(page)})
     assert resp.status_code == 303, resp.get_data(as_text=True)[-1500:]
     assert _rsvp_of(event, late).status == "waitlisted"
     page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
     assert "number 1 on the waitlist" in page and "Leave the waitlist" in page
+    event_page = client.get(f"/e/{event.key}").get_data(as_text=True)
+    assert "Full" in event_page and "Full: join the waitlist" not in event_page  # on it already
 
 
 def test_answers_are_prefilled_and_saved(client, login, event):
