@@ -14,7 +14,7 @@ from collections.abc import Callable
 from . import mail, rsvp
 
 # The notice's "type" -> what writes it: (notice, to_name=, subject=) -> Written, or None when
-# what it was about is gone (an account deleted meanwhile): nothing is sent then.
+# what it was about is gone (its event deleted meanwhile): nothing is sent then.
 WRITERS: dict[str, Callable[..., mail.Written | None]] = {rsvp.NOTICE: rsvp.write_notice}
 
 

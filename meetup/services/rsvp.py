@@ -320,9 +320,10 @@ def answer(
     `member`: whether `user` is in the event's group, if the caller read it already.
     """
     answers = answers or Answers()
-    if member is None:  # read before the lock, which guards seats, not memberships
+    if event.visibility == "public":
+        member = True
+    elif member is None:  # read before the lock, which guards seats, not memberships
         member = is_member(event.group_id, user)
-    member = member or event.visibility == "public"
     lock_event(event.id)
     now = now or utcnow()  # after the lock: requested_at follows arrival order
     state, rsvp_id = seats_and_row(event.id, user.id)

@@ -251,7 +251,8 @@ def submit(event_key: str):
     if signed_in:
         user = current_user._get_current_object()
         going = form.answer.data == "going"
-        member = is_member(event.group_id, user)  # read as a reader, before the write lock
+        # Read as a reader, before the write lock.
+        member = event.visibility == "public" or is_member(event.group_id, user)
         rsvp = _retry_once(lambda: rsvp_service.answer(event, user, going, answers, member=member))
         _flash_outcome(rsvp)
     else:
