@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Integer, bindparam, func, select, tuple_
+from sqlalchemy import Integer, bindparam, func, insert, inspect, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -217,8 +217,8 @@ def _apply_answers(rsvp: Rsvp, user: User, answers: Answers) -> None:
 
 
 def _new_row(event: Event, user: User, status: str, now: datetime) -> Rsvp:
-    """A row prefilled from the profile."""
-    rsvp = Rsvp(
+    """A row prefilled from the profile, not in the session yet: _saved() writes it."""
+    return Rsvp(
         event_id=event.id,
         user_id=user.id,
         status=status,
@@ -228,8 +228,20 @@ def _new_row(event: Event, user: User, status: str, now: datetime) -> Rsvp:
         can_offer=user.can_offer or "",
         wants_intros=user.wants_intros if user.wants_intros is not None else True,
     )
-    rsvp.event, rsvp.user = event, user
-    db.session.add(rsvp)
+
+
+# A new row is written with one INSERT ... RETURNING: under the event lock, on every new
+# RSVP of a burst, a unit-of-work flush cost more than half again as much.
+_INSERT = insert(Rsvp).returning(Rsvp)
+_COLUMNS = frozenset(column.key for column in Rsvp.__table__.columns) - {"id"}
+
+
+def _saved(rsvp: Rsvp) -> Rsvp:
+    """Write `rsvp`. A new one (from _new_row) comes back as the row in the session."""
+    if inspect(rsvp).transient:
+        values = {key: value for key, value in vars(rsvp).items() if key in _COLUMNS}
+        return db.session.scalars(_INSERT, [values]).one()
+    db.session.flush()
     return rsvp
 
 
@@ -260,16 +272,17 @@ def _unseat(rsvp: Rsvp, status: str, now: datetime) -> None:
     rsvp.updated_at = now
 
 
-def _place(rsvp: Rsvp, event: Event, state: Seats, now: datetime) -> None:
+def _place(rsvp: Rsvp, event: Event, state: Seats, now: datetime) -> Rsvp:
     """Going if a seat is free, else the waitlist (ordered by requested_at)."""
     if state.free > 0:
         _seat(rsvp, event, now, claim=False)
-        db.session.flush()
+        rsvp = _saved(rsvp)
         notify(rsvp, "going", now)
     else:
         _unseat(rsvp, "waitlisted", now)
-        db.session.flush()
+        rsvp = _saved(rsvp)
         notify(rsvp, "waitlisted", now)
+    return rsvp
 
 
 def fill_seats(event: Event, now: datetime | None = None) -> list[Rsvp]:
@@ -343,7 +356,7 @@ def answer(
             rsvp.requested_at = min(asked_at, now)
         elif not _pending_is_fresh(rsvp, now):
             rsvp.requested_at = now
-        _place(rsvp, event, state, now)
+        rsvp = _place(rsvp, event, state, now)
     elif going:
         if rsvp.claim_expires_at is not None:
             rsvp.claim_expires_at = None  # "Yes, I'm coming": the held seat is theirs
@@ -355,7 +368,7 @@ def answer(
         fill_seats(event, now)
     else:
         rsvp.status = "not_going"
-        db.session.flush()
+        rsvp = _saved(rsvp)
     return rsvp
 
 
@@ -388,7 +401,7 @@ def request_by_email(
         _apply_answers(rsvp, user, Answers(answers.looking_for, answers.can_offer))
         if answers.wants_intros is not None:
             rsvp.wants_intros = answers.wants_intros
-        db.session.flush()
+        rsvp = _saved(rsvp)
     elif rsvp.status == "pending" and not _pending_is_fresh(rsvp, now):
         rsvp.requested_at = now  # an old unconfirmed request holds no place
     asked_at = rsvp.requested_at if rsvp.status == "pending" else now
