@@ -8,7 +8,8 @@ Starts gunicorn (2 sync workers) on 127.0.0.1 with a fresh database, creates the
 event and the members with the app's models in this process, signs every member in over
 HTTP (a sign-in link issued in the database, opened and confirmed like a person would),
 fetches each one's CSRF token from the RSVP panel, then fires the RSVPs from a thread pool.
-The ceiling is `POST /_bench/insert` (one INSERT + COMMIT) on the same server, same load.
+The ceiling is `POST /_bench/insert` (one INSERT + COMMIT) on the same server, same load,
+measured just before and just after the burst and averaged: the machine's speed drifts.
 Prints figures and ends with one line `RESULT {json}`.
 """
 
@@ -283,6 +284,17 @@ def burst(jobs, threads: int) -> dict:
     }
 
 
+def average(a: dict, b: dict) -> dict:
+    """Two runs of the same load: mean rate and latencies, summed counts."""
+    return {
+        "n": a["n"] + b["n"],
+        "errors": a["errors"] + b["errors"],
+        "rps": (a["rps"] + b["rps"]) / 2,
+        "p50_ms": (a["p50_ms"] + b["p50_ms"]) / 2,
+        "p99_ms": (a["p99_ms"] + b["p99_ms"]) / 2,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url", nargs="?", help="PostgreSQL admin URL (default SQLite)")
@@ -319,8 +331,14 @@ def main() -> int:
             status, _ = member.request("/_bench/insert", {})
             return status == 200
 
+        before = burst([lambda m=m: ceiling(m) for m in members], args.threads)
         ours = burst([lambda m=m: rsvp(m) for m in members], args.threads)
-        ceil = burst([lambda m=m: ceiling(m) for m in members], args.threads)
+        after = burst([lambda m=m: ceiling(m) for m in members], args.threads)
+        ceil = {
+            **average(before, after),
+            "before_rps": before["rps"],
+            "after_rps": after["rps"],
+        }
         counts = outcome(db, base, key)
     finally:
         if proc is not None:
@@ -335,6 +353,7 @@ def main() -> int:
             f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
         )
     going, waitlisted = counts.get("going", 0), counts.get("waitlisted", 0)
+    print(f"ceiling before {ceil['before_rps']:.0f} req/s, after {ceil['after_rps']:.0f} req/s")
     print(f"going {going} (seats {args.seats}), waitlisted {waitlisted}, ratio {ratio:.2f}")
     result = {
         "database": db.kind,
