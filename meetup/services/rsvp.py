@@ -276,12 +276,10 @@ def _place(rsvp: Rsvp, event: Event, state: Seats, now: datetime) -> Rsvp:
     """Going if a seat is free, else the waitlist (ordered by requested_at)."""
     if state.free > 0:
         _seat(rsvp, event, now, claim=False)
-        rsvp = _saved(rsvp)
-        notify(rsvp, "going", now)
     else:
         _unseat(rsvp, "waitlisted", now)
-        rsvp = _saved(rsvp)
-        notify(rsvp, "waitlisted", now)
+    rsvp = _saved(rsvp)
+    notify(rsvp, rsvp.status, now)  # the notice kinds "going" and "waitlisted"
     return rsvp
 
 
