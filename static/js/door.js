@@ -26,6 +26,8 @@
     syncing: false,
     blocked: false, // the server refused us (door link revoked): stop syncing
     listSaved: null, // when the guest list was last stored for offline use
+    answers: 0, // server answers applied to the list so far
+    answered: new Map(), // rsvp id -> {n: answer count then, the answer}
   };
   var device = deviceId();
 
@@ -168,6 +170,7 @@
   }
 
   function refreshList() {
+    var before = state.answers;
     return fetch(config.urls.guests, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (resp) {
         if (resp.status === 403) { blocked(); throw new Error("forbidden"); }
@@ -176,6 +179,14 @@
       })
       .then(function (data) {
         setOnline(true);
+        // A check-in answered while the list was on its way is newer than the list.
+        data.guests.forEach(function (g) {
+          var seen = state.answered.get(g.id);
+          if (seen && seen.n > before) {
+            g.checked_in_at = seen.answer.checked_in_at;
+            g.checked_in_by = seen.answer.checked_in_by;
+          }
+        });
         setGuests(data.guests);
         var at = new Date().toISOString();
         return tx("lists", "readwrite", function (s) {
@@ -289,6 +300,8 @@
   }
 
   function updateGuest(a) {
+    state.answers += 1;
+    state.answered.set(a.rsvp_id, { n: state.answers, answer: a });
     var g = state.guests.get(a.rsvp_id);
     if (!g) return;
     g.checked_in_at = a.checked_in_at;

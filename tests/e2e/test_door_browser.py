@@ -167,6 +167,45 @@ def test_camera_scan_checks_the_attendee_in(playwright, door, tmp_path):
     assert db.session.scalar(select(Rsvp.checked_in_by).where(Rsvp.id == rsvp_id)) == "Sam"
 
 
+def test_a_guest_list_sent_before_a_scan_does_not_undo_it(playwright, door, tmp_path):
+    """The list requested at page load arrives after the first scan's answer: the counter
+    and the list keep the check-in instead of going back to what the list said."""
+    rsvp_id, name, url = door["guests"][0]
+    video = write_y4m(tmp_path / "ana.y4m", url)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=camera_args(video))
+    held = []
+    try:
+        # Service workers off: page.route doesn't see requests a service worker answers.
+        context = browser.new_context(**PHONE, service_workers="block")
+        context.route("**/guests.json", lambda route: held.append(route))
+        page = context.new_page()
+        page.goto(door["link"])
+        wait_for(lambda: checked_in(rsvp_id), what="the scan to reach the server")
+        page.wait_for_selector("#result.ok", timeout=10_000)
+        assert page.inner_text("#count-in") == "1"
+        assert held, "the page asked for its guest list"
+        for route in held:  # answer with the list as it was before the scan
+            stale = route.fetch().json()
+            for guest in stale["guests"]:
+                if guest["id"] == rsvp_id:
+                    guest["checked_in_at"] = guest["checked_in_by"] = None
+            route.fulfill(json=stale)
+        wait_js(page, _SAVED_LIST % door["event_key"])
+        assert page.inner_text("#count-in") == "1"
+    finally:
+        browser.close()
+
+
+# True once the page has stored a guest list for offline use (after applying it).
+_SAVED_LIST = """new Promise((done) => {
+  const open = indexedDB.open("meetup-door");
+  open.onsuccess = () => {
+    const get = open.result.transaction("lists").objectStore("lists").get("%s");
+    get.onsuccess = () => done(!!get.result);
+  };
+})"""
+
+
 def open_door(playwright, profile: Path, video: Path, url: str, *, offline: bool):
     """A phone that keeps its storage (service worker, IndexedDB) between launches."""
     context = playwright.chromium.launch_persistent_context(
