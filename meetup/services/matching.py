@@ -48,6 +48,7 @@ MIN_TEXT = 0.1  # below this a text overlap is one shared common word: noise
 TOP_K = 16  # candidates kept per person
 _BLOCK = 128  # rows scored at a time: bounds memory to a few (128 x n) float arrays
 _EPS = 1e-9
+_SIBLING = -2  # an augmenting chain's end: see _Matching.augment
 
 STOP_WORDS = frozenset(
     """a about above after again all also am an and any anyone are as at be been being
@@ -413,7 +414,7 @@ class _Matching:
     def improve(self, max_passes: int = 3, *, keep_cover: bool = False) -> None:
         """Local search: swap an unused edge (u, v) in for the weakest edge at each full end,
         let the partners left with room take their best free edge, keep it if the total rose.
-        With keep_cover, a swap that would leave anyone without an introduction is refused
+        With keep_cover, a swap that would leave fewer people with an introduction is refused
         (the pass after cover(), which may have given up score to reach everyone)."""
         for _ in range(max_passes):
             # What each person could gain from a free partner now: a cheap filter for swaps.
@@ -438,6 +439,7 @@ class _Matching:
                 bound -= s - refill_estimate[x] - _EPS
         if bound <= _EPS:
             return False
+        newly_covered = (not self.mates[u]) + (not self.mates[v])
         for end, x in out:
             self.drop(end, x)
         self.add(u, v)
@@ -448,7 +450,8 @@ class _Matching:
                 self.add(x, refill[1])
                 added.append((x, refill[1]))
                 gain += refill[0]
-        uncovered = keep_cover and any(not self.mates[x] for _, x in out)
+        # Under keep_cover, someone may lose their only pair if someone else gets a first one.
+        uncovered = keep_cover and len({x for _, x in out if not self.mates[x]}) > newly_covered
         if gain > _EPS and not uncovered:
             return True
         for x, z in added:  # no better: put everything back
@@ -476,6 +479,7 @@ class _Matching:
                         if refill:
                             moves.append((sx - s - refill[0], v, x, refill[1]))
             if not moves:
+                self.augment(u)
                 continue
             _, v, x, z = min(moves, key=lambda m: (m[0], m[1], m[2] or -1, m[3] or -1))
             if x is not None:
@@ -483,6 +487,70 @@ class _Matching:
             if z is not None:
                 self.add(x, z)
             self.add(u, v)
+
+    def augment(self, u: int) -> bool:
+        """Cover u along a longer chain when no one- or two-step move does: u takes v1, v1
+        lets go of x1, x1 takes v2, ... until someone has room or lets go of a person who
+        keeps another pair. Breadth first: the shortest chains, and of those the cheapest."""
+        mates, caps = self.mates, self.caps
+        parent: dict[int, tuple[int, int]] = {}  # x -> (who took v, v), v having let go of x
+        loss = {u: 0.0}  # score given up along the chain down to x
+        used, level = {u}, [u]
+        ends: list[tuple[float, int, int, int]] = []  # (loss, x, v, y): x takes v, v drops y
+        while level and not ends:
+            following = []
+            for x in level:
+                for s, v in self.adj[x]:
+                    if v in mates[x]:
+                        continue
+                    if v in loss:
+                        chain = self._chain(parent, x, u)
+                        if caps[v] > 1 and v in chain[1:]:  # up the chain, to one with room
+                            ends.append((loss[x] - s, x, v, -1))
+                        elif x != u and v != u and parent[v][1] == parent[x][1]:
+                            # v and x let go by the same person: they pair with each other
+                            holder = parent[v][1]
+                            ends.append((loss[x] + self.weight(holder, v) - s, x, v, _SIBLING))
+                        continue
+                    if v in used:
+                        continue
+                    used.add(v)
+                    if len(mates[v]) < caps[v]:
+                        ends.append((loss[x] - s, x, v, -1))
+                        continue
+                    for y, sy in sorted(mates[v].items()):
+                        if y in used:
+                            continue
+                        if len(mates[y]) >= 2:
+                            ends.append((loss[x] - s + sy, x, v, y))
+                        else:
+                            parent[y], loss[y] = (x, v), loss[x] - s + sy
+                            used.add(y)
+                            following.append(y)
+            level = following
+        if not ends:
+            return False
+        _, x, v, y = min(ends)
+        if y == _SIBLING:
+            self.drop(parent[v][1], v)
+        elif y >= 0:
+            self.drop(v, y)
+        self.add(x, v)
+        while x != u:
+            prev, v = parent[x]
+            self.drop(v, x)
+            self.add(prev, v)
+            x = prev
+        return True
+
+    @staticmethod
+    def _chain(parent: dict[int, tuple[int, int]], x: int, u: int) -> list[int]:
+        """x and the people before it in its chain, back to u."""
+        chain = [x]
+        while x != u:
+            x = parent[x][0]
+            chain.append(x)
+        return chain
 
 
 def match(
