@@ -12,7 +12,6 @@ What keeps calendars in step with the event:
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +20,7 @@ from functools import lru_cache
 from threading import Lock
 from zoneinfo import ZoneInfo
 
+from cachetools import LRUCache, cached
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -85,7 +85,7 @@ def feed(
 ) -> bytes:
     """A subscription feed. `statuses` maps event ids to a STATUS (e.g. TENTATIVE).
 
-    Each VEVENT is serialised once per revision of its event (see _VEVENTS): icalendar
+    Each VEVENT is serialised once per revision of its event (see _cached_vevent): icalendar
     spends about half a millisecond per event, too slow for a feed of a thousand.
     """
     statuses = statuses or {}
@@ -171,48 +171,24 @@ def _zones(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
     return years
 
 
-class LRU:
-    """A small thread-safe least-recently-used cache of bytes, per process."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[tuple, bytes] = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, key: tuple) -> bytes | None:
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key: tuple, value: bytes) -> None:
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_VEVENTS = LRU(20_000)  # serialised VEVENTs, keyed by all they're made of
-
-
 def _context_key() -> tuple[str, str]:
     return current_app.config["BASE_URL"], str(get_locale())
 
 
-def _cached_vevent(event: Row | Event, status: str | None, context: tuple[str, str]) -> bytes:
-    """`event`: a row starting with FEED_COLUMNS (or an Event). The key is everything the
-    VEVENT is made of, with the description by hash to keep keys small."""
+def _vevent_key(event: Row | Event, status: str | None, context: tuple[str, str]) -> tuple:
+    """Everything the VEVENT is made of, with the description by hash to keep keys small.
+    `event`: a row starting with FEED_COLUMNS (or an Event)."""
     if isinstance(event, Row):
         values = tuple(event[: len(FEED_COLUMNS) - 1])
     else:
         values = tuple(getattr(event, column.key) for column in FEED_COLUMNS[:-1])
-    key = (context, status, *values, hash(event.description))
-    value = _VEVENTS.get(key)
-    if value is None:
-        value = _vevent(event, stamp=event.updated_at, status=status)
-        _VEVENTS.put(key, value)
-    return value
+    return (context, status, *values, hash(event.description))
+
+
+# Serialised VEVENTs, per process: a feed rebuilds only the events that changed.
+@cached(LRUCache(maxsize=20_000), key=_vevent_key, lock=Lock())
+def _cached_vevent(event: Row | Event, status: str | None, context: tuple[str, str]) -> bytes:
+    return _vevent(event, stamp=event.updated_at, status=status)
 
 
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:

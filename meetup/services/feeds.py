@@ -11,7 +11,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from threading import Lock
 
+import cachetools
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
@@ -32,16 +34,12 @@ class Validator:
     last_modified: datetime | None
 
 
-_BODIES = calendar.LRU(64)  # whole feeds by ETag: a poll without validators costs one query
-
-
+# Whole feeds by ETag, per process: a poll without validators costs one query.
+@cachetools.cached(cachetools.LRUCache(maxsize=64), key=lambda validator, build: validator.etag,
+                   lock=Lock())  # fmt: skip
 def cached(validator: Validator, build: Callable[[], bytes]) -> bytes:
     """The feed for this validator, built at most once per process while it is current."""
-    body = _BODIES.get(validator.etag)
-    if body is None:
-        body = build()
-        _BODIES.put(validator.etag, body)
-    return body
+    return build()
 
 
 def find_user_by_token(token: str | None) -> User | None:
