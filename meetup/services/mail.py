@@ -49,7 +49,7 @@ def render_bodies(to_name: str, template: str, subject: str, context: dict) -> t
 
 
 # One INSERT, prebuilt: notices are queued inside the event's lock, on every RSVP of a burst.
-_NOTICE = insert(OutboxMessage)
+_NOTICE = insert(OutboxMessage.__table__)  # Core: the ORM's bulk path costs more than the row
 
 
 def queue_notice(
