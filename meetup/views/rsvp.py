@@ -27,7 +27,7 @@ from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange,
 
 from .. import database
 from ..extensions import db, limiter
-from ..models import Event, Rsvp, utcnow
+from ..models import Event, Membership, Rsvp, User, utcnow
 from ..services import attendees as attendees_service
 from ..services import rsvp as rsvp_service
 from ..services.errors import DomainError
@@ -77,6 +77,11 @@ _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class RsvpForm(FlaskForm):
+    class Meta:
+        # CSRFProtect checks every POST before the view; the panel renders csrf_token().
+        # A second token of the form's own would cost a signature per answer.
+        csrf = False
+
     answer = StringField(validators=[InputRequired(), AnyOf(ANSWERS)])
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
     email = EmailField(_l("Your email"), validators=[Optional(), Email(), Length(max=254)])
@@ -124,6 +129,15 @@ class PromoteForm(FlaskForm):
 
 
 _EVENT_BY_KEY = select(Event).where(Event.key == bindparam("key"))
+# The event and the asker's role in its group, in one statement (an answer's only reads).
+_EVENT_AND_ROLE = (
+    select(Event, Membership.role)
+    .outerjoin(
+        Membership,
+        (Membership.group_id == Event.group_id) & (Membership.user_id == bindparam("user_id")),
+    )
+    .where(Event.key == bindparam("key"))
+)
 
 
 def _event_or_404(event_key: str) -> Event:
@@ -134,6 +148,18 @@ def _event_or_404(event_key: str) -> Event:
     if event is None:
         abort(404)
     return event
+
+
+def _event_and_role_or_404(event_key: str, user: User | None) -> tuple[Event, str | None]:
+    """As _event_or_404, with `user`'s role in the event's group (None: not a member)."""
+    if not _TOKEN_SHAPE.fullmatch(event_key):
+        abort(404)
+    row = db.session.execute(
+        _EVENT_AND_ROLE, {"key": event_key, "user_id": user.id if user else None}
+    ).first()
+    if row is None:
+        abort(404)
+    return row.Event, row.role
 
 
 def _event_page(event: Event) -> str:
@@ -239,9 +265,10 @@ def page(event_key: str):
 @database.reads_first  # SQLite's write lock is held for the answer alone, not the reads
 @limiter.limit("10/minute;50/hour", exempt_when=lambda: current_user.is_authenticated)
 def submit(event_key: str):
-    event = _event_or_404(event_key)
-    form = RsvpForm()
     signed_in = current_user.is_authenticated
+    user = current_user._get_current_object() if signed_in else None
+    event, role = _event_and_role_or_404(event_key, user)
+    form = RsvpForm()
     if not signed_in:
         form.name.validators = [InputRequired(), Length(max=120)]
         form.email.validators = [InputRequired(), Email(), Length(max=254)]
@@ -249,10 +276,8 @@ def submit(event_key: str):
         return render_template("rsvp/page.html", event=event, my_rsvp=None, rsvp_form=form), 400
     answers = form.answers()
     if signed_in:
-        user = current_user._get_current_object()
         going = form.answer.data == "going"
-        # Read as a reader, before the write lock.
-        member = event.visibility == "public" or is_member(event.group_id, user)
+        member = event.visibility == "public" or role is not None  # read before the lock
         rsvp = _retry_once(lambda: rsvp_service.answer(event, user, going, answers, member=member))
         _flash_outcome(rsvp)
     else:
