@@ -128,7 +128,6 @@ class PromoteForm(FlaskForm):
 # ------------------------------------------------------------------ helpers
 
 
-_EVENT_BY_KEY = select(Event).where(Event.key == bindparam("key"))
 # The event and the asker's role in its group, in one statement (an answer's only reads).
 _EVENT_AND_ROLE = (
     select(Event, Membership.role)
@@ -140,18 +139,9 @@ _EVENT_AND_ROLE = (
 )
 
 
-def _event_or_404(event_key: str) -> Event:
-    """Unknown and forged keys, and members-only events someone can't see, are all 404."""
-    if not _TOKEN_SHAPE.fullmatch(event_key):
-        abort(404)
-    event = db.session.scalar(_EVENT_BY_KEY, {"key": event_key})
-    if event is None:
-        abort(404)
-    return event
-
-
 def _event_and_role_or_404(event_key: str, user: User | None) -> tuple[Event, str | None]:
-    """As _event_or_404, with `user`'s role in the event's group (None: not a member)."""
+    """The event, and `user`'s role in its group (None: not a member, or no user).
+    Unknown and forged keys are 404."""
     if not _TOKEN_SHAPE.fullmatch(event_key):
         abort(404)
     row = db.session.execute(
@@ -160,6 +150,10 @@ def _event_and_role_or_404(event_key: str, user: User | None) -> tuple[Event, st
     if row is None:
         abort(404)
     return row.Event, row.role
+
+
+def _event_or_404(event_key: str) -> Event:
+    return _event_and_role_or_404(event_key, None)[0]
 
 
 def _event_page(event: Event) -> str:
