@@ -24,9 +24,9 @@ import threading
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import scoped_session
 
 _immediate: ContextVar[bool] = ContextVar("sqlite_immediate", default=True)
@@ -63,17 +63,27 @@ def _commit_keeping_loaded(current) -> None:
 
 
 def begin_writes(session: scoped_session) -> None:
-    """The reads are done: the next transaction takes SQLite's write lock up front.
+    """The reads are done: from here on SQLite's write lock is held.
 
-    SQLite ends the read transaction first (BEGIN IMMEDIATE can't upgrade it), keeping what
-    was loaded: services re-read under their lock whatever they decide on.
+    On SQLite the read transaction ends first (BEGIN IMMEDIATE can't upgrade it), keeping
+    what was loaded: services re-read under their lock whatever they decide on. Both happen
+    on the session's own connection, inside its transaction: ending the session's
+    transaction instead would hand the connection back to the pool and check it out again,
+    which cost more than the two statements.
     """
     if _immediate.get():
         return
-    current = session()
-    if current.get_bind().dialect.name == "sqlite" and current.in_transaction():
-        _commit_keeping_loaded(current)
     set_write_intent(True)
+    current = session()
+    if not current.in_transaction():
+        return  # the transaction that begins next takes the lock (see _on_begin)
+    conn = current.connection()
+    if conn.dialect.name != "sqlite" or current_app.config["TESTING_SKIP_LOCKS"]:
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection.in_transaction:
+        dbapi_connection.execute("COMMIT")
+    _begin_immediate(conn)
 
 
 def commit_writes(session: scoped_session) -> None:
@@ -84,6 +94,19 @@ def commit_writes(session: scoped_session) -> None:
     """
     _commit_keeping_loaded(session())
     set_write_intent(False)
+
+
+def _begin_immediate(conn: Connection) -> None:
+    """Queue for the writers' flock, then take SQLite's write lock."""
+    lock = conn.info.get(_LOCK)
+    if lock is not None:
+        lock.acquire()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
 
 
 class WriterLock:
@@ -139,15 +162,7 @@ def install_sqlite_hooks(app: Flask, engine: Engine) -> None:
         if not _immediate.get():
             conn.exec_driver_sql("BEGIN")
             return
-        lock = conn.info.get(_LOCK)
-        if lock is not None:
-            lock.acquire()
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            if lock is not None:
-                lock.release()
-            raise
+        _begin_immediate(conn)
 
     def _end(conn, statement: str) -> None:
         # SQLAlchemy announces the end before it happens; end it here, so the flock is

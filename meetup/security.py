@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, select
 
 from .extensions import db, login_manager, talisman
 from .models import User
@@ -40,12 +41,17 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
 
+# Built once: every signed-in request asks, and Session.get() builds and keys a new
+# statement each time.
+_USER = select(User).where(User.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(_USER, {"id": int(user_id)})
     if user is None or not same(user.session_token, token):
         return None
     return user

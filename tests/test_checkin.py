@@ -170,6 +170,37 @@ def test_ticket_of_another_event_is_recognised(app, login, party):
     assert elsewhere.checked_in_at is None
 
 
+def test_every_answer_carries_the_counter_as_it_is_after_that_answer(app, login, party):
+    """The counter is read with the ticket and moved by the change: each answer, whatever
+    its kind, shows what a fresh count after it shows."""
+    event, ana, wes = party["event"], party["ana"], party["wes"]
+    for name in ("Bo", "Cy"):
+        make_rsvp(event, make_user(name=name))
+    wes.ticket_token = "W" * 32  # a token kept by a later demotion
+    elsewhere = make_rsvp(make_event(party["group"], title="Go night"), make_user(name="Di"))
+    db.session.commit()
+    client = organizer_client(app, login, party)
+    steps = [
+        ("checkin", {"token": ana.ticket_token}, "checked_in", 1),
+        ("checkin", {"token": ana.ticket_token}, "already_checked_in", 1),
+        ("checkin", {"token": ana.ticket_token, "method": "offline"}, "already_checked_in", 1),
+        ("checkin", {"token": wes.ticket_token}, "not_attending", 1),
+        ("checkin", {"token": elsewhere.ticket_token}, "not_found", 1),
+        ("checkin", {"token": "A" * 32}, "not_found", 1),
+        ("checkin/undo", {"rsvp_id": ana.id}, "undone", 0),
+        ("checkin/undo", {"rsvp_id": ana.id}, "not_checked_in", 0),
+        ("checkin", {"rsvp_id": ana.id}, "checked_in", 1),
+        ("door/walkin", {"name": "Eve", "email": "eve@example.org"}, "checked_in", 2),
+    ]
+    for n, (path, body, status, checked_in) in enumerate(steps):
+        resp = post(client, event, {**body, "nonce": f"nonce-counter-{n}"}, path=path)
+        answer = resp.get_json()
+        assert (resp.status_code, answer["status"]) == (200, status), (n, answer)
+        going = 4 if path == "door/walkin" else 3  # Ana, Bo and Cy, then Eve walks in
+        assert answer["counts"] == {"checked_in": checked_in, "going": going}, n
+        assert answer["counts"] == checkin.counts(event.id), n
+
+
 def test_same_nonce_is_answered_as_the_first_time_and_adds_nothing(app, login, party):
     client = organizer_client(app, login, party)
     event, ana = party["event"], party["ana"]
@@ -573,6 +604,19 @@ def test_door_link_opens_the_door_of_its_event_and_nothing_else(app, login, part
     assert (
         post(client, other, {"token": ticket.ticket_token, "nonce": "nonce-oth"}).status_code == 403
     )
+
+
+def test_one_phone_with_door_links_to_two_events_scans_at_each(app, party):
+    event, ana = party["event"], party["ana"]
+    other = make_event(party["group"], title="Go night")
+    guest = make_rsvp(other, make_user(name="Gus"))
+    client, _ = volunteer_client(app, party, "Sam")
+    assert client.get(f"/door/{door_link(other, 'Sam again')}").status_code == 302
+    here = post(client, event, {"token": ana.ticket_token, "nonce": "nonce-two-1"})
+    there = post(client, other, {"token": guest.ticket_token, "nonce": "nonce-two-2"})
+    assert [r.get_json()["status"] for r in (here, there)] == ["checked_in", "checked_in"]
+    actors = db.session.scalars(select(CheckinLog.actor).order_by(CheckinLog.id)).all()
+    assert [a.split(" ", 1)[1] for a in actors] == ["(Sam)", "(Sam again)"]
 
 
 def test_door_link_token_is_random_stored_hashed_and_at_least_128_bits(app, party):

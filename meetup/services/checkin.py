@@ -20,6 +20,7 @@ when a scan changes their row.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
@@ -32,14 +33,16 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
     update,
 )
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
-from ..models import CheckinLog, Event, Rsvp, User, utcnow
+from ..models import CheckinLog, DoorLink, Event, Rsvp, User, utcnow
 from ..timeutil import in_zone
-from . import accounts, tickets
+from . import accounts, door_links, tickets
 from .errors import DomainError
 from .locking import lock_event
 from .rsvp import seats
@@ -71,7 +74,8 @@ class Actor:
 
 
 class DoorEvent(NamedTuple):
-    """What the door's JSON endpoints need of an event, read in one light query."""
+    """What the door's JSON endpoints need of an event, read in one light query, with the
+    door link to it that the asker's session holds, if any."""
 
     id: int
     key: str
@@ -79,6 +83,7 @@ class DoorEvent(NamedTuple):
     title: str
     timezone: str
     capacity: int | None
+    link: door_links.LinkRow | None = None
 
 
 class EventLike(Protocol):
@@ -90,7 +95,9 @@ class EventLike(Protocol):
 
 
 class Ticket(NamedTuple):
-    """An RSVP as the door sees it (with its attendee's name), read under the row lock."""
+    """An RSVP as the door sees it (with its attendee's name), read under the row lock,
+    and the door's counter as it was then (going rows of the door's event, and how many
+    of them are checked in)."""
 
     id: int
     event_id: int
@@ -101,6 +108,8 @@ class Ticket(NamedTuple):
     checkin_flagged: bool
     user_name: str | None
     user_email: str
+    checked_in_count: int
+    going_count: int
 
     @property
     def name(self) -> str:
@@ -109,26 +118,46 @@ class Ticket(NamedTuple):
 
 # The scan path's statements, built once: building and keying a statement per scan cost
 # more than SQLite took to run it.
-_DOOR_EVENT = select(*(getattr(Event, f) for f in DoorEvent._fields)).where(
-    Event.key == bindparam("key")
+_DOOR_EVENT = (
+    select(*(getattr(Event, f) for f in DoorEvent._fields[:-1]), *door_links.COLUMNS)
+    .outerjoin(
+        DoorLink,
+        (DoorLink.event_id == Event.id) & DoorLink.id.in_(bindparam("link_ids", expanding=True)),
+    )
+    .where(Event.key == bindparam("key"))
 )
-_TICKET = select(*(getattr(Rsvp, f) for f in Ticket._fields[:7]), User.name, User.email).join(
-    User, User.id == Rsvp.user_id
+# Going rows only, through the (event_id, status, ...) index: count(checked_in_at) skips NULLs.
+_COUNTS = select(func.count(Rsvp.checked_in_at), func.count()).where(
+    Rsvp.event_id == bindparam("event_id"), Rsvp.status == "going"
+)
+# The counter comes with the ticket: a statement (and on SQLite a transaction) fewer per scan.
+_GOING = aliased(Rsvp, name="going")
+_COUNTER = (
+    select(func.count(_GOING.checked_in_at), func.count())
+    .where(_GOING.event_id == bindparam("event_id"), _GOING.status == "going")
+    .subquery("counter")
+)
+_TICKET = (
+    select(*(getattr(Rsvp, f) for f in Ticket._fields[:7]), User.name, User.email, *_COUNTER.c)
+    .join(User, User.id == Rsvp.user_id)
+    .join(_COUNTER, true())
 )
 _BY_TOKEN = _TICKET.where(Rsvp.ticket_token == bindparam("token"))
 _BY_ID = _TICKET.where(Rsvp.id == bindparam("rsvp_id"), Rsvp.event_id == bindparam("event_id"))
 _LOCKED = {q: q.with_for_update(of=Rsvp) for q in (_BY_TOKEN, _BY_ID)}
 _UPDATE = update(Rsvp).where(Rsvp.id == bindparam("row_id"))  # SET: the keys passed
 _LOG = insert(CheckinLog)
-# Going rows only, through the (event_id, status, ...) index: count(checked_in_at) skips NULLs.
-_COUNTS = select(func.count(Rsvp.checked_in_at), func.count()).where(
-    Rsvp.event_id == bindparam("event_id"), Rsvp.status == "going"
-)
 
 
-def door_event(event_key: str) -> DoorEvent | None:
-    row = _conn().execute(_DOOR_EVENT, {"key": event_key}).first()
-    return DoorEvent(*row) if row else None
+def door_event(event_key: str, link_ids: Collection[int] = ()) -> DoorEvent | None:
+    """The event, and among the door links `link_ids` (a volunteer's session) the one to
+    this event: a scan reads both in one statement."""
+    row = _conn().execute(_DOOR_EVENT, {"key": event_key, "link_ids": list(link_ids)}).first()
+    if row is None:
+        return None
+    *event, link_id, label, revoked_at, expires_at = row
+    link = door_links.LinkRow(link_id, label, revoked_at, expires_at) if link_id else None
+    return DoorEvent(*event, link=link)
 
 
 def replay(event_id: int, nonce: str) -> dict | None:
@@ -162,10 +191,12 @@ def check_in(
     _check_method(method)
     scanned_at = min(scanned_at or now, now)
 
-    ticket, refusal = _resolve(event, token, rsvp_id)
+    found, refusal = _resolve(event, token, rsvp_id)
     if refusal is not None:
-        return _log(event, None, nonce, "checkin", method, refusal, actor, device, scanned_at)
+        response = _log(event, None, nonce, "checkin", method, refusal, actor, device, scanned_at)
+        return _with_counts(response, event, found)
 
+    ticket = found
     if ticket.checked_in_at is None:
         ticket = _change(
             ticket,
@@ -178,7 +209,8 @@ def check_in(
         if method == "offline" and not ticket.checkin_flagged:
             ticket = _change(ticket, checkin_flagged=True)
     response = _answer(status, ticket, event)
-    return _log(event, ticket, nonce, "checkin", method, response, actor, device, scanned_at)
+    response = _log(event, ticket, nonce, "checkin", method, response, actor, device, scanned_at)
+    return _with_counts(response, event, found, ticket)
 
 
 def undo(
@@ -199,11 +231,13 @@ def undo(
     ticket = _locked(_BY_ID, rsvp_id=rsvp_id, event_id=event.id)
     if ticket is None:
         raise DomainError("not_found")
+    before = ticket
     status = "undone" if ticket.checked_in_at is not None else "not_checked_in"
     if ticket.checked_in_at is not None or ticket.checked_in_by is not None:
         ticket = _change(ticket, checked_in_at=None, checked_in_by=None)
     response = _answer(status, ticket, event)
-    return _log(event, ticket, nonce, "undo", method, response, actor, device, scanned_at)
+    response = _log(event, ticket, nonce, "undo", method, response, actor, device, scanned_at)
+    return _with_counts(response, event, before, ticket)
 
 
 def register_walkin(
@@ -247,6 +281,21 @@ def counts(event_id: int) -> dict[str, int]:
     """The door's live counter: checked in / going."""
     row = _conn().execute(_COUNTS, {"event_id": event_id}).one()
     return {"checked_in": row[0], "going": row[1]}
+
+
+def _with_counts(
+    response: dict, event: EventLike, before: Ticket | None, after: Ticket | None = None
+) -> dict:
+    """The answer (as logged) with the door's counter after this change: the counter read
+    with the ticket, moved by the change, or read on its own when no ticket was found.
+    On PostgreSQL a scan that waited for the ticket's lock shows the counter as it was
+    before the wait (the statement's snapshot); the next answer catches up."""
+    if before is None:
+        return {**response, "counts": counts(event.id)}
+    checked_in = before.checked_in_count
+    if after is not None and before.status == "going":
+        checked_in += (after.checked_in_at is not None) - (before.checked_in_at is not None)
+    return {**response, "counts": {"checked_in": checked_in, "going": before.going_count}}
 
 
 def guest_list(event: EventLike) -> list[dict]:
@@ -332,7 +381,8 @@ def _conn() -> Connection:
 def _resolve(
     event: EventLike, token: str | None, rsvp_id: int | None
 ) -> tuple[Ticket | None, dict | None]:
-    """The ticket to admit, locked, or the refusal to answer with."""
+    """The ticket, locked (None if there is none), and the refusal to answer with if it
+    doesn't get in."""
     if rsvp_id is not None:
         ticket = _locked(_BY_ID, rsvp_id=rsvp_id, event_id=event.id)
         if ticket is None:
@@ -341,19 +391,19 @@ def _resolve(
         raw = tickets.token_from_scan(token)
         if raw is None:
             return None, {"status": NOT_FOUND, "reason": "not_a_ticket"}
-        ticket = tickets.checked(_locked(_BY_TOKEN, token=raw), raw)
+        ticket = tickets.checked(_locked(_BY_TOKEN, token=raw, event_id=event.id), raw)
         if ticket is None:
             return None, {"status": NOT_FOUND, "reason": "unknown"}
         if ticket.event_id != event.id:
             other = _conn().execute(select(Event.title).where(Event.id == ticket.event_id))
-            return None, {
+            return ticket, {
                 "status": NOT_FOUND,
                 "reason": "other_event",
                 "name": ticket.name,
                 "other_event": other.scalar_one(),
             }
     if not tickets.is_valid(ticket):
-        return None, {
+        return ticket, {
             "status": NOT_ATTENDING,
             "reason": REASONS.get(ticket.status, "cancelled"),
             "name": ticket.name,

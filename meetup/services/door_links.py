@@ -7,6 +7,7 @@ expires some hours after the event ends and can be revoked at any time.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Row, bindparam, select
 
@@ -40,7 +41,7 @@ def create(event: Event, label: str, *, now: datetime | None = None) -> tuple[Do
     return link, token
 
 
-def is_active(link: DoorLink | Row, now: datetime | None = None) -> bool:
+def is_active(link: DoorLink | LinkRow | Row, now: datetime | None = None) -> bool:
     return link.revoked_at is None and link.expires_at > (now or utcnow())
 
 
@@ -56,7 +57,17 @@ def redeem(token: str, *, now: datetime | None = None) -> DoorLink:
     return link
 
 
-_ACTIVE = select(DoorLink.id, DoorLink.label, DoorLink.revoked_at, DoorLink.expires_at).where(
+class LinkRow(NamedTuple):
+    """What a request needs of its session's door link: who (id, label), whether it works."""
+
+    id: int
+    label: str
+    revoked_at: datetime | None
+    expires_at: datetime
+
+
+COLUMNS = tuple(getattr(DoorLink, field) for field in LinkRow._fields)
+_ACTIVE = select(*COLUMNS).where(
     DoorLink.id == bindparam("id"), DoorLink.event_id == bindparam("event_id")
 )
 

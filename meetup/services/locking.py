@@ -8,19 +8,22 @@ there is nothing more to take here.
 import time
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Event
+
+_EVENT_ID = select(Event.id).where(Event.id == bindparam("event_id"))
+_LOCK = _EVENT_ID.with_for_update()  # built once: taken on every RSVP of a burst
 
 
 def lock_event(event_id: int) -> None:
     if current_app.config["TESTING_SKIP_LOCKS"]:
         # Negative control for the concurrency tests: no lock (see widen_race_window).
-        db.session.execute(select(Event.id).where(Event.id == event_id))
+        db.session.execute(_EVENT_ID, {"event_id": event_id})
         return
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
+        db.session.execute(_LOCK, {"event_id": event_id})
 
 
 def widen_race_window() -> None:

@@ -58,7 +58,7 @@ def queue_notice(
     """Add a message the worker writes when it first sends it (services/notices.py), in the
     caller's transaction."""
     now = now or utcnow()
-    db.session.execute(
+    db.session.connection().execute(
         _NOTICE,
         {
             "message_id": new_message_id(),

@@ -246,7 +246,8 @@ def _saved(rsvp: Rsvp) -> Rsvp:
     """Write `rsvp`; a new one (from _new_row) becomes a persistent object of the session."""
     if inspect(rsvp).transient:
         values = {key: value for key, value in vars(rsvp).items() if key in _COLUMNS}
-        rsvp.id = db.session.execute(_INSERT, values).scalar_one()
+        db.session.flush()  # what the row refers to is written first, as autoflush would
+        rsvp.id = db.session.connection().execute(_INSERT, values).scalar_one()
         make_transient_to_detached(rsvp)
         db.session.add(rsvp)
         return rsvp

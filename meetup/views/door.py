@@ -166,7 +166,10 @@ def _actor(event: Event | checkin.DoorEvent) -> Actor:
     link_id = session.get(SESSION_KEY, {}).get(str(event.id))
     if link_id is None:
         raise DomainError("forbidden")
-    link = door_links.active(link_id, event.id)
+    if isinstance(event, checkin.DoorEvent):  # the link was read with the event
+        link = event.link if event.link and door_links.is_active(event.link) else None
+    else:
+        link = door_links.active(link_id, event.id)
     if link is None:
         raise DomainError("door_link_revoked")
     return Actor(f"door:{link.id}", link.label)
@@ -175,8 +178,8 @@ def _actor(event: Event | checkin.DoorEvent) -> Actor:
 def _respond(event: checkin.DoorEvent, nonce: str, action: Callable[[], dict]) -> Response:
     """Run a check-in action and commit; a concurrent retry of the same nonce (the unique
     (event, nonce) row raced us) is answered with the stored answer."""
-    # Who and which event were read as a reader; the counter is read after the commit, as a
-    # reader too: on SQLite other scans write meanwhile instead of waiting for this one.
+    # Who and which event were read as a reader; the answer carries the door's counter, read
+    # with the ticket (a replay reads it after the commit).
     database.begin_writes(db.session)
     try:
         result = action()
@@ -187,7 +190,8 @@ def _respond(event: checkin.DoorEvent, nonce: str, action: Callable[[], dict]) -
         if result is None:
             raise
         database.commit_writes(db.session)
-    return jsonify({**result, "counts": checkin.counts(event.id)})
+        result = {**result, "counts": checkin.counts(event.id)}
+    return jsonify(result)
 
 
 # ---------------------------------------------------------------- pages and API
@@ -299,7 +303,7 @@ def guests(event_key: str):
 
 def _door_post(event_key: str, form_cls: type[_Request], run: Callable[..., dict]) -> Response:
     """The shared shape of the door's JSON POSTs: who, what, then run and answer."""
-    event = checkin.door_event(event_key)
+    event = checkin.door_event(event_key, session.get(SESSION_KEY, {}).values())
     if event is None:
         raise DomainError("not_found")
     actor = _actor(event)
