@@ -126,17 +126,16 @@ _DOOR_EVENT = (
     )
     .where(Event.key == bindparam("key"))
 )
-# Going rows only, through the (event_id, status, ...) index: count(checked_in_at) skips NULLs.
-_COUNTS = select(func.count(Rsvp.checked_in_at), func.count()).where(
-    Rsvp.event_id == bindparam("event_id"), Rsvp.status == "going"
-)
-# The counter comes with the ticket: a statement (and on SQLite a transaction) fewer per scan.
+# The door's counter: going rows only, through the (event_id, status, ...) index, and how
+# many of them are checked in (count(checked_in_at) skips NULLs). It comes with the ticket:
+# a statement (and on SQLite a transaction) fewer per scan; _COUNTS reads it on its own.
 _GOING = aliased(Rsvp, name="going")
 _COUNTER = (
     select(func.count(_GOING.checked_in_at), func.count())
     .where(_GOING.event_id == bindparam("event_id"), _GOING.status == "going")
     .subquery("counter")
 )
+_COUNTS = select(*_COUNTER.c)
 _TICKET = (
     select(*(getattr(Rsvp, f) for f in Ticket._fields[:7]), User.name, User.email, *_COUNTER.c)
     .join(User, User.id == Rsvp.user_id)
