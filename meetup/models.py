@@ -225,7 +225,8 @@ class Rsvp(db.Model):
     __tablename__ = "rsvps"
     __table_args__ = (
         UniqueConstraint("event_id", "user_id"),
-        Index("ix_rsvps_event_status", "event_id", "status", "requested_at"),
+        # checked_in_at last: the door counter counts from the index alone.
+        Index("ix_rsvps_event_status", "event_id", "status", "requested_at", "checked_in_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -336,6 +337,33 @@ def test_late_offline_scan_keeps_its_scan_time(app, party):
     assert not ana.checkin_flagged
     row = db.session.scalar(select(CheckinLog))
     assert (row.method, row.scanned_at) == ("offline", scanned)
+
+
+def test_scan_time_with_an_offset_is_kept_as_the_same_instant(app, party):
+    client, _ = volunteer_client(app, party)
+    event, ana = party["event"], party["ana"]
+    scanned = (utcnow() - timedelta(minutes=5)).replace(microsecond=0)
+    in_paris = scanned.astimezone(ZoneInfo("Europe/Paris")).isoformat()
+    scan = {"token": ana.ticket_token, "nonce": "nonce-off2", "method": "offline"}
+    body = post(client, event, {**scan, "scanned_at": in_paris}).get_json()
+    assert body["status"] == "checked_in", body
+    db.session.refresh(ana)
+    assert ana.checked_in_at == scanned
+
+
+def test_blank_optional_fields_count_as_left_out(app, login, party):
+    """door.js and scripts send "" for what they don't have: never a 500, never a 400."""
+    client = organizer_client(app, login, party)
+    event, ana = party["event"], party["ana"]
+    blank = {"device": "", "method": "", "scanned_at": ""}
+    by_id = post(client, event, {"token": "", "rsvp_id": ana.id, "nonce": "nonce-bl1", **blank})
+    assert by_id.status_code == 200, by_id.get_json()
+    assert by_id.get_json()["status"] == "checked_in"
+    undo = {"rsvp_id": ana.id, "nonce": "nonce-bl2", **blank}
+    undone = post(client, event, undo, path="checkin/undo")
+    assert undone.status_code == 200, undone.get_json()
+    row = db.session.scalars(select(CheckinLog).order_by(CheckinLog.id)).all()
+    assert [(r.method, r.device) for r in row] == [("scan", ""), ("manual", "")]
 
 
 def test_future_scan_time_is_clamped_to_now(app, party):

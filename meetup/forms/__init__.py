@@ -1,1 +1,1 @@
-"""Flask-WTF forms, one module per blueprint."""
+"""Forms (Flask-WTF) and JSON bodies (pydantic), one module per blueprint."""

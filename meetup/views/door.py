@@ -9,7 +9,8 @@ door endpoints of that event.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -27,16 +28,23 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, Form, IntegerField, StringField
-from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, Regexp
 
 from .. import database
 from ..extensions import db
+from ..forms.door import (
+    BodyError,
+    ButtonForm,
+    DoorLinkForm,
+    ScanBody,
+    UndoBody,
+    WalkinForm,
+    errors_by_field,
+    formdata,
+)
 from ..models import Event
 from ..services import checkin, door_links, tickets
 from ..services.checkin import Actor
@@ -67,86 +75,42 @@ register_messages(
 )
 
 
-# ---------------------------------------------------------------- forms
-# JSON bodies are read into WTForms forms; CSRF comes from the X-CSRFToken header, which
-# CSRFProtect checks for every POST.
+# ---------------------------------------------------------------- JSON bodies
+# CSRF comes from the X-CSRFToken header, which CSRFProtect checks for every POST.
 
 
-class IsoDateTimeField(StringField):
-    """An ISO 8601 time with its zone, as JavaScript's toISOString() writes it."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        if not valuelist or not valuelist[0]:
-            return
-        try:
-            value = datetime.fromisoformat(valuelist[0])
-        except ValueError as exc:
-            raise ValueError(_("Not a valid ISO 8601 time.")) from exc
-        if value.tzinfo is None:
-            raise ValueError(_("The time needs a zone, e.g. 2031-03-14T18:02:00Z."))
-        self.data = value
+class _Invalid(Exception):
+    def __init__(self, fields: dict[str, list[str]]):
+        self.fields = fields
 
 
-class _Request(Form):
-    nonce = StringField(validators=[InputRequired(), Length(8, 64), Regexp(r"^[A-Za-z0-9_.:-]+$")])
-    device = StringField(validators=[Optional(), Length(max=120)])
-    scanned_at = IsoDateTimeField(validators=[Optional()])
-
-
-class CheckinForm(_Request):
-    token = StringField(validators=[Optional(), Length(max=2000)])
-    rsvp_id = IntegerField(validators=[Optional()])
-    method = StringField(validators=[Optional(), AnyOf(checkin.METHODS)])
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if ok and not self.token.data and self.rsvp_id.data is None:
-            self.token.errors.append(_("Send a ticket token or an RSVP id."))
-            return False
-        return ok
-
-
-class UndoForm(_Request):
-    rsvp_id = IntegerField(validators=[InputRequired()])
-    method = StringField(validators=[Optional(), AnyOf(("manual", "offline"))])
-
-
-class WalkinForm(_Request):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(1, 120)])
-    email = StringField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
-    override = BooleanField(_l("Let them in even if the event is full"))
-
-
-class DoorLinkForm(FlaskForm):
-    label = StringField(
-        _l("Who is it for?"),
-        validators=[InputRequired(), Length(1, 120)],
-        description=_l('Shown as "checked in by …", e.g. "Sam at the door".'),
-    )
-
-
-class ButtonForm(FlaskForm):
-    """Revoke and resolve buttons: only the CSRF token."""
-
-
-def _json_form(form_cls: type[Form]) -> Form:
+def _json_object() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise DomainError("bad_json")
-    formdata = MultiDict()
-    for key, value in data.items():
-        if isinstance(value, bool):
-            if value:
-                formdata[key] = "y"
-        elif isinstance(value, str | int | float):
-            formdata[key] = str(value)
-    return form_cls(formdata)
+    return data
 
 
-def _invalid(form: Form) -> tuple[Response, int]:
+def _read_model(model: type[BaseModel]) -> Callable[[dict], BaseModel]:
+    def read(data: dict) -> BaseModel:
+        try:
+            return model.model_validate(data)
+        except BodyError as exc:
+            raise _Invalid(errors_by_field(exc)) from None
+
+    return read
+
+
+def _read_walkin(data: dict) -> SimpleNamespace:
+    form = WalkinForm(formdata(data))
+    if not form.validate():
+        raise _Invalid(form.errors)
+    return SimpleNamespace(**form.data)
+
+
+def _invalid(fields: dict[str, list[str]]) -> tuple[Response, int]:
     message = _("Some of what you sent isn't valid.")
-    return jsonify(error="invalid", message=message, fields=form.errors), 400
+    return jsonify(error="invalid", message=message, fields=fields), 400
 
 
 # ---------------------------------------------------------------- who is at the door
@@ -301,17 +265,18 @@ def guests(event_key: str):
     return resp
 
 
-def _door_post(event_key: str, form_cls: type[_Request], run: Callable[..., dict]) -> Response:
+def _door_post(event_key: str, read: Callable[[dict], Any], run: Callable[..., dict]) -> Response:
     """The shared shape of the door's JSON POSTs: who, what, then run and answer."""
     event = checkin.door_event(event_key, session.get(SESSION_KEY, {}).values())
     if event is None:
         raise DomainError("not_found")
     actor = _actor(event)
-    form = _json_form(form_cls)
-    if not form.validate():
-        return _invalid(form)
-    common = {"nonce": form.nonce.data, "actor": actor, "device": form.device.data or ""}
-    return _respond(event, form.nonce.data, lambda: run(event, form, **common))
+    try:
+        body = read(_json_object())
+    except _Invalid as invalid:
+        return _invalid(invalid.fields)
+    common = {"nonce": body.nonce, "actor": actor, "device": body.device or ""}
+    return _respond(event, body.nonce, lambda: run(event, body, **common))
 
 
 @bp.post("/e/<event_key>/checkin", endpoint="checkin")
@@ -319,13 +284,13 @@ def _door_post(event_key: str, form_cls: type[_Request], run: Callable[..., dict
 def checkin_api(event_key: str):
     return _door_post(
         event_key,
-        CheckinForm,
-        lambda event, form, **common: checkin.check_in(
+        _read_model(ScanBody),
+        lambda event, body, **common: checkin.check_in(
             event,
-            token=form.token.data or None,
-            rsvp_id=form.rsvp_id.data,
-            method=form.method.data or "scan",
-            scanned_at=form.scanned_at.data,
+            token=body.token,
+            rsvp_id=body.rsvp_id,
+            method=body.method or "scan",
+            scanned_at=body.scanned_at,
             **common,
         ),
     )
@@ -336,12 +301,12 @@ def checkin_api(event_key: str):
 def undo(event_key: str):
     return _door_post(
         event_key,
-        UndoForm,
-        lambda event, form, **common: checkin.undo(
+        _read_model(UndoBody),
+        lambda event, body, **common: checkin.undo(
             event,
-            rsvp_id=form.rsvp_id.data,
-            method=form.method.data or "manual",
-            scanned_at=form.scanned_at.data,
+            rsvp_id=body.rsvp_id,
+            method=body.method or "manual",
+            scanned_at=body.scanned_at,
             **common,
         ),
     )
@@ -352,12 +317,12 @@ def undo(event_key: str):
 def walkin(event_key: str):
     return _door_post(
         event_key,
-        WalkinForm,
-        lambda event, form, **common: checkin.register_walkin(
+        _read_walkin,
+        lambda event, body, **common: checkin.register_walkin(
             event,
-            name=form.name.data,
-            email=form.email.data,
-            override=form.override.data,
+            name=body.name,
+            email=body.email,
+            override=body.override,
             **common,
         ),
     )
