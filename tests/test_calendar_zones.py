@@ -137,3 +137,22 @@ def test_gap_reading_moves_forward_and_stays_consistent(app):
     vevent = only_event(calendar.event_file(_event("Europe/Paris", start, 60)))
     assert vevent.decoded("DTSTART") == start
     assert vevent.decoded("DTSTART").replace(tzinfo=None) == datetime(2030, 3, 31, 3, 30)
+
+
+@pytest.mark.parametrize(
+    ("tz", "start"),
+    [
+        ("America/Boa_Vista", datetime(2000, 10, 10, 16, 0, tzinfo=UTC)),  # a week of -03
+        ("Pacific/Fiji", datetime(2021, 1, 5, 7, 0, tzinfo=UTC)),  # four weeks of +13
+        ("Africa/Casablanca", datetime(2013, 7, 20, 18, 0, tzinfo=UTC)),  # Ramadan: +00
+        ("Asia/Jerusalem", datetime(1980, 8, 20, 16, 0, tzinfo=UTC)),  # six weeks of +03
+    ],
+)
+def test_short_summer_times_are_in_the_vtimezone(app, tz, start):
+    """Periods of a few weeks or less, which a 64-day sampling of the zone steps over."""
+    local = start.astimezone(ZoneInfo(tz))
+    data = calendar.event_file(_event(tz, start, 90))
+    vevent = only_event(data)
+    assert vevent["DTSTART"].params["TZID"] == tz
+    assert vevent.decoded("DTSTART").replace(tzinfo=None) == local.replace(tzinfo=None)
+    assert vobject_instants(data) == [("evkey@localhost", start, start + timedelta(minutes=90))]

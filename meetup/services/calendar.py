@@ -199,10 +199,21 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
     return _vtimezone_cached(tzid, first, last)
 
 
+class _Zone(Timezone):
+    """icalendar builds a VTIMEZONE by stepping through the zone 64 days at a time, and so
+    misses shorter periods: Boa Vista's week of summer time in October 2000, Fiji's in
+    2020-21, Morocco's Ramadan hour in 2012-14, in 27 zones between 1970 and 2040. Steps of
+    4 days find the same changes as steps of 1 day in every zone, in a quarter of the time."""
+
+    _from_tzinfo_skip_search = [timedelta(days=4)] + [
+        step for step in Timezone._from_tzinfo_skip_search if step <= timedelta(days=1)
+    ]
+
+
 @lru_cache(maxsize=512)
 def _vtimezone_cached(tzid: str, first: int, last: int) -> bytes:
     """Built once per zone and range (tens of milliseconds), then reused by every file."""
-    vtimezone = Timezone.from_tzid(tzid, first_date=date(first, 1, 1), last_date=date(last, 1, 1))
+    vtimezone = _Zone.from_tzid(tzid, first_date=date(first, 1, 1), last_date=date(last, 1, 1))
     for observance in vtimezone.subcomponents:
         _onset_in_offset_from(observance)
     return vtimezone.to_ical()
