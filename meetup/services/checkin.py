@@ -145,7 +145,7 @@ _BY_TOKEN = _TICKET.where(Rsvp.ticket_token == bindparam("token"))
 _BY_ID = _TICKET.where(Rsvp.id == bindparam("rsvp_id"), Rsvp.event_id == bindparam("event_id"))
 _LOCKED = {q: q.with_for_update(of=Rsvp) for q in (_BY_TOKEN, _BY_ID)}
 _UPDATE = update(Rsvp).where(Rsvp.id == bindparam("row_id"))  # SET: the keys passed
-_LOG = insert(CheckinLog)
+_LOG = insert(CheckinLog).inline()  # no RETURNING: the log row's id is never needed
 
 
 def door_event(event_key: str, link_ids: Collection[int] = ()) -> DoorEvent | None:
