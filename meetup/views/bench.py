@@ -29,10 +29,12 @@ def ok():
 
 
 def create_table() -> None:
-    pk = (
-        "SERIAL PRIMARY KEY"
-        if db.engine.dialect.name == "postgresql"
-        else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    )
+    """Every worker calls this as it boots. On PostgreSQL two workers at once could both
+    find the table missing and one failed on the type's unique name ("IF NOT EXISTS" isn't
+    safe against a concurrent CREATE), which stopped the server: they take turns."""
+    postgres = db.engine.dialect.name == "postgresql"
+    pk = "SERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY AUTOINCREMENT"
     with db.engine.begin() as conn:
+        if postgres:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('bench_ping'))"))
         conn.execute(text(_CREATE.format(pk=pk)))
