@@ -23,24 +23,13 @@ from pydantic import (
     Field,
     model_validator,
 )
-from pydantic import ValidationError as BodyError
+from pydantic import ValidationError as BodyError  # re-exported for the view
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, Form, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from ..services import checkin
-
-__all__ = [
-    "BodyError",
-    "ButtonForm",
-    "DoorLinkForm",
-    "ScanBody",
-    "UndoBody",
-    "WalkinForm",
-    "errors_by_field",
-    "formdata",
-]
 
 NONCE_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 

@@ -101,6 +101,10 @@ def _read_model(model: type[BaseModel]) -> Callable[[dict], BaseModel]:
     return read
 
 
+_read_scan = _read_model(ScanBody)
+_read_undo = _read_model(UndoBody)
+
+
 def _read_walkin(data: dict) -> SimpleNamespace:
     form = WalkinForm(formdata(data))
     if not form.validate():
@@ -284,7 +288,7 @@ def _door_post(event_key: str, read: Callable[[dict], Any], run: Callable[..., d
 def checkin_api(event_key: str):
     return _door_post(
         event_key,
-        _read_model(ScanBody),
+        _read_scan,
         lambda event, body, **common: checkin.check_in(
             event,
             token=body.token,
@@ -301,7 +305,7 @@ def checkin_api(event_key: str):
 def undo(event_key: str):
     return _door_post(
         event_key,
-        _read_model(UndoBody),
+        _read_undo,
         lambda event, body, **common: checkin.undo(
             event,
             rsvp_id=body.rsvp_id,
