@@ -20,6 +20,7 @@ from meetup.services.tokens import hash_token
 from tests.conftest import serve
 from tests.door_support import Device, door_link
 from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
+from tests.querycount import count_queries
 
 SAM = Actor("door:1", "Sam")
 
@@ -598,6 +599,45 @@ def test_anonymous_gets_nothing(app, party):
     )
     assert client.get(f"/e/{event.key}/door").status_code in (302, 403)
     assert client.get(f"/e/{event.key}/door/guests.json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("checkin", {"token": 7, "nonce": "x"}),
+        ("checkin/undo", {"nonce": "nonce-an2"}),
+        ("door/walkin", {"email": "not an email", "nonce": "nonce-an3"}),
+        ("checkin", "not an object"),
+    ],
+)
+def test_strangers_are_refused_before_their_body_is_judged(app, party, path, body):
+    """The body is read before who asks (PostgreSQL reads the ticket it names with the
+    event), but a stranger is answered 403 whatever they send, never a 400 about fields."""
+    resp = post(app.test_client(), party["event"], body, path=path)
+    assert resp.status_code == 403
+    assert "fields" not in resp.get_json()
+    assert log_count(party["event"].id) == 0
+
+
+def test_a_scan_is_three_statements_on_postgresql(app, party):
+    """The door's hot path. PostgreSQL reads the event, the door link, the counter and the
+    ticket, locked, in one statement; SQLite reads the event as a reader, then the ticket
+    under its write lock. Then the check-in (UPDATE) and its log line (INSERT)."""
+    client, _ = volunteer_client(app, party)
+    path, token = f"/e/{party['event'].key}/checkin", party["ana"].ticket_token
+    with count_queries() as first:
+        resp = client.post(path, json={"token": token, "nonce": "nonce-q1"})
+    assert resp.get_json()["status"] == "checked_in"
+    with count_queries() as again:
+        resp = client.post(path, json={"token": token, "nonce": "nonce-q2"})
+    assert resp.get_json()["status"] == "already_checked_in"
+    assert resp.get_json()["counts"] == {"checked_in": 1, "going": 1}
+
+    postgres = db.engine.dialect.name == "postgresql"
+    reads = 1 if postgres else 2
+    assert (len(first), len(again)) == (reads + 2, reads + 1), first
+    locking = [i for i, statement in enumerate(first) if "FOR UPDATE" in statement]
+    assert locking == ([0] if postgres else [])  # SQLite: its write lock, no FOR UPDATE
 
 
 def test_co_organizer_runs_the_door(app, login, party):

@@ -27,7 +27,9 @@ from typing import NamedTuple, Protocol
 
 from flask import current_app
 from sqlalchemy import (
+    ColumnElement,
     Connection,
+    Row,
     Select,
     bindparam,
     func,
@@ -73,19 +75,6 @@ class Actor:
         return f"{self.key} ({self.name})"[:160]
 
 
-class DoorEvent(NamedTuple):
-    """What the door's JSON endpoints need of an event, read in one light query, with the
-    door link to it that the asker's session holds, if any."""
-
-    id: int
-    key: str
-    group_id: int
-    title: str
-    timezone: str
-    capacity: int | None
-    link: door_links.LinkRow | None = None
-
-
 class EventLike(Protocol):
     """An Event, or the DoorEvent the scan path reads instead."""
 
@@ -116,47 +105,132 @@ class Ticket(NamedTuple):
         return self.user_name or self.user_email.split("@", 1)[0]  # as User.display_name
 
 
+class DoorEvent(NamedTuple):
+    """What the door's JSON endpoints need of an event, read in one light query, with the
+    door link to it that the asker's session holds, if any.
+
+    On PostgreSQL the same statement reads and locks the ticket the request names: `lookup`
+    is what it looked for, ("token", raw token) or ("rsvp_id", id), and `found` the ticket
+    (None: no such ticket). A round trip fewer per scan, on the door's hot path.
+    """
+
+    id: int
+    key: str
+    group_id: int
+    title: str
+    timezone: str
+    capacity: int | None
+    link: door_links.LinkRow | None = None
+    lookup: tuple[str, object] | None = None
+    found: Ticket | None = None
+
+
 # The scan path's statements, built once: building and keying a statement per scan cost
 # more than SQLite took to run it.
+_EVENT_COLUMNS = tuple(getattr(Event, f) for f in DoorEvent._fields[:6])
+_LINK_ON = (DoorLink.event_id == Event.id) & DoorLink.id.in_(bindparam("link_ids", expanding=True))
 _DOOR_EVENT = (
-    select(*(getattr(Event, f) for f in DoorEvent._fields[:-1]), *door_links.COLUMNS)
-    .outerjoin(
-        DoorLink,
-        (DoorLink.event_id == Event.id) & DoorLink.id.in_(bindparam("link_ids", expanding=True)),
-    )
+    select(*_EVENT_COLUMNS, *door_links.COLUMNS)
+    .outerjoin(DoorLink, _LINK_ON)
     .where(Event.key == bindparam("key"))
 )
-# The door's counter: going rows only, through the (event_id, status, ...) index, and how
-# many of them are checked in (count(checked_in_at) skips NULLs). It comes with the ticket:
-# a statement (and on SQLite a transaction) fewer per scan; _COUNTS reads it on its own.
-_GOING = aliased(Rsvp, name="going")
-_COUNTER = (
-    select(func.count(_GOING.checked_in_at), func.count())
-    .where(_GOING.event_id == bindparam("event_id"), _GOING.status == "going")
-    .subquery("counter")
-)
-_COUNTS = select(*_COUNTER.c)
-_TICKET = (
-    select(*(getattr(Rsvp, f) for f in Ticket._fields[:7]), User.name, User.email, *_COUNTER.c)
-    .join(User, User.id == Rsvp.user_id)
-    .join(_COUNTER, true())
-)
-_BY_TOKEN = _TICKET.where(Rsvp.ticket_token == bindparam("token"))
-_BY_ID = _TICKET.where(Rsvp.id == bindparam("rsvp_id"), Rsvp.event_id == bindparam("event_id"))
-_LOCKED = {q: q.with_for_update(of=Rsvp) for q in (_BY_TOKEN, _BY_ID)}
+_TICKET_COLUMNS = (*(getattr(Rsvp, f) for f in Ticket._fields[:7]), User.name, User.email)
+
+
+def _counter(event_id: ColumnElement[int]) -> Select:
+    """The door's counter: going rows only, through the (event_id, status, ...) index, and
+    how many of them are checked in (count(checked_in_at) skips NULLs). It comes with the
+    ticket: a statement (and on SQLite a transaction) fewer per scan."""
+    going = aliased(Rsvp, name="going")
+    return select(func.count(going.checked_in_at), func.count()).where(
+        going.event_id == event_id, going.status == "going"
+    )
+
+
+def _ticket(where: ColumnElement[bool]) -> Select:
+    return select(*_TICKET_COLUMNS).join(User, User.id == Rsvp.user_id).where(where)
+
+
+# How a request names its ticket; a token finds a ticket of any event ("Other event").
+_LOOKUPS = {
+    "token": lambda event_id: Rsvp.ticket_token == bindparam("token"),
+    "rsvp_id": lambda event_id: (Rsvp.id == bindparam("rsvp_id")) & (Rsvp.event_id == event_id),
+}
+
+
+def _ticket_alone(where: ColumnElement[bool], *, locked: bool) -> Select:
+    """The ticket with the counter of the event `event_id`: SQLite, and walk-ins (their
+    RSVP is made by the request)."""
+    counter = _counter(bindparam("event_id")).subquery("counter")
+    query = _ticket(where).add_columns(*counter.c).join(counter, true())
+    return query.with_for_update(of=Rsvp) if locked else query
+
+
+def _event_and_ticket(where: ColumnElement[bool], *, locked: bool) -> Select:
+    """PostgreSQL: the event, the link, the counter and the ticket `where` finds, locked,
+    in one statement. The ticket is a LATERAL subquery so that its FOR UPDATE locks the
+    RSVP row alone; as with the ticket on its own, a scan that waited for the lock sees the
+    counter as it was before the wait (the statement's snapshot) and the ticket as it is."""
+    ticket = _ticket(where)
+    ticket = (ticket.with_for_update(of=Rsvp) if locked else ticket).lateral("ticket")
+    counter = _counter(Event.id).lateral("counter")
+    return (
+        select(*_EVENT_COLUMNS, *door_links.COLUMNS, *ticket.c, *counter.c)
+        .outerjoin(DoorLink, _LINK_ON)
+        .join(counter, true())
+        .outerjoin(ticket, true())
+        .where(Event.key == bindparam("key"))
+    )
+
+
+# {(lookup, locked): statement}; unlocked only under the negative control (_lock_read).
+_ALONE = {
+    (kind, locked): _ticket_alone(where(bindparam("event_id")), locked=locked)
+    for kind, where in _LOOKUPS.items()
+    for locked in (True, False)
+}
+_WITH_EVENT = {
+    (kind, locked): _event_and_ticket(where(Event.id), locked=locked)
+    for kind, where in _LOOKUPS.items()
+    for locked in (True, False)
+}
+_COUNTS = _counter(bindparam("event_id"))
 _UPDATE = update(Rsvp).where(Rsvp.id == bindparam("row_id"))  # SET: the keys passed
 _LOG = insert(CheckinLog).inline()  # no RETURNING: the log row's id is never needed
 
 
-def door_event(event_key: str, link_ids: Collection[int] = ()) -> DoorEvent | None:
+def door_event(
+    event_key: str,
+    link_ids: Collection[int] = (),
+    *,
+    token: str | None = None,
+    rsvp_id: int | None = None,
+) -> DoorEvent | None:
     """The event, and among the door links `link_ids` (a volunteer's session) the one to
-    this event: a scan reads both in one statement."""
-    row = _conn().execute(_DOOR_EVENT, {"key": event_key, "link_ids": list(link_ids)}).first()
+    this event: a scan reads both in one statement. On PostgreSQL it also reads and locks
+    the ticket named by `rsvp_id` or else `token`, as check_in() and undo() would."""
+    conn = _conn()
+    params = {"key": event_key, "link_ids": list(link_ids)}
+    lookup = _lookup(token, rsvp_id) if conn.dialect.name == "postgresql" else None
+    if lookup is None:
+        row = conn.execute(_DOOR_EVENT, params).first()
+    else:
+        kind, value = lookup
+        row = _lock_read(_WITH_EVENT, kind, {**params, kind: value})
     if row is None:
         return None
-    *event, link_id, label, revoked_at, expires_at = row
-    link = door_links.LinkRow(link_id, label, revoked_at, expires_at) if link_id else None
-    return DoorEvent(*event, link=link)
+    event, (link_id, *link), found = row[:6], row[6:10], row[10:]
+    link = door_links.LinkRow(link_id, *link) if link_id else None
+    ticket = Ticket(*found) if lookup and found[0] is not None else None
+    return DoorEvent(*event, link=link, lookup=lookup, found=ticket)
+
+
+def _lookup(token: str | None, rsvp_id: int | None) -> tuple[str, object] | None:
+    """How the request names its ticket, as _resolve() reads it: the RSVP id first."""
+    if rsvp_id is not None:
+        return "rsvp_id", rsvp_id
+    raw = tickets.token_from_scan(token)
+    return ("token", raw) if raw is not None else None
 
 
 def replay(event_id: int, nonce: str) -> dict | None:
@@ -227,7 +301,7 @@ def undo(
     now = now or utcnow()
     _check_method(method)
     scanned_at = min(scanned_at or now, now)
-    ticket = _locked(_BY_ID, rsvp_id=rsvp_id, event_id=event.id)
+    ticket = _find(event, "rsvp_id", rsvp_id)
     if ticket is None:
         raise DomainError("not_found")
     before = ticket
@@ -383,14 +457,14 @@ def _resolve(
     """The ticket, locked (None if there is none), and the refusal to answer with if it
     doesn't get in."""
     if rsvp_id is not None:
-        ticket = _locked(_BY_ID, rsvp_id=rsvp_id, event_id=event.id)
+        ticket = _find(event, "rsvp_id", rsvp_id)
         if ticket is None:
             return None, {"status": NOT_FOUND, "reason": "unknown"}
     else:
         raw = tickets.token_from_scan(token)
         if raw is None:
             return None, {"status": NOT_FOUND, "reason": "not_a_ticket"}
-        ticket = tickets.checked(_locked(_BY_TOKEN, token=raw, event_id=event.id), raw)
+        ticket = tickets.checked(_find(event, "token", raw), raw)
         if ticket is None:
             return None, {"status": NOT_FOUND, "reason": "unknown"}
         if ticket.event_id != event.id:
@@ -411,16 +485,24 @@ def _resolve(
     return ticket, None
 
 
-def _locked(query: Select, **params: object) -> Ticket | None:
-    """The ticket `query` finds, read fresh and locked until the transaction ends."""
+def _find(event: EventLike, kind: str, value: object) -> Ticket | None:
+    """The ticket `kind` ("token" or "rsvp_id") names, read fresh and locked until the
+    transaction ends: read with the event (PostgreSQL) or now."""
+    if isinstance(event, DoorEvent) and event.lookup == (kind, value):
+        return event.found
     db.session.flush()  # a walk-in's new RSVP must be visible to the Core query
-    if current_app.config["TESTING_SKIP_LOCKS"]:
-        # Negative control: no lock, and a window wide enough for the race to show.
-        row = _conn().execute(query, params).first()
-        time.sleep(0.05)
-    else:
-        row = _conn().execute(_LOCKED[query], params).first()
+    row = _lock_read(_ALONE, kind, {"event_id": event.id, kind: value})
     return Ticket(*row) if row else None
+
+
+def _lock_read(statements: dict[tuple[str, bool], Select], kind: str, params: dict) -> Row | None:
+    """The row of the ticket statement for `kind`, with its ticket locked."""
+    skip_locks = current_app.config["TESTING_SKIP_LOCKS"]
+    row = _conn().execute(statements[kind, not skip_locks], params).first()
+    if skip_locks:
+        # Negative control: no lock, and a window wide enough for the race to show.
+        time.sleep(0.05)
+    return row
 
 
 def _change(ticket: Ticket, **values: object) -> Ticket:

@@ -270,15 +270,26 @@ def guests(event_key: str):
 
 
 def _door_post(event_key: str, read: Callable[[dict], Any], run: Callable[..., dict]) -> Response:
-    """The shared shape of the door's JSON POSTs: who, what, then run and answer."""
-    event = checkin.door_event(event_key, session.get(SESSION_KEY, {}).values())
+    """The shared shape of the door's JSON POSTs: who, what, then run and answer. The body
+    is read first (on PostgreSQL the ticket it names is read with the event), but judged
+    after who asks: a stranger learns nothing from it."""
+    try:
+        body, refusal = read(_json_object()), None
+    except (_Invalid, DomainError) as exc:
+        body, refusal = None, exc
+    event = checkin.door_event(
+        event_key,
+        session.get(SESSION_KEY, {}).values(),
+        token=getattr(body, "token", None),
+        rsvp_id=getattr(body, "rsvp_id", None),
+    )
     if event is None:
         raise DomainError("not_found")
     actor = _actor(event)
-    try:
-        body = read(_json_object())
-    except _Invalid as invalid:
-        return _invalid(invalid.fields)
+    if isinstance(refusal, _Invalid):
+        return _invalid(refusal.fields)
+    if refusal is not None:
+        raise refusal
     common = {"nonce": body.nonce, "actor": actor, "device": body.device or ""}
     return _respond(event, body.nonce, lambda: run(event, body, **common))
 
