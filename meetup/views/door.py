@@ -49,7 +49,7 @@ from ..models import Event
 from ..services import checkin, door_links, tickets
 from ..services.checkin import Actor
 from ..services.errors import DomainError
-from ..services.permissions import is_organizer, require_organizer
+from ..services.permissions import ORGANIZER_ROLES, is_organizer, require_organizer
 from ..urls import absolute_url
 from .errors import register_messages
 
@@ -129,7 +129,11 @@ def _event(event_key: str) -> Event:
 
 def _actor(event: Event | checkin.DoorEvent) -> Actor:
     """The organizer or the volunteer at this event's door, else 403."""
-    if is_organizer(event.group_id, current_user):
+    if isinstance(event, checkin.DoorEvent):  # the asker's role was read with the event
+        organizer = event.role in ORGANIZER_ROLES
+    else:
+        organizer = is_organizer(event.group_id, current_user)
+    if organizer:
         return Actor(f"user:{current_user.id}", current_user.display_name, is_organizer=True)
     link_id = session.get(SESSION_KEY, {}).get(str(event.id))
     if link_id is None:
@@ -280,6 +284,7 @@ def _door_post(event_key: str, read: Callable[[dict], Any], run: Callable[..., d
     event = checkin.door_event(
         event_key,
         session.get(SESSION_KEY, {}).values(),
+        user_id=current_user.id if current_user.is_authenticated else None,
         token=getattr(body, "token", None),
         rsvp_id=getattr(body, "rsvp_id", None),
     )
