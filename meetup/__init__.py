@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, database, security, templating
 from .config import Defaults, load_secret_key
@@ -29,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("MEETUP")
     app.config.update(config or {})
     _fill_defaults(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -58,6 +61,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _fill_defaults(app: Flask) -> None:
+    proxies = app.config["TRUSTED_PROXIES"]
+    if type(proxies) is not int or proxies < 0:
+        raise ValueError(
+            f"MEETUP_TRUSTED_PROXIES is {proxies!r}: give the number of reverse proxies in "
+            "front of the app (0 for none, 1 for nginx or Caddy)."
+        )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

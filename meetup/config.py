@@ -24,6 +24,10 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     FORCE_HTTPS = False
+    # Reverse proxies in front of the app (nginx, Caddy: 1). Their X-Forwarded-For, -Proto and
+    # -Host are believed, so rate limits count people rather than the proxy. 0 believes none:
+    # without a proxy anyone could send those headers.
+    TRUSTED_PROXIES = 0
 
     # A door page may stay open for hours and sync its queue later: the CSRF token must
     # live as long as the session rather than Flask-WTF's default hour.
