@@ -8,13 +8,11 @@ from JSON. Error messages are ours and translatable; pydantic's own are English 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -25,11 +23,11 @@ from pydantic import (
 )
 from pydantic import ValidationError as BodyError  # re-exported for the view
 from pydantic_core import PydanticCustomError
-from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, Form, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from ..services import checkin
+from .base import AppForm
 
 NONCE_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 
@@ -108,18 +106,6 @@ def errors_by_field(exc: BodyError) -> dict[str, list[str]]:
     return fields
 
 
-def formdata(data: Mapping[str, Any]) -> MultiDict:
-    """A JSON object as form data for WTForms: scalars as text, true as "y"."""
-    out = MultiDict()
-    for key, value in data.items():
-        if isinstance(value, bool):
-            if value:
-                out[key] = "y"
-        elif isinstance(value, str | int | float):
-            out[key] = str(value)
-    return out
-
-
 class WalkinForm(Form):
     """Drawn on the door page and sent by door.js as JSON (CSRF in the header)."""
 
@@ -130,7 +116,7 @@ class WalkinForm(Form):
     override = BooleanField(_l("Let them in even if the event is full"))
 
 
-class DoorLinkForm(FlaskForm):
+class DoorLinkForm(AppForm):
     label = StringField(
         _l("Who is it for?"),
         validators=[InputRequired(), Length(1, 120)],
@@ -138,5 +124,5 @@ class DoorLinkForm(FlaskForm):
     )
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(AppForm):
     """Revoke and resolve buttons: only the CSRF token."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -29,6 +28,7 @@ from ..models import Event
 from ..services import events as svc
 from ..timeutil import in_zone, is_valid_timezone, timezone_names
 from ..views.errors import message_for
+from .base import AppForm
 
 # Regions of the canonical zone names; legacy aliases (US/Eastern, EST5EDT) are left out of the
 # list but still accepted.
@@ -67,7 +67,7 @@ def _hours(label: str, high: int, low: int = 1, description: str = "") -> Intege
     )
 
 
-class EventForm(FlaskForm):
+class EventForm(AppForm):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(), Length(max=svc.TITLE_MAX)],

@@ -11,11 +11,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from ..extensions import db, limiter
+from ..forms.base import AppForm
 from ..models import User
 from ..services import accounts, magic_links, sign_in
 from ..services.errors import DomainError
@@ -75,12 +75,12 @@ def new_password_field(label=None) -> PasswordField:
     )
 
 
-class LinkForm(FlaskForm):
+class LinkForm(AppForm):
     email = _email_field("link-email")
     next = HiddenField(id="link-next")
 
 
-class PasswordSignInForm(FlaskForm):
+class PasswordSignInForm(AppForm):
     email = _email_field("password-email")
     password = PasswordField(
         _l("Password"),
@@ -90,7 +90,7 @@ class PasswordSignInForm(FlaskForm):
     next = HiddenField(id="password-next")
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(AppForm):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(), Length(max=120)],
@@ -101,7 +101,7 @@ class SignUpForm(FlaskForm):
     next = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """The one-tap button that uses a link: a POST, so mail scanners' GETs don't burn it."""
 
 

@@ -8,11 +8,11 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.http import is_resource_modified
 
 from ..extensions import db
+from ..forms.base import AppForm
 from ..models import Event, Group, Rsvp
 from ..services import calendar, events, feeds, permissions
 from ..services.calendar_links import add_links
@@ -72,7 +72,7 @@ def personal_feed(feed_token: str):
 def reset_feed_token():
     if not current_user.is_authenticated:
         return _sign_in_first()
-    if not FlaskForm().validate_on_submit():
+    if not AppForm().validate_on_submit():
         abort(400)
     had_link = current_user.feed_token is not None
     feeds.reset_token(current_user)

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import database
 from ..extensions import db
+from ..forms.base import json_formdata, json_object
 from ..forms.door import (
     BodyError,
     ButtonForm,
@@ -43,7 +44,6 @@ from ..forms.door import (
     UndoBody,
     WalkinForm,
     errors_by_field,
-    formdata,
 )
 from ..models import Event
 from ..services import checkin, door_links, tickets
@@ -70,7 +70,6 @@ register_messages(
         "door_link_expired": (403, _l("This door link has expired.")),
         "event_over": (400, _l("This event is over: door links can't be made any more.")),
         "event_full": (409, _l("The event is full. An organizer can let them in anyway.")),
-        "bad_json": (400, _l("Send a JSON object.")),
     }
 )
 
@@ -82,13 +81,6 @@ register_messages(
 class _Invalid(Exception):
     def __init__(self, fields: dict[str, list[str]]):
         self.fields = fields
-
-
-def _json_object() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("bad_json")
-    return data
 
 
 def _read_model(model: type[BaseModel]) -> Callable[[dict], BaseModel]:
@@ -106,7 +98,7 @@ _read_undo = _read_model(UndoBody)
 
 
 def _read_walkin(data: dict) -> SimpleNamespace:
-    form = WalkinForm(formdata(data))
+    form = WalkinForm(json_formdata(data))
     if not form.validate():
         raise _Invalid(form.errors)
     return SimpleNamespace(**form.data)
@@ -278,7 +270,7 @@ def _door_post(event_key: str, read: Callable[[dict], Any], run: Callable[..., d
     is read first (on PostgreSQL the ticket it names is read with the event), but judged
     after who asks: a stranger learns nothing from it."""
     try:
-        body, refusal = read(_json_object()), None
+        body, refusal = read(json_object()), None
     except (_Invalid, DomainError) as exc:
         body, refusal = None, exc
     event = checkin.door_event(

@@ -17,6 +17,7 @@ MESSAGES: dict[str, tuple[int, object]] = {
     "forbidden": (403, _l("You don't have permission to do that.")),
     "not_found": (404, _l("We couldn't find that.")),
     "invalid": (400, _l("Some of what you sent isn't valid.")),
+    "bad_json": (400, _l("Send a JSON object.")),
 }
 
 TITLES = {

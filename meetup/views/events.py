@@ -9,10 +9,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
+from ..forms.base import AppForm
 from ..forms.events import EventForm
 from ..models import Event, Group, Rsvp
 from ..services import events as svc
@@ -160,7 +160,7 @@ def edit(event_key: str):
 def cancel(event_key: str):
     event = _visible_event_or_404(event_key)
     permissions.require_organizer(event.group_id, current_user)
-    form = FlaskForm()
+    form = AppForm()
     if form.validate_on_submit():
         if svc.cancel_event(event, current_user):
             db.session.commit()

@@ -10,10 +10,10 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from ..extensions import db
+from ..forms.base import AppForm
 from ..models import Group
 from ..services import groups as svc
 from ..services import import_uploads as uploads
@@ -73,7 +73,7 @@ SKIP_LABELS = {
 }
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AppForm):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(_l("Choose a CSV file."))],

@@ -9,12 +9,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from ..extensions import db
+from ..forms.base import AppForm
 from ..models import PLATFORMS, Group
 from ..services import groups as svc
 from ..services.errors import DomainError
@@ -70,7 +70,7 @@ register_messages(
 # ---------------------------------------------------------------- forms
 
 
-class GroupForm(FlaskForm):
+class GroupForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=svc.NAME_MAX)])
     description = TextAreaField(
         _l("Description"),
@@ -93,11 +93,11 @@ class GroupForm(FlaskForm):
     )
 
 
-class DeleteGroupForm(FlaskForm):
+class DeleteGroupForm(AppForm):
     confirm_name = StringField(_l("Type the group's name to confirm"), validators=[DataRequired()])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(AppForm):
     label = StringField(
         _l("Label"),
         validators=[DataRequired(), Length(max=svc.LABEL_MAX)],
@@ -105,11 +105,11 @@ class InviteForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     role = HiddenField(validators=[DataRequired()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """Button-only POSTs: just the CSRF token."""
 
 

@@ -17,7 +17,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -27,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import database
 from ..extensions import db
+from ..forms.base import AppForm
 from ..models import Event, Group, utcnow
 from ..services import intents, intro_settings
 from ..services import intros as svc
@@ -63,7 +63,7 @@ register_messages(
 )
 
 
-class AddPairForm(FlaskForm):
+class AddPairForm(AppForm):
     user_id = SelectField(_l("Introduce"), coerce=int, validators=[DataRequired()])
     other_id = SelectField(_l("to"), coerce=int, validators=[DataRequired()])
     reason = TextAreaField(
@@ -82,7 +82,7 @@ class _Checkboxes(SelectMultipleField):
         pass
 
 
-class IntroSettingsForm(FlaskForm):
+class IntroSettingsForm(AppForm):
     looking_intents = _Checkboxes(_l("I'm looking for"))
     offer_intents = _Checkboxes(_l("I can offer"))
     max_intros = SelectField(
@@ -165,7 +165,7 @@ def review(event_key: str):
         sent=any(p.sent_at for p in pairs),
         send_time=svc.send_time(event),
         add_form=form,
-        form=FlaskForm(),
+        form=AppForm(),
     )
 
 
@@ -173,7 +173,7 @@ def review(event_key: str):
 @login_required
 def approve(event_key: str):
     event = _event_for_organizer(event_key)
-    if not FlaskForm().validate_on_submit():
+    if not AppForm().validate_on_submit():
         abort(400)
     svc.approve(event)
     db.session.commit()
@@ -185,7 +185,7 @@ def approve(event_key: str):
 @login_required
 def remove(event_key: str, pair_id: int):
     event = _event_for_organizer(event_key)
-    if not FlaskForm().validate_on_submit():
+    if not AppForm().validate_on_submit():
         abort(400)
     svc.remove_pair(event, pair_id)
     db.session.commit()
@@ -240,7 +240,7 @@ def _link(token: str, answer: str, record, confirm_template: str, done_template:
     the POST it sends records the answer."""
     if answer not in svc.ANSWERS:
         abort(404)
-    form = FlaskForm()
+    form = AppForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)

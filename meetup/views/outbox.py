@@ -4,10 +4,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
+from ..forms.base import AppForm
 from ..models import Group
 from ..services import outbox
 from ..services.permissions import require_organizer
@@ -33,7 +33,7 @@ def _group(group_slug: str) -> Group:
 def index(group_slug: str):
     group = _group(group_slug)
     return render_template(
-        "outbox/index.html", group=group, messages=outbox.problems(group.id), form=FlaskForm()
+        "outbox/index.html", group=group, messages=outbox.problems(group.id), form=AppForm()
     )
 
 
@@ -41,7 +41,7 @@ def index(group_slug: str):
 @login_required
 def retry(group_slug: str, message_id: int):
     group = _group(group_slug)
-    if not FlaskForm().validate_on_submit():
+    if not AppForm().validate_on_submit():
         abort(400)
     msg = outbox.requeue(group.id, message_id)
     db.session.commit()

@@ -6,11 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..extensions import db
+from ..forms.base import AppForm
 from ..services import accounts
 from ..services.errors import DomainError
 from .auth import new_password_field
@@ -38,7 +38,7 @@ register_messages(
 TEXT_MAX = 1000
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     headline = StringField(
         _l("Headline"),
@@ -74,7 +74,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(AppForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[Optional(), Length(max=accounts.PASSWORD_MAX)],
@@ -88,7 +88,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(AppForm):
     confirm_email = StringField(
         _l("Type your email address to confirm"),
         validators=[DataRequired(), Length(max=254)],
@@ -111,7 +111,7 @@ def _page(status: int = 200, *, form=None, password_form=None):
         form=form,
         password_form=password_form or PasswordForm(formdata=None),
         needs_current_password=_needs_current_password(),
-        sessions_form=FlaskForm(),
+        sessions_form=AppForm(),
     ), status
 
 

@@ -19,7 +19,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
-from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
@@ -27,6 +26,7 @@ from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange,
 
 from .. import database
 from ..extensions import db, limiter
+from ..forms.base import AppForm
 from ..models import Event, Membership, Rsvp, User, utcnow
 from ..services import attendees as attendees_service
 from ..services import rsvp as rsvp_service
@@ -76,7 +76,7 @@ _ZERO = dict.fromkeys(("pending", "going", "waitlisted", "not_going", "removed")
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(AppForm):
     class Meta:
         # CSRFProtect checks every POST before the view; the panel renders csrf_token().
         # A second token of the form's own would cost a signature per answer.
@@ -109,11 +109,11 @@ class RsvpForm(FlaskForm):
         )
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(AppForm):
     """CSRF only: for POST-only buttons."""
 
 
-class CapacityForm(FlaskForm):
+class CapacityForm(AppForm):
     capacity = IntegerField(
         _l("Seats"),
         validators=[Optional(), NumberRange(min=0, max=100_000)],
@@ -121,7 +121,7 @@ class CapacityForm(FlaskForm):
     )
 
 
-class PromoteForm(FlaskForm):
+class PromoteForm(AppForm):
     override = BooleanField(_l("Over capacity"))
 
 

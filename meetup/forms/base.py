@@ -1,0 +1,55 @@
+"""The base of every form: Flask-WTF's, reading a JSON body safely.
+
+Flask-WTF fills a form from a JSON body as it would from form fields. A body that was JSON
+but not an object (a string, a list, a number), or held objects as values, made it fail with
+a 500. Here such a body is a 400 ("bad_json"), and values that aren't text, numbers or
+booleans are left out (a required field then says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import has_request_context, request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+from ..services.errors import DomainError
+
+_SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_FROM_REQUEST = object()
+
+
+def json_formdata(data: Mapping[str, Any]) -> MultiDict:
+    """A JSON object as form data for WTForms: scalars as text, true as "y"."""
+    out = MultiDict()
+    for key, value in data.items():
+        if isinstance(value, bool):
+            if value:
+                out[key] = "y"
+        elif isinstance(value, str | int | float):
+            out[key] = str(value)
+    return out
+
+
+def json_object() -> dict:
+    """The request's JSON body, which must be an object (400 otherwise)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("bad_json")
+    return data
+
+
+class AppForm(FlaskForm):
+    def __init__(self, formdata: Any = _FROM_REQUEST, **kwargs: Any) -> None:
+        if formdata is _FROM_REQUEST:
+            if _submitted_json():
+                kwargs["formdata"] = json_formdata(json_object())
+        else:
+            kwargs["formdata"] = formdata
+        super().__init__(**kwargs)
+
+
+def _submitted_json() -> bool:
+    return has_request_context() and request.method in _SUBMIT_METHODS and request.is_json
