@@ -82,3 +82,24 @@ def test_a_json_object_still_fills_a_form(client):
     resp = client.post("/login/link", json={"email": {"a": 1}})
     assert resp.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_text_fields_left_out_of_a_form_read_as_empty(client, login):
+    """Another client than our pages may send only what it fills in: the rest is empty text
+    (NOT NULL columns refused None with a 500)."""
+    from meetup.models import User
+
+    user = make_user("ana@example.org", name="Ana", headline="Data engineer")
+    db.session.commit()
+    login(client, user)
+    assert client.post("/profile", data={"name": "Ana Lima"}).status_code == 302
+    saved = db.session.get(User, user.id)
+    assert (saved.name, saved.headline, saved.company, saved.contact_details) == (
+        "Ana Lima",
+        "",
+        "",
+        "",
+    )
+    # The same, as JSON.
+    assert client.post("/profile", json={"name": "Ana L."}).status_code == 302
+    assert db.session.get(User, user.id).name == "Ana L."

@@ -1,9 +1,11 @@
-"""The base of every form: Flask-WTF's, reading a JSON body safely.
+"""The base of every form: Flask-WTF's, reading what a client other than our pages sends.
 
-Flask-WTF fills a form from a JSON body as it would from form fields. A body that was JSON
-but not an object (a string, a list, a number), or held objects as values, made it fail with
-a 500. Here such a body is a 400 ("bad_json"), and values that aren't text, numbers or
-booleans are left out (a required field then says so).
+- Flask-WTF fills a form from a JSON body as it would from form fields. A body that was JSON
+  but not an object (a string, a list, a number), or held objects as values, made it fail
+  with a 500. Here such a body is a 400 ("bad_json"), and values that aren't text, numbers
+  or booleans are left out (a required field then says so).
+- A text field left out of a submitted form reads as empty text, as a browser sends an
+  empty box, not None: NOT NULL columns refused None with a 500.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from flask import has_request_context, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms import StringField
 
 from ..services.errors import DomainError
 
@@ -49,6 +52,13 @@ class AppForm(FlaskForm):
         else:
             kwargs["formdata"] = formdata
         super().__init__(**kwargs)
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        super().process(*args, **kwargs)
+        if self.is_submitted():
+            for field in self:
+                if isinstance(field, StringField) and field.data is None:
+                    field.data = ""
 
 
 def _submitted_json() -> bool:
