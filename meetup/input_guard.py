@@ -20,7 +20,6 @@ from werkzeug.datastructures import MultiDict
 from .services.errors import DomainError
 
 _NUL = "\x00"
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -40,14 +39,8 @@ def init_app(app: Flask) -> None:
 def refuse_nul() -> None:
     if _NUL in request.path:
         abort(404)  # names nothing here: no key, slug or token holds one
-    if _in_fields(request.args):
-        raise DomainError("nul_character")
-    if request.method not in _BODY_METHODS:
-        return
-    if request.is_json:
-        if _in_json(request.get_json(silent=True)):
-            raise DomainError("nul_character")
-    elif _in_fields(request.form):
+    body = _in_json(request.get_json(silent=True)) if request.is_json else _in_fields(request.form)
+    if body or _in_fields(request.args):
         raise DomainError("nul_character")
 
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import has_request_context, request
+from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 
 from ..services.errors import DomainError
 
-_SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FROM_REQUEST = object()
 
 
@@ -46,11 +45,10 @@ def json_object() -> dict:
 
 class AppForm(FlaskForm):
     def __init__(self, formdata: Any = _FROM_REQUEST, **kwargs: Any) -> None:
-        if formdata is _FROM_REQUEST:
-            if _submitted_json():
-                kwargs["formdata"] = json_formdata(json_object())
-        else:
+        if formdata is not _FROM_REQUEST:
             kwargs["formdata"] = formdata
+        elif self.is_submitted() and request.is_json:
+            kwargs["formdata"] = json_formdata(json_object())
         super().__init__(**kwargs)
 
     def process(self, *args: Any, **kwargs: Any) -> None:
@@ -59,7 +57,3 @@ class AppForm(FlaskForm):
             for field in self:
                 if isinstance(field, StringField) and field.data is None:
                     field.data = ""
-
-
-def _submitted_json() -> bool:
-    return has_request_context() and request.method in _SUBMIT_METHODS and request.is_json
