@@ -1,11 +1,14 @@
 """The factory, configuration, security headers, error pages and the schema."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from meetup import create_app
+from meetup import ROOT, create_app
 from meetup.extensions import db
 
 
@@ -50,6 +53,22 @@ def test_config_from_prefixed_environment(monkeypatch, tmp_path):
     app = create_app()
     assert app.config["BASE_URL"] == "https://meet.example.org"
     assert app.config["SECRET_KEY"] == "from-env"
+
+
+def test_the_entry_point_keeps_the_loaded_app_out_of_full_collections(tmp_path):
+    """gunicorn and flask import app.py: what it loads is frozen, and no garbage with it."""
+    code = "import gc, app; print(gc.get_freeze_count(), gc.collect())"
+    env = {
+        **os.environ,
+        "MEETUP_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+        "MEETUP_SECRET_KEY": "entry-point-test",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    frozen, garbage = int(out[0]), int(out[1])
+    assert frozen > 50_000  # Flask, SQLAlchemy, the models, the routes...
+    assert garbage < 100  # a full pass after the freeze finds next to no garbage
 
 
 def test_secret_key_generated_into_instance_once(monkeypatch, tmp_path):
