@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from meetup.extensions import db
-from meetup.models import OutboxMessage
+from meetup.models import OutboxMessage, User
 from tests.factories import add_member, make_event, make_group, make_invite, make_rsvp, make_user
 
 NOT_AN_OBJECT = {"text": "x", "number": 5, "list": [["email", "a"], "b"]}
@@ -87,8 +87,6 @@ def test_a_json_object_still_fills_a_form(client):
 def test_text_fields_left_out_of_a_form_read_as_empty(client, login):
     """Another client than our pages may send only what it fills in: the rest is empty text
     (NOT NULL columns refused None with a 500)."""
-    from meetup.models import User
-
     user = make_user("ana@example.org", name="Ana", headline="Data engineer")
     db.session.commit()
     login(client, user)
