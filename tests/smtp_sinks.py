@@ -45,3 +45,24 @@ def running(sink: Sink, port: int | None = None) -> Iterator[int]:
         yield port
     finally:
         controller.stop()
+
+
+class HoldingSink(Sink):
+    """A Sink that holds, unanswered, every message received once `hold_at` messages have
+    been: `holding` is set when one is held, and `release` lets them all go on. A worker
+    killed while `holding` is set is certainly in the middle of a send."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.hold_at: int | None = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            hold = self.hold_at is not None and len(self.envelopes) >= self.hold_at
+        if hold:
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+        return await super().handle_DATA(server, session, envelope)

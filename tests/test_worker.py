@@ -22,7 +22,7 @@ from meetup.services.reminders import send_reminders
 
 from .conftest import free_port
 from .factories import make_event, make_group, make_rsvp, make_user, queue_messages
-from .smtp_sinks import Sink, running
+from .smtp_sinks import HoldingSink, Sink, running
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -207,21 +207,26 @@ def test_worker_killed_mid_batch_loses_nothing(app, database_url, tmp_path):
         )
     }
     db.session.rollback()
-    sink = Sink(delay=0.01)  # slow enough to be caught mid-batch
+    sink = HoldingSink()
     log = tmp_path / "worker.log"
     with running(sink) as port:
         env = _worker_env(database_url, port, MAIL_LEASE_SECONDS=1, MAIL_BATCH_SIZE=20)
         for k in range(kills):
+            # Each worker is killed while the sink holds a message it is sending: mid-batch
+            # for certain, whatever the machine's speed.
+            sink.hold_at = (k + 1) * n // (kills + 2)
+            sink.holding.clear()
             proc = _start_worker(env, log)
             try:
-                target = (k + 1) * n // (kills + 2)
-                _wait(lambda t=target: len(sink.envelopes) >= t, what="deliveries")
+                assert sink.holding.wait(120), log.read_text()
             finally:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=10)
         db.session.rollback()
         stuck = db.session.scalar(select(db.func.count()).where(OutboxMessage.status == "sending"))
         assert stuck > 0, "the kill should have left claimed rows behind"
+        sink.hold_at = None
+        sink.release.set()
         proc = _start_worker(env, log)
         try:
             _wait(lambda: statuses() == {"sent": n}, what="all sent")
