@@ -14,6 +14,7 @@ from meetup.extensions import db
 from meetup.models import Event, utcnow
 from meetup.services import events as svc
 from meetup.services.errors import DomainError
+from meetup.timeutil import format_in_zone
 from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
 from tests.querycount import count_queries
 
@@ -564,6 +565,40 @@ def test_map_link_is_an_encoded_openstreetmap_search(client, group):
 def test_past_event_says_it_has_ended(client, group):
     event = make_event(group, starts_at=utcnow() - timedelta(days=2))
     assert b"This event has ended" in client.get(f"/e/{event.key}").data
+
+
+def test_past_event_page_tells_each_person_how_it_went(client, login, group):
+    start = (utcnow() - timedelta(days=2)).replace(second=0, microsecond=0)
+    event = make_event(group, starts_at=start, capacity=10)
+    came, no_show, waited, stranger = (make_user() for _ in range(4))
+    for user in (came, no_show, waited, stranger):
+        add_member(group, user)
+    checked_in = start + timedelta(minutes=7)
+    make_rsvp(event, came, checked_in_at=checked_in, checked_in_by="Sam")
+    make_rsvp(event, no_show)
+    make_rsvp(event, waited, status="waitlisted")
+    at = format_in_zone(checked_in, event.timezone, "HH:mm")
+    expected = {
+        came: f"You were there: checked in at {at}.",
+        no_show: "You had a seat at this event.",
+        waited: "You were on the waitlist; no seat opened up.",
+        stranger: "This event has ended.</p>",
+    }
+    for user, line in expected.items():
+        page = login(client, user).get(f"/e/{event.key}").get_data(as_text=True)
+        assert line in page, user.email
+        assert "2 people signed up · 1 came" in page
+        # Nothing left to book or to put in a calendar.
+        assert "seats taken" not in page and "Add to calendar" not in page
+        assert 'name="answer"' not in page
+
+
+def test_past_event_without_check_ins_counts_only_sign_ups(client, group):
+    event = make_event(group, starts_at=utcnow() - timedelta(days=2), capacity=10)
+    make_rsvp(event, make_user())
+    page = client.get(f"/e/{event.key}").get_data(as_text=True)
+    assert "1 person signed up</span>" in page
+    assert "came" not in page
 
 
 def test_capacity_and_attendance_are_shown(client, group):

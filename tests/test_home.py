@@ -58,10 +58,42 @@ def test_my_upcoming_events_and_groups(client, login):
     assert f'href="/g/{joined.slug}/events/new"' not in page  # only a member there
 
 
+def test_recent_events_i_had_a_seat_at(client, login):
+    me = make_user()
+    mine = make_group(me)
+    left = make_group()  # I was a member; its members-only events are no longer mine to see
+    now = utcnow()
+
+    def past(group, title, days, **kw):
+        return make_event(group, title=title, starts_at=now - timedelta(days=days), **kw)
+
+    came = past(mine, "Came to it", 3)
+    make_rsvp(came, me, checked_in_at=came.starts_at + timedelta(minutes=5))
+    no_show = past(mine, "Had a seat", 10)
+    make_rsvp(no_show, me)
+    for title, status in (("Said no", "not_going"), ("Waited", "waitlisted")):
+        make_rsvp(past(mine, title, 5), me, status=status)
+    make_rsvp(past(mine, "Long ago", 200), me)
+    make_rsvp(past(mine, "Called off", 4, cancelled_at=now - timedelta(days=6)), me)
+    make_rsvp(past(left, "Members then", 2, visibility="members"), me)
+    public = past(left, "Public there", 20)
+    make_rsvp(public, me)
+    make_rsvp(make_event(mine, title="Still to come"), me)
+
+    page = login(client, me).get("/").get_data(as_text=True)
+    recent = page.split('id="recent-title"', 1)[1].split("</section>", 1)[0]
+    for title in ("Said no", "Waited", "Long ago", "Called off", "Members then", "Still to come"):
+        assert title not in recent
+    assert recent.index("Came to it") < recent.index("Had a seat") < recent.index("Public there")
+    assert recent.count("You were there") == 1
+    assert f'href="/e/{came.key}"' in recent
+
+
 def test_a_new_user_sees_empty_states(client, login):
     login(client, make_user())
     page = client.get("/").get_data(as_text=True)
     assert "Nothing planned yet" in page
+    assert "Recently" not in page
     assert "You are not in a group yet" in page
 
 
@@ -77,10 +109,12 @@ def test_home_query_count_does_not_grow(client, login):
 
     group = make_group(me)
     make_rsvp(make_event(group), me)
+    make_rsvp(make_event(group, starts_at=utcnow() - timedelta(days=1)), me)
     few = queries()
     for _ in range(5):
         other = make_group()
         add_member(other, me)
         make_rsvp(make_event(other), me)
+        make_rsvp(make_event(other, starts_at=utcnow() - timedelta(days=2)), me)
         make_event(other)
     assert queries() == few

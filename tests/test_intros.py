@@ -189,6 +189,71 @@ def test_reminder_after_72_hours_then_did_you_meet_a_week_after(smtp_app):
 # ---------------------------------------------------------------- organizer
 
 
+def _pair_of(a: User, b: User) -> IntroPair:
+    ids = sorted((a.id, b.id))
+    return db.session.scalar(
+        select(IntroPair).where(IntroPair.user_a_id == ids[0], IntroPair.user_b_id == ids[1])
+    )
+
+
+def _token(pair: IntroPair, user: User) -> str:
+    return pair.token_a if pair.user_a_id == user.id else pair.token_b
+
+
+def test_attendees_answer_their_suggestions_on_the_event_page(app, login):
+    _org, _group, event, p = setup_event()
+    ana, ben, cy = p["ana"], p["ben"], p["cy"]
+    ana_page = login(app.test_client(), ana)
+
+    def page(client) -> str:
+        db.session.rollback()
+        html = client.get(f"/e/{event.key}").get_data(as_text=True)
+        return html.split('id="my-intros-title"', 1)[1] if 'id="my-intros-title"' in html else ""
+
+    assert page(ana_page) == ""  # proposed, not sent: the organizer may still change them
+    pass_at(intros.send_time(event) + timedelta(minutes=1))
+    pair = _pair_of(ana, ben)
+    mine, theirs = _token(pair, ana), _token(pair, ben)
+    shown = page(ana_page)
+    assert "Ben" in shown and "CTO at Quanta" in shown and "Ana is looking for a job" in shown
+    assert f'action="/i/{mine}/yes"' in shown and f'action="/i/{mine}/no"' in shown
+    assert theirs not in shown and "+33 6 12" not in shown  # contact details only once both agree
+    assert "Fay" not in shown  # someone else's pair
+
+    # Answering from the page is answering by the link: yes, then Ben says no (kept private).
+    done = ana_page.post(f"/i/{mine}/yes")
+    assert done.status_code == 200
+    back = f'href="/e/{event.key}#my-intros-title">Back to Data drinks'
+    assert back in done.get_data(as_text=True)
+    app.test_client().post(f"/i/{theirs}/no")
+    shown = page(ana_page)
+    assert "You said yes. If Ben says yes too" in shown
+    assert f'action="/i/{mine}/yes"' not in shown and f'action="/i/{mine}/no"' in shown
+    assert "declin" not in shown.lower() and "said no" not in shown
+
+    # Ben changes his mind: introduced, with the details the introduction email carries.
+    app.test_client().post(f"/i/{theirs}/yes")
+    shown = page(ana_page)
+    assert "You both said yes." in shown
+    assert 'href="mailto:ben@example.org"' in shown and "+33 6 12 34 56 78" in shown
+    assert "/i/" not in shown
+
+    # Nobody else sees Ana's suggestions: not Cy, nor a visitor.
+    assert "Ben" not in page(login(app.test_client(), cy)).split("</section>", 1)[0]
+    assert page(app.test_client()) == ""
+
+
+def test_a_no_from_the_event_page_can_be_changed_back(app, login):
+    _org, _group, event, p = setup_event()
+    pass_at(intros.send_time(event) + timedelta(minutes=1))
+    mine = _token(_pair_of(p["cy"], p["fay"]), p["cy"])
+    client = login(app.test_client(), p["cy"])
+    client.post(f"/i/{mine}/no")
+    html = client.get(f"/e/{event.key}").get_data(as_text=True)
+    assert "You said no thanks. Fay will not be told." in html
+    assert f'action="/i/{mine}/yes"' in html and f'action="/i/{mine}/no"' not in html
+
+
 def test_organizer_removes_adds_and_approves(app, client, login):
     org, _group, event, p = setup_event()
     login(client, org)

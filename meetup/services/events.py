@@ -148,6 +148,15 @@ def rsvp_counts(event: Event) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
+def came_count(event: Event) -> int:
+    """People checked in at the door (what "came" means once the event is over)."""
+    return db.session.scalar(
+        select(func.count())
+        .where(Rsvp.event_id == event.id, Rsvp.status == "going")
+        .where(Rsvp.checked_in_at.is_not(None))
+    )
+
+
 def has_ended(event: Event, now: datetime | None = None) -> bool:
     return event.ends_at <= (now or utcnow())
 

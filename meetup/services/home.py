@@ -1,9 +1,10 @@
-"""What a signed-in person's home page lists: their upcoming events and their groups."""
+"""What a signed-in person's home page lists: their upcoming events, the ones they recently went
+to, and their groups."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager
@@ -12,6 +13,7 @@ from ..extensions import db
 from ..models import Event, Group, Membership, Rsvp, User, utcnow
 
 HOME_EVENTS_LIMIT = 20
+RECENT_DAYS, RECENT_LIMIT = 60, 5
 ATTENDING = ("going", "waitlisted")
 
 
@@ -19,6 +21,12 @@ ATTENDING = ("going", "waitlisted")
 class HomeEvent:
     event: Event
     rsvp_status: str | None  # mine, or None when I haven't answered
+
+
+@dataclass
+class PastEvent:
+    event: Event
+    checked_in: bool
 
 
 @dataclass
@@ -53,6 +61,29 @@ def upcoming_events(
         .limit(limit)
     )
     return [HomeEvent(event, status) for event, status in rows]
+
+
+def recent_events(user: User, *, now: datetime | None = None) -> list[PastEvent]:
+    """Events of the last RECENT_DAYS where I had a seat, latest first: the page to go back
+    to for who was there. Members-only events count only while I am in the group. One query."""
+    now = now or utcnow()
+    my_groups = select(Membership.group_id).where(Membership.user_id == user.id)
+    rows = db.session.execute(
+        select(Event, Rsvp.checked_in_at)
+        .join(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == user.id))
+        .join(Event.group)
+        .where(
+            Rsvp.status == "going",
+            Event.ends_at <= now,
+            Event.ends_at > now - timedelta(days=RECENT_DAYS),
+            Event.cancelled_at.is_(None),
+            or_(Event.visibility == "public", Event.group_id.in_(my_groups)),
+        )
+        .options(contains_eager(Event.group))
+        .order_by(Event.starts_at.desc(), Event.id.desc())
+        .limit(RECENT_LIMIT)
+    )
+    return [PastEvent(event, checked_in is not None) for event, checked_in in rows]
 
 
 def my_groups(user: User) -> list[HomeGroup]:

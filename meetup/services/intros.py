@@ -434,6 +434,32 @@ class Side:
     def met(self) -> str | None:
         return self.pair.met_a if self.is_a else self.pair.met_b
 
+    @property
+    def token(self) -> str:
+        return self.pair.token_a if self.is_a else self.pair.token_b
+
+
+def my_sides(event: Event, me: User) -> list[Side]:
+    """The suggestions emailed to `me` for this event, each as my side sees it (one query):
+    the event page shows them to a signed-in attendee, answerable there as by the links.
+    A pair the other side declined reads as open, as the links do."""
+    rows = db.session.scalars(
+        select(IntroPair)
+        .where(
+            IntroPair.event_id == event.id,
+            IntroPair.status.in_(("sent", "accepted", "declined")),
+            or_(IntroPair.user_a_id == me.id, IntroPair.user_b_id == me.id),
+        )
+        .options(joinedload(IntroPair.user_a), joinedload(IntroPair.user_b))
+        .order_by(IntroPair.id)
+    )
+    return [
+        Side(p, p.user_a, p.user_b, True)
+        if p.user_a_id == me.id
+        else Side(p, p.user_b, p.user_a, False)
+        for p in rows
+    ]
+
 
 def side_for(token: str) -> Side:
     """The pair and side a yes/no token belongs to; the same error for any bad token."""

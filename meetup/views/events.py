@@ -16,6 +16,7 @@ from ..forms.base import AppForm
 from ..forms.events import EventForm
 from ..models import Event, Group, Rsvp
 from ..services import events as svc
+from ..services import intros as intros_service
 from ..services import permissions
 from ..services.errors import DomainError
 from ..timeutil import format_in_zone, zone_abbreviation
@@ -178,6 +179,8 @@ def show(event_key: str):
         my_rsvp = db.session.scalar(
             select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == current_user.id)
         )
+    ended = svc.has_ended(event)
+    signed_in = current_user.is_authenticated
     return render_template(
         "events/show.html",
         event=event,
@@ -186,7 +189,9 @@ def show(event_key: str):
         is_organizer=is_organizer,
         organizer_links=ORGANIZER_LINKS,
         counts=svc.rsvp_counts(event),
-        ended=svc.has_ended(event),
+        ended=ended,
+        came=svc.came_count(event) if ended else 0,
+        my_intros=intros_service.my_sides(event, current_user) if ended and signed_in else [],
         share=_share_meta(event),
     )
 

@@ -246,7 +246,8 @@ def _link(token: str, answer: str, record, confirm_template: str, done_template:
             abort(400)
         side = record(token, answer)
         db.session.commit()
-        return render_template(done_template, side=side, answer=answer)
+        event = db.session.get(Event, side.pair.event_id)  # the way back, when answered there
+        return render_template(done_template, side=side, answer=answer, event=event)
     side = svc.side_for(token)
     return render_template(confirm_template, side=side, answer=answer, form=form)
 

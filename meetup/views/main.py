@@ -1,4 +1,4 @@
-"""Home page: my upcoming events and my groups; a short welcome when signed out."""
+"""Home page: my upcoming and recent events and my groups; a short welcome when signed out."""
 
 from flask import Blueprint, render_template
 from flask_login import current_user
@@ -16,6 +16,7 @@ def home_page():
     return render_template(
         "main/home.html",
         events=home.upcoming_events(current_user),
+        recent=home.recent_events(current_user),
         groups=home.my_groups(current_user),
         organizer_roles=ORGANIZER_ROLES,
     )

@@ -213,6 +213,8 @@ def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) 
     full = event.capacity is not None and counts["going"] >= event.capacity
     if event.cancelled_at is not None:
         state = "cancelled"
+    elif now >= event.ends_at:
+        state = "ended"
     elif now >= event.starts_at:
         state = "started"
     elif my_rsvp is not None and my_rsvp.status in ("going", "waitlisted", "removed"):
