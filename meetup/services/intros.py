@@ -276,15 +276,13 @@ def _met_url(token: str, answer: str) -> str:
 
 
 def _suggestion(pair: IntroPair, me: User) -> dict:
-    mine_a = pair.user_a_id == me.id
-    other = pair.user_b if mine_a else pair.user_a
-    token = pair.token_a if mine_a else pair.token_b
+    side = Side.of(pair, me)
     return {
-        "name": other.display_name,
-        "headline": other.headline,
-        "reason": pair.reason_for_a if mine_a else pair.reason_for_b,
-        "yes_url": _answer_url(token, "yes"),
-        "no_url": _answer_url(token, "no"),
+        "name": side.other.display_name,
+        "headline": side.other.headline,
+        "reason": side.reason,
+        "yes_url": _answer_url(side.token, "yes"),
+        "no_url": _answer_url(side.token, "no"),
     }
 
 
@@ -422,6 +420,13 @@ class Side:
     other: User
     is_a: bool
 
+    @classmethod
+    def of(cls, pair: IntroPair, me: User) -> Side:
+        """`me`'s side of `pair` (one of its two people)."""
+        if pair.user_a_id == me.id:
+            return cls(pair, pair.user_a, pair.user_b, True)
+        return cls(pair, pair.user_b, pair.user_a, False)
+
     @property
     def answer(self) -> str | None:
         return self.pair.answer_a if self.is_a else self.pair.answer_b
@@ -453,12 +458,7 @@ def my_sides(event: Event, me: User) -> list[Side]:
         .options(joinedload(IntroPair.user_a), joinedload(IntroPair.user_b))
         .order_by(IntroPair.id)
     )
-    return [
-        Side(p, p.user_a, p.user_b, True)
-        if p.user_a_id == me.id
-        else Side(p, p.user_b, p.user_a, False)
-        for p in rows
-    ]
+    return [Side.of(pair, me) for pair in rows]
 
 
 def side_for(token: str) -> Side:
@@ -471,9 +471,9 @@ def side_for(token: str) -> Side:
     if pair is None or pair.status not in ("sent", "accepted", "declined"):
         raise DomainError("intro_link_invalid")
     if same(pair.token_a, token):
-        return Side(pair, pair.user_a, pair.user_b, True)
+        return Side.of(pair, pair.user_a)
     if same(pair.token_b, token):
-        return Side(pair, pair.user_b, pair.user_a, False)
+        return Side.of(pair, pair.user_b)
     raise DomainError("intro_link_invalid")
 
 
