@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from meetup.extensions import db
-from meetup.models import Event, utcnow
+from meetup.models import Event, OutboxMessage, utcnow
 from meetup.services import events as svc
 from meetup.services.errors import DomainError
 from meetup.timeutil import format_in_zone
@@ -478,6 +478,23 @@ def test_cancel_asks_first_then_marks_the_event_cancelled(client, login, organiz
     db.session.expire_all()
     assert event.sequence == 1
     assert client.post(f"/e/{event.key}/edit", data=form_data()).status_code == 409
+
+
+def test_an_event_that_is_over_cannot_be_cancelled(client, login, organizer, group):
+    event = make_event(group, starts_at=utcnow() - timedelta(hours=5))
+    make_rsvp(event, make_user())
+    login(client, organizer)
+    page = client.get(f"/e/{event.key}").get_data(as_text=True)
+    assert "Introductions" in page and f"/e/{event.key}/cancel" not in page
+    confirm = client.get(f"/e/{event.key}/cancel").get_data(as_text=True)
+    assert "already over" in confirm and "Yes, cancel the event" not in confirm
+
+    resp = client.post(f"/e/{event.key}/cancel")
+    assert resp.status_code == 409 and b"nothing to cancel" in resp.data
+    db.session.expire_all()
+    assert event.cancelled_at is None and event.sequence == 0
+    # Nobody is told it was cancelled, and it stays in their calendars.
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 
 
 def test_cancel_without_csrf_token_is_refused(csrf_on, client, login, organizer, group):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from meetup.extensions import db
 from meetup.models import utcnow
+from meetup.timeutil import format_in_zone
 from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
 from tests.querycount import count_queries
 
@@ -60,7 +61,8 @@ def test_my_upcoming_events_and_groups(client, login):
 
 def test_recent_events_i_had_a_seat_at(client, login):
     me = make_user()
-    mine = make_group(me)
+    mine = make_group()
+    add_member(mine, me)
     left = make_group()  # I was a member; its members-only events are no longer mine to see
     now = utcnow()
 
@@ -87,6 +89,33 @@ def test_recent_events_i_had_a_seat_at(client, login):
     assert recent.index("Came to it") < recent.index("Had a seat") < recent.index("Public there")
     assert recent.count("You were there") == 1
     assert f'href="/e/{came.key}"' in recent
+
+
+def test_organizers_see_recent_events_of_their_groups_with_turnout_and_review(client, login):
+    me = make_user()
+    mine = make_group(me)
+    theirs = make_group()
+    add_member(theirs, me)
+    now = utcnow()
+    unreviewed = make_event(mine, title="Ran it", starts_at=now - timedelta(hours=4))
+    for i in range(3):
+        guest = make_user()
+        make_rsvp(unreviewed, guest, checked_in_at=unreviewed.starts_at if i < 2 else None)
+    make_rsvp(unreviewed, make_user(), status="waitlisted", checked_in_at=unreviewed.starts_at)
+    make_event(mine, title="Reviewed", starts_at=now - timedelta(days=3), intros_approved_at=now)
+    make_event(theirs, title="Not mine to run", starts_at=now - timedelta(days=2))
+    make_event(mine, title="Called off", starts_at=now - timedelta(days=1), cancelled_at=now)
+
+    page = login(client, me).get("/").get_data(as_text=True)
+    recent = page.split('id="recent-title"', 1)[1].split("</section>", 1)[0]
+    assert "Not mine to run" not in recent and "Called off" not in recent
+    ran, rest = recent.split("Reviewed", 1)
+    assert "Ran it" in ran and "2 people came" in ran  # the waitlisted check-in isn't a seat
+    send_at = unreviewed.ends_at + timedelta(hours=unreviewed.intros_delay_hours)
+    when = format_in_zone(send_at, unreviewed.timezone, "EEE HH:mm")
+    assert f"Introductions go out {when}: review them" in ran
+    assert "0 people came" in rest and "Introductions go out" not in rest
+    assert "You were there" not in recent
 
 
 def test_a_new_user_sees_empty_states(client, login):

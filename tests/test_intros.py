@@ -328,7 +328,8 @@ def test_group_figures(client, login):
     login(client, org)
     client.get(f"/e/{event.key}/intros")
     page = client.get(f"/g/{group.slug}/intros").get_data(as_text=True)
-    assert "Data drinks" in page and "<td>2</td>" in page
+    assert "Data drinks" in page and "<b>2</b> proposed" in page
+    assert f'href="/g/{group.slug}/intros"' in client.get(f"/g/{group.slug}").get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- links

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, Rsvp, User, utcnow
 from meetup.services import rsvp as svc
+from meetup.timeutil import format_in_zone
 from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
 
 
@@ -230,6 +231,42 @@ def test_organizer_lists_edits_removes_promotes(client, login, org, event):
     other = make_event(make_group(make_user()))
     other_rsvp = make_rsvp(other, make_user())
     assert client.post(f"/e/{event.key}/attendees/{other_rsvp.id}/remove").status_code == 404
+
+
+def test_once_started_the_list_is_a_record_of_who_came(client, login, org, event):
+    people = [make_user(name=f"Person {i}") for i in range(4)]
+    for p in people:
+        svc.answer(event, p, True)
+    db.session.commit()
+    event.capacity = 3  # one more seat than people going, so the waitlist could still move
+    event.starts_at = utcnow() - timedelta(minutes=30)
+    db.session.commit()
+    came = _rsvp_of(event, people[0])
+    came.checked_in_at = event.starts_at + timedelta(minutes=5)
+    db.session.commit()
+    at = format_in_zone(came.checked_in_at, event.timezone, "HH:mm")
+    login(client, org)
+    path = f"/e/{event.key}/attendees"
+
+    page = client.get(path).get_data(as_text=True)
+    stats = page.split('class="attendee-stats">', 1)[1].split("</div>\n</div>", 1)[0]
+    assert re.sub(r"<[^>]+>", " ", stats).split() == [
+        "2", "/3", "going", "1", "checked", "in", "1", "not", "in", "yet",
+    ]  # fmt: skip
+    assert f"checked in {at}" in page and "no-show" not in page
+    assert "the list can no longer change" in page
+    for form in ("/attendees/capacity", "/remove", "/promote"):
+        assert form not in page
+    waiting = _rsvp_of(event, people[2])
+    assert client.post(f"{path}/{waiting.id}/promote").status_code == 409
+    assert client.post(f"{path}/capacity", data={"capacity": "9"}).status_code == 409
+    assert _rsvp_of(event, people[2]).status == "waitlisted"
+
+    event.starts_at, event.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
+    db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "no-shows" in page and page.count(">no-show<") == 1
+    assert "This event is over" in page and f"/e/{event.key}/intros" in page
 
 
 def test_csv_export_neutralises_formulas(client, login, org, event):

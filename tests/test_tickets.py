@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from meetup.extensions import db
+from meetup.models import utcnow
 from meetup.services import tickets
+from meetup.timeutil import format_in_zone
 from meetup.urls import ticket_url
 from tests.factories import make_event, make_group, make_rsvp, make_user
 
@@ -60,6 +62,30 @@ def test_rsvp_that_is_not_going_shows_its_status_and_no_qr(client, ticket, statu
     assert text in html
     assert "qr.svg" not in html
     assert client.get(f"/t/{ticket.ticket_token}/qr.svg").status_code == 404
+
+
+def test_after_the_event_a_ticket_says_how_it_went_and_shows_no_code(client, ticket):
+    now = utcnow()
+    event = ticket.event
+    event.starts_at, event.ends_at = now - timedelta(hours=3), now - timedelta(hours=1)
+    db.session.commit()
+    html = client.get(f"/t/{ticket.ticket_token}").get_data(as_text=True)
+    assert "This event has ended." in html
+    assert "qr.svg" not in html and "Add to calendar" not in html
+
+    ticket.checked_in_at = event.starts_at + timedelta(minutes=7)
+    db.session.commit()
+    at = format_in_zone(ticket.checked_in_at, event.timezone, "HH:mm")
+    html = client.get(f"/t/{ticket.ticket_token}").get_data(as_text=True)
+    assert f"You were there: checked in at {at}" in html and "qr.svg" not in html
+
+
+def test_a_cancelled_events_ticket_says_so_and_shows_no_code(client, ticket):
+    ticket.event.cancelled_at = utcnow()
+    db.session.commit()
+    html = client.get(f"/t/{ticket.ticket_token}").get_data(as_text=True)
+    assert "This event was cancelled." in html
+    assert "qr.svg" not in html and "Add to calendar" not in html
 
 
 def test_cancelled_ticket_with_cleared_token_is_gone(client, ticket):

@@ -25,6 +25,11 @@ class Roster:
     pending: list[Rsvp] = field(default_factory=list)
     removed: list[Rsvp] = field(default_factory=list)
 
+    @property
+    def checked_in(self) -> int:
+        """Going people admitted at the door: once the event is on, who came."""
+        return sum(1 for rsvp in self.going if rsvp.checked_in_at is not None)
+
     def rows(self):
         """(rsvp, waitlist position or None) in the order people are shown."""
         for group in (self.going, self.waitlisted, self.pending, self.not_going, self.removed):

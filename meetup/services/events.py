@@ -107,6 +107,9 @@ def cancel_event(event: Event, user: User, *, now: datetime | None = None) -> bo
     if event.cancelled_at is not None:
         return False
     now = now or utcnow()
+    if has_ended(event, now):
+        # It happened: a cancellation would only take it out of everyone's calendar.
+        raise DomainError("event_ended")
     event.cancelled_at = now
     event.updated_at = now
     event.sequence += 1

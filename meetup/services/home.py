@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager
 
 from ..extensions import db
 from ..models import Event, Group, Membership, Rsvp, User, utcnow
+from . import intros
+from .permissions import ORGANIZER_ROLES
 
 HOME_EVENTS_LIMIT = 20
 RECENT_DAYS, RECENT_LIMIT = 60, 5
@@ -26,7 +28,10 @@ class HomeEvent:
 @dataclass
 class PastEvent:
     event: Event
-    checked_in: bool
+    checked_in: bool  # I was admitted at the door
+    had_seat: bool = True
+    came: int | None = None  # for the group's organizers: people checked in
+    intros_at: datetime | None = None  # for them: when unreviewed introductions go out
 
 
 @dataclass
@@ -64,16 +69,29 @@ def upcoming_events(
 
 
 def recent_events(user: User, *, now: datetime | None = None) -> list[PastEvent]:
-    """Events of the last RECENT_DAYS where I had a seat, latest first: the page to go back
-    to for who was there. Members-only events count only while I am in the group. One query."""
+    """Events of the last RECENT_DAYS where I had a seat, or that a group I run held, latest
+    first: the page to go back to for who was there (and, for organizers, the introductions to
+    review). Members-only events count only while I am in the group. One query."""
     now = now or utcnow()
     my_groups = select(Membership.group_id).where(Membership.user_id == user.id)
+    i_run = my_groups.where(Membership.role.in_(ORGANIZER_ROLES))
+    others = aliased(Rsvp)
+    came = (
+        select(func.count(others.id))
+        .where(others.event_id == Event.id, others.status == "going")
+        .where(others.checked_in_at.is_not(None))
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    runs = Event.group_id.in_(i_run)
     rows = db.session.execute(
-        select(Event, Rsvp.checked_in_at)
-        .join(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == user.id))
+        select(Event, Rsvp.checked_in_at, Rsvp.id, runs, came)
+        .outerjoin(
+            Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == user.id, Rsvp.status == "going")
+        )
         .join(Event.group)
         .where(
-            Rsvp.status == "going",
+            or_(Rsvp.id.is_not(None), runs),
             Event.ends_at <= now,
             Event.ends_at > now - timedelta(days=RECENT_DAYS),
             Event.cancelled_at.is_(None),
@@ -83,7 +101,25 @@ def recent_events(user: User, *, now: datetime | None = None) -> list[PastEvent]
         .order_by(Event.starts_at.desc(), Event.id.desc())
         .limit(RECENT_LIMIT)
     )
-    return [PastEvent(event, checked_in is not None) for event, checked_in in rows]
+    return [
+        PastEvent(
+            event,
+            checked_in=checked_in is not None,
+            had_seat=rsvp_id is not None,
+            came=came_count if organizer else None,
+            intros_at=None if not organizer else intros_pending_until(event, now),
+        )
+        for event, checked_in, rsvp_id, organizer, came_count in rows
+    ]
+
+
+def intros_pending_until(event: Event, now: datetime) -> datetime | None:
+    """When the introductions go out by themselves, while the organizer can still review them
+    (None once they are sent or approved)."""
+    if event.intros_approved_at is not None:
+        return None
+    at = intros.send_time(event)
+    return at if at > now else None
 
 
 def my_groups(user: User) -> list[HomeGroup]:

@@ -46,6 +46,7 @@ register_messages(
         "event_deadline_after_start": (400, _l("RSVPs must close before the event starts.")),
         "event_deadline_in_past": (400, _l("That RSVP deadline has already passed.")),
         "event_cancelled": (409, _l("This event has been cancelled and can't be changed.")),
+        "event_ended": (409, _l("This event is already over: there is nothing to cancel.")),
         "too_long": (400, _l("That is too long.")),
         "out_of_range": (400, _l("That number is out of range.")),
     }
@@ -167,7 +168,7 @@ def cancel(event_key: str):
             db.session.commit()
             flash(gettext("The event is cancelled."), "success")
         return redirect(url_for("events.show", event_key=event.key))
-    return render_template("events/cancel.html", event=event, form=form)
+    return render_template("events/cancel.html", event=event, form=form, ended=svc.has_ended(event))
 
 
 @bp.get("/e/<event_key>")

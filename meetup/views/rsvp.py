@@ -342,10 +342,14 @@ def _organizer_event(event_key: str) -> Event:
 def attendees(event_key: str):
     event = _organizer_event(event_key)
     roster = attendees_service.roster(event)
+    now = utcnow()
     return render_template(
         "rsvp/attendees.html",
         event=event,
         roster=roster,
+        # Once the event is on (or cancelled) the list is a record: no seat or list changes.
+        started=event.cancelled_at is not None or now >= event.starts_at,
+        ended=now >= event.ends_at,
         capacity_form=CapacityForm(capacity=event.capacity),
         button_form=ButtonForm(),
         promote_form=PromoteForm(),

@@ -7,6 +7,7 @@ import hashlib
 from flask import Blueprint, abort, make_response, render_template, request
 
 from ..services import tickets
+from ..services.events import has_ended
 from ..urls import ticket_url
 
 bp = Blueprint("tickets", __name__)
@@ -17,13 +18,17 @@ QR_MAX_AGE = 365 * 24 * 3600
 @bp.get("/t/<ticket_token>")
 def show(ticket_token: str):
     rsvp = tickets.find(ticket_token) or abort(404)
+    event = rsvp.event
     resp = make_response(
         render_template(
             "tickets/show.html",
             rsvp=rsvp,
-            event=rsvp.event,
+            event=event,
             my_rsvp=rsvp,
             valid=tickets.is_valid(rsvp),
+            # A cancelled or finished event's ticket is a keepsake: no code to show, no
+            # calendar entry to add.
+            ended=has_ended(event),
             url=ticket_url(ticket_token),
         )
     )
