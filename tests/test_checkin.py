@@ -17,6 +17,7 @@ from meetup.services import checkin, door_links
 from meetup.services.checkin import Actor
 from meetup.services.errors import DomainError
 from meetup.services.tokens import hash_token
+from meetup.timeutil import format_in_zone
 from tests.conftest import serve
 from tests.door_support import Device, door_link
 from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
@@ -651,6 +652,21 @@ def test_a_scan_is_two_statements_on_postgresql(app, login, party, who):
     assert locking == ([session] if postgres else [])  # SQLite: its write lock
     if postgres:
         assert "UPDATE rsvps" in first[-1] and "INSERT INTO checkin_log" in first[-1]
+
+
+def test_the_door_page_says_when_the_event_is_over(app, login, party):
+    client = organizer_client(app, login, party)
+    event = party["event"]
+    assert "This event ended" not in client.get(f"/e/{event.key}/door").get_data(as_text=True)
+    event.starts_at = utcnow() - timedelta(hours=3)
+    event.ends_at = event.starts_at + timedelta(hours=2)
+    db.session.commit()
+    at = format_in_zone(event.ends_at, event.timezone, "HH:mm")
+    page = client.get(f"/e/{event.key}/door").get_data(as_text=True)
+    assert f"This event ended at {at}. Scans still count" in page
+    # ... and they do: a late scan still admits.
+    body = post(client, event, {"token": party["ana"].ticket_token, "nonce": "late-scan-1"})
+    assert body.get_json()["status"] == "checked_in"
 
 
 def test_co_organizer_runs_the_door(app, login, party):

@@ -45,7 +45,7 @@ from ..forms.door import (
     WalkinForm,
     errors_by_field,
 )
-from ..models import Event
+from ..models import Event, utcnow
 from ..services import checkin, door_links, tickets
 from ..services.checkin import Actor
 from ..services.errors import DomainError
@@ -188,6 +188,7 @@ def page(event_key: str):
             event=event,
             actor=actor,
             counts=checkin.counts(event.id),
+            ended=event.ends_at <= utcnow(),
             walkin_form=WalkinForm(),
             door_config=_page_config(event),
         )
