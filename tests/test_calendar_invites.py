@@ -131,6 +131,17 @@ def test_a_description_edit_sends_nothing(app):
     assert _outbox() == []
 
 
+def test_correcting_the_place_of_an_event_that_is_over_emails_nobody(app):
+    _, event = _setup()
+    make_rsvp(event, make_user())
+    after = event.ends_at + timedelta(days=1)
+    event.venue_name, event.sequence = "The Loft (3rd floor)", event.sequence + 1
+    assert invites.send_update(event, {"venue_name"}, now=after) == 0
+    # Moved to a date still to come, it is news again.
+    event.starts_at, event.ends_at = after + timedelta(days=7), after + timedelta(days=7, hours=2)
+    assert invites.send_update(event, {"starts_at", "ends_at"}, now=after) == 1
+
+
 def test_cancelling_the_event_sends_cancels_with_the_same_uid(app):
     _, event = _setup()
     rsvp = make_rsvp(event, make_user())

@@ -78,8 +78,9 @@ def _raise_sequence(event: Event) -> int:
 
 def send_update(event: Event, changed: set[str], *, now: datetime | None = None) -> int:
     """After services.events.update_event: if the time or place moved, every going attendee
-    gets an updated REQUEST. Returns the number of messages queued."""
-    if not changed & events.SCHEDULE_FIELDS:
+    gets an updated REQUEST. Returns the number of messages queued. A correction to an event
+    that is over (the venue's name fixed for the record) emails nobody."""
+    if not changed & events.SCHEDULE_FIELDS or events.has_ended(event, now):
         return 0
     subject = _("Updated: %(title)s", title=event.title)
     return _send_to_going(event, "event_updated", subject, calendar.request_for, now=now)
