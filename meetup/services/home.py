@@ -29,7 +29,6 @@ class HomeEvent:
 class PastEvent:
     event: Event
     checked_in: bool  # I was admitted at the door
-    had_seat: bool = True
     came: int | None = None  # for the group's organizers: people checked in
     intros_at: datetime | None = None  # for them: when unreviewed introductions go out
 
@@ -85,7 +84,7 @@ def recent_events(user: User, *, now: datetime | None = None) -> list[PastEvent]
     )
     runs = Event.group_id.in_(i_run)
     rows = db.session.execute(
-        select(Event, Rsvp.checked_in_at, Rsvp.id, runs, came)
+        select(Event, Rsvp.checked_in_at, runs, came)
         .outerjoin(
             Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == user.id, Rsvp.status == "going")
         )
@@ -105,11 +104,10 @@ def recent_events(user: User, *, now: datetime | None = None) -> list[PastEvent]
         PastEvent(
             event,
             checked_in=checked_in is not None,
-            had_seat=rsvp_id is not None,
             came=came_count if organizer else None,
             intros_at=None if not organizer else intros_pending_until(event, now),
         )
-        for event, checked_in, rsvp_id, organizer, came_count in rows
+        for event, checked_in, organizer, came_count in rows
     ]
 
 

@@ -45,10 +45,11 @@ from ..forms.door import (
     WalkinForm,
     errors_by_field,
 )
-from ..models import Event, utcnow
+from ..models import Event
 from ..services import checkin, door_links, tickets
 from ..services.checkin import Actor
 from ..services.errors import DomainError
+from ..services.events import has_ended
 from ..services.permissions import ORGANIZER_ROLES, is_organizer, require_organizer
 from ..urls import absolute_url
 from .errors import register_messages
@@ -188,7 +189,7 @@ def page(event_key: str):
             event=event,
             actor=actor,
             counts=checkin.counts(event.id),
-            ended=event.ends_at <= utcnow(),
+            ended=has_ended(event),
             walkin_form=WalkinForm(),
             door_config=_page_config(event),
         )

@@ -31,6 +31,7 @@ from ..models import Event, Membership, Rsvp, User, utcnow
 from ..services import attendees as attendees_service
 from ..services import rsvp as rsvp_service
 from ..services.errors import DomainError
+from ..services.events import has_ended
 from ..services.permissions import can_view_event, is_member, is_organizer, require_organizer
 from ..services.tokens import same
 from .errors import MESSAGES, register_messages
@@ -349,7 +350,7 @@ def attendees(event_key: str):
         roster=roster,
         # Once the event is on (or cancelled) the list is a record: no seat or list changes.
         started=event.cancelled_at is not None or now >= event.starts_at,
-        ended=now >= event.ends_at,
+        ended=has_ended(event, now),
         capacity_form=CapacityForm(capacity=event.capacity),
         button_form=ButtonForm(),
         promote_form=PromoteForm(),
