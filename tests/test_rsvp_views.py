@@ -338,3 +338,41 @@ def test_query_count_does_not_grow_with_rsvps(client, login, org, path):
             assert client.get(url).status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1], counts
+
+
+def test_an_answer_reads_the_signed_in_user_with_the_event(client, login, event):
+    """The answer's hot path: the session's user is read in the event's statement, not in
+    one of its own; then the lock (PostgreSQL), the seats, the RSVP, the invite's sequence
+    and the notice."""
+    ana = make_user(name="Ana")
+    add_member(event.group, ana)
+    login(client, ana)
+    path = f"/e/{event.key}/rsvp"
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    db.session.expire_all()
+    sa_event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        resp = client.post(path, data={"answer": "going"})
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", listener)
+    assert resp.status_code == 303 and _rsvp_of(event, ana).status == "going"
+    queries = [s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]
+    assert "FROM events" in queries[0] and "users" in queries[0], queries[0]
+    assert not any(q.split("\nFROM ")[-1].startswith("users") for q in queries), queries
+    postgres = db.engine.dialect.name == "postgresql"
+    assert len(queries) == (6 if postgres else 5), "\n".join(q[:90] for q in queries)
+
+
+def test_a_session_from_before_sign_out_everywhere_is_not_signed_in(client, login, event):
+    """The user read with the event is still checked against the session's token."""
+    event.visibility = "members"
+    ana = make_user(name="Ana")
+    add_member(event.group, ana)
+    db.session.commit()
+    login(client, ana)
+    ana.session_token = "rotated-" + ana.session_token  # what signing out everywhere does
+    db.session.commit()
+    resp = client.post(f"/e/{event.key}/rsvp", data={"answer": "going"})
+    assert resp.status_code in (400, 403)
+    assert _rsvp_of(event, ana) is None

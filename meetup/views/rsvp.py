@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional
 
-from .. import database
+from .. import database, security
 from ..extensions import db, limiter
 from ..forms.base import AppForm
 from ..models import Event, Membership, Rsvp, User, utcnow
@@ -129,7 +129,8 @@ class PromoteForm(AppForm):
 # ------------------------------------------------------------------ helpers
 
 
-# The event and the asker's role in its group, in one statement (an answer's only reads).
+# The event and the asker's role in its group, in one statement (an answer's only reads);
+# with the signed-in user's row too, which is otherwise a statement of its own.
 _EVENT_AND_ROLE = (
     select(Event, Membership.role)
     .outerjoin(
@@ -138,23 +139,28 @@ _EVENT_AND_ROLE = (
     )
     .where(Event.key == bindparam("key"))
 )
+_EVENT_ROLE_AND_USER = _EVENT_AND_ROLE.add_columns(User).outerjoin(
+    User, User.id == bindparam("user_id")
+)
 
 
-def _event_and_role_or_404(event_key: str, user: User | None) -> tuple[Event, str | None]:
-    """The event, and `user`'s role in its group (None: not a member, or no user).
-    Unknown and forged keys are 404."""
+def _event_and_role_or_404(event_key: str) -> tuple[Event, User | None, str | None]:
+    """The event, the signed-in user (None: signed out) and their role in its group (None:
+    not a member). Unknown and forged keys are 404."""
     if not _TOKEN_SHAPE.fullmatch(event_key):
         abort(404)
-    row = db.session.execute(
-        _EVENT_AND_ROLE, {"key": event_key, "user_id": user.id if user else None}
-    ).first()
+    claimed = security.claimed_user_id()
+    statement = _EVENT_AND_ROLE if claimed is None else _EVENT_ROLE_AND_USER
+    row = db.session.execute(statement, {"key": event_key, "user_id": claimed}).first()
     if row is None:
         abort(404)
-    return row.Event, row.role
+    user = security.signed_in_user(prefetched=row.User if claimed is not None else None)
+    # The role was read for the claimed id: it counts only if the session proved it.
+    return row.Event, user, row.role if user is not None and user.id == claimed else None
 
 
 def _event_or_404(event_key: str) -> Event:
-    return _event_and_role_or_404(event_key, None)[0]
+    return _event_and_role_or_404(event_key)[0]
 
 
 def _event_page(event: Event) -> str:
@@ -262,9 +268,8 @@ def page(event_key: str):
 @database.reads_first  # SQLite's write lock is held for the answer alone, not the reads
 @limiter.limit("10/minute;50/hour", exempt_when=lambda: current_user.is_authenticated)
 def submit(event_key: str):
-    signed_in = current_user.is_authenticated
-    user = current_user._get_current_object() if signed_in else None
-    event, role = _event_and_role_or_404(event_key, user)
+    event, user, role = _event_and_role_or_404(event_key)
+    signed_in = user is not None
     form = RsvpForm()
     if not signed_in:
         form.name.validators = [InputRequired(), Length(max=120)]
