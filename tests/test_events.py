@@ -477,7 +477,8 @@ def test_cancel_asks_first_then_marks_the_event_cancelled(client, login, organiz
     client.post(f"/e/{event.key}/cancel")
     db.session.expire_all()
     assert event.sequence == 1
-    assert client.post(f"/e/{event.key}/edit", data=form_data()).status_code == 409
+    resp = client.post(f"/e/{event.key}/edit", data=form_data())
+    assert resp.status_code == 409 and b"has been cancelled and can&#39;t be changed" in resp.data
 
 
 def test_an_event_that_is_over_cannot_be_cancelled(client, login, organizer, group):

@@ -84,7 +84,7 @@ def update_event(
     """Apply an edit; returns the names of the fields that changed (empty: nothing did)."""
     permissions.require_organizer(event.group_id, user)
     if event.cancelled_at is not None:
-        raise DomainError("event_cancelled")
+        raise DomainError("cancelled_event_is_final")
     now = now or utcnow()
     values = _validated(data, now=now, previous=event)
     changed = {name for name, value in values.items() if getattr(event, name) != value}

@@ -45,7 +45,10 @@ register_messages(
         "event_in_past": (400, _l("That start is in the past. Choose a time still to come.")),
         "event_deadline_after_start": (400, _l("RSVPs must close before the event starts.")),
         "event_deadline_in_past": (400, _l("That RSVP deadline has already passed.")),
-        "event_cancelled": (409, _l("This event has been cancelled and can't be changed.")),
+        "cancelled_event_is_final": (
+            409,
+            _l("This event has been cancelled and can't be changed."),
+        ),
         "event_ended": (409, _l("This event is already over: there is nothing to cancel.")),
         "too_long": (400, _l("That is too long.")),
         "out_of_range": (400, _l("That number is out of range.")),
@@ -143,7 +146,7 @@ def edit(event_key: str):
     event = _visible_event_or_404(event_key)
     permissions.require_organizer(event.group_id, current_user)
     if event.cancelled_at is not None:
-        raise DomainError("event_cancelled")
+        raise DomainError("cancelled_event_is_final")
     form = EventForm(zone=event.timezone)
     if not form.is_submitted():
         form.fill_from(event)
