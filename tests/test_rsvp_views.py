@@ -16,7 +16,14 @@ from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, Rsvp, User, utcnow
 from meetup.services import rsvp as svc
 from meetup.timeutil import format_in_zone
-from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
+from tests.factories import (
+    add_member,
+    count_queries,
+    make_event,
+    make_group,
+    make_rsvp,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -350,16 +357,9 @@ def test_an_answer_reads_the_signed_in_user_with_the_event(client, login, event)
     add_member(event.group, ana)
     login(client, ana)
     path = f"/e/{event.key}/rsvp"
-    statements: list[str] = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    db.session.expire_all()
-    sa_event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with count_queries() as queries:
         resp = client.post(path, data={"answer": "going"})
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", listener)
     assert resp.status_code == 303 and _rsvp_of(event, ana).status == "going"
-    queries = [s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]
     assert "FROM events" in queries[0] and "users" in queries[0], queries[0]
     assert not any(q.split("\nFROM ")[-1].startswith("users") for q in queries), queries
     postgres = db.engine.dialect.name == "postgresql"
