@@ -389,3 +389,26 @@ def test_settings_are_saved_and_blocks_respected(app, client, login):
     client.post("/profile/intros", data={"max_intros": "3"})
     assert db.session.scalar(select(IntroBlock.id)) is None
     del group
+
+
+def test_the_co_founder_tag_is_offered_once_and_kept_where_it_was_stored(app, client, login):
+    """It counts on both sides; under "I can offer" its label read as a mistake. Someone who
+    saved it there before still sees it ticked, and saving the form keeps it."""
+    _org, _group, _event, p = setup_event()
+    ana = p["ana"]
+    ana.looking_intents, ana.offer_intents = [], ["looking_for_cofounder", "mentoring"]
+    db.session.commit()
+    login(client, ana)
+    page = client.get("/profile").get_data(as_text=True)
+    assert page.count("Looking for a co-founder") == 1
+    ticked: dict[str, list[str]] = {"looking_intents": [], "offer_intents": []}
+    for attrs in re.findall(r"<input([^>]*)>", page):
+        name = re.search(r'name="(looking_intents|offer_intents)"', attrs)
+        if name and "checked" in attrs:
+            ticked[name.group(1)].append(re.search(r'value="([^"]+)"', attrs).group(1))
+    assert ticked == {"looking_intents": ["looking_for_cofounder"], "offer_intents": ["mentoring"]}
+    data = {**ticked, "max_intros": "3"}
+    assert client.post("/profile/intros", data=data).status_code == 302
+    db.session.rollback()
+    ana = db.session.get(User, ana.id)
+    assert ana.looking_intents == ["looking_for_cofounder"] and ana.offer_intents == ["mentoring"]

@@ -75,9 +75,10 @@ _ALL: tuple[Intent, ...] = (
 )  # fmt: skip
 
 INTENTS: dict[str, Intent] = {i.tag: i for i in _ALL}
-# Form choices, in vocabulary order; the co-founder tag sits on both sides.
+# Form choices, in vocabulary order. The co-founder tag counts on both sides but is offered
+# once, under "looking for": "I can offer: Looking for a co-founder" read as a mistake.
 LOOKING_TAGS: tuple[str, ...] = tuple(i.tag for i in _ALL if i.side in ("looking", "both"))
-OFFER_TAGS: tuple[str, ...] = tuple(i.tag for i in _ALL if i.side in ("offer", "both"))
+OFFER_TAGS: tuple[str, ...] = tuple(i.tag for i in _ALL if i.side == "offer")
 
 
 def complement(tag: str) -> str:

@@ -113,6 +113,11 @@ class IntroSettingsForm(AppForm):
 def intro_settings_form() -> IntroSettingsForm:
     """The form of templates/intros/_profile_fields.html, filled from the signed-in user."""
     form = IntroSettingsForm(current_user, formdata=None, obj=current_user)
+    # Each tag ticked on its own side, wherever it was stored (a co-founder tag saved under
+    # "I can offer" before it was listed only under "looking for" stays ticked, and kept).
+    form.looking_intents.data, form.offer_intents.data = intents.split_tags(
+        current_user.looking_intents, current_user.offer_intents
+    )
     form.keep_blocked.data = [choice.value for choice in form.keep_blocked.choices]
     return form
 
