@@ -24,7 +24,7 @@ MEMBER_EMAIL = "priya.raman@example.com"  # one of the imported members
 GROUP_NAME = "Paris Data Engineers"
 TIMEZONE = "Europe/Paris"
 UPCOMING_TITLE = "Data Engineers Meetup: streaming in production"
-PAST_TITLE = "Data Engineers Meetup: October edition"
+PAST_TITLE = "Data Engineers Meetup: hiring panel"
 
 # What members look for and can offer, so introductions have something to work with.
 PROFILES: dict[str, dict] = {
@@ -172,7 +172,9 @@ def seed(now: datetime | None = None) -> DemoResult:
         ),
         now,
     )
-    three_weeks_ago = now - timedelta(days=21)
+    # Two days ago, with introductions held for three days after it: the organizer can still
+    # review them (home shows when they go out) and send them at once.
+    two_days_ago = now - timedelta(days=2)
     past = _event(
         group,
         organizer,
@@ -180,17 +182,18 @@ def seed(now: datetime | None = None) -> DemoResult:
         EventInput(
             title=PAST_TITLE,
             timezone=TIMEZONE,
-            starts_local=_local(three_weeks_ago, 19),
-            ends_local=_local(three_weeks_ago, 22),
+            starts_local=_local(two_days_ago, 19),
+            ends_local=_local(two_days_ago, 22),
             description="Lightning talks and a panel on hiring data engineers.",
             venue_name="Station F",
             venue_address="5 Parvis Alan Turing, 75013 Paris",
             capacity=40,
+            intros_delay_hours=72,
         ),
-        three_weeks_ago - timedelta(days=14),  # it was planned two weeks ahead
+        two_days_ago - timedelta(days=14),  # it was planned two weeks ahead
     )
     _answers(upcoming, members[:23], organizer, now)
-    _answers(past, members[:18], organizer, three_weeks_ago - timedelta(days=7), checked_in=15)
+    _answers(past, members[:18], organizer, two_days_ago - timedelta(days=7), checked_in=15)
     db.session.flush()
     ticket = db.session.scalar(
         select(Rsvp).where(Rsvp.event_id == upcoming.id, Rsvp.user_id == member.id)

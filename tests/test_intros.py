@@ -307,6 +307,42 @@ def test_nothing_before_the_event_ends(client, login):
     assert client.post(f"/e/{event.key}/intros/approve").status_code == 409
 
 
+def test_the_review_page_says_when_the_suggestions_go_out(client, login):
+    """Before their time: when, and a button to send them sooner. Once their time has come:
+    on the worker's next pass. Once sent: sent. An event reviewed more than two weeks
+    later: they were not sent and won't be, and the button is gone (it did nothing)."""
+    org, _group, event, _p = setup_event(intros_delay_hours=18)
+    login(client, org)
+    path = f"/e/{event.key}/intros"
+    page = client.get(path).get_data(as_text=True)
+    assert "unless you approve them sooner" in page and "Approve all and send now" in page
+
+    event.intros_delay_hours = 0  # its time has come; the worker hasn't passed yet
+    db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "go out on the next pass" in page and "Approve all" not in page
+
+    pass_at(utcnow())
+    page = client.get(path).get_data(as_text=True)
+    assert "have been sent" in page and "next pass" not in page
+
+
+def test_suggestions_reviewed_too_late_are_not_promised(client, login):
+    org, _group, event, _p = setup_event()
+    event.starts_at -= timedelta(days=20)
+    event.ends_at -= timedelta(days=20)
+    db.session.commit()
+    login(client, org)
+    path = f"/e/{event.key}/intros"
+    page = client.get(path).get_data(as_text=True)
+    assert "were not sent: they go out only in the 14 days after an event" in page
+    assert "Approve all" not in page and ">Remove<" not in page and "Add a pair" not in page
+    resp = client.post(f"{path}/approve", headers={"Accept": "application/json"})
+    assert resp.status_code == 409 and resp.get_json()["error"] == "intros_too_late"
+    db.session.expire_all()
+    assert event.intros_approved_at is None
+
+
 def test_a_pair_is_never_proposed_at_a_second_event(app):
     _org, group, event, p = setup_event()
     intros.ensure_proposals(event)

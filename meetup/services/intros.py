@@ -48,6 +48,20 @@ def send_time(event: Event) -> datetime:
     return event.ends_at + timedelta(hours=event.intros_delay_hours)
 
 
+def send_state(event: Event, pairs: Iterable[IntroPair], now: datetime) -> str:
+    """Where an ended event's suggestions stand: "sent"; "too_late" (the event ended more
+    than SEND_WINDOW ago: nothing is sent any more); "next_pass" (approved, or their time
+    has come: the worker's next pass sends them); "scheduled" (they go out at send_time(),
+    unless the organizer approves them sooner)."""
+    if any(p.sent_at for p in pairs):
+        return "sent"
+    if event.ends_at < now - SEND_WINDOW:
+        return "too_late"
+    if event.intros_approved_at is not None or send_time(event) <= now:
+        return "next_pass"
+    return "scheduled"
+
+
 def has_ended(event: Event, now: datetime) -> bool:
     return event.cancelled_at is None and event.ends_at <= now
 
@@ -217,6 +231,8 @@ def approve(event: Event, *, now: datetime | None = None) -> None:
     now = now or utcnow()
     if not has_ended(event, now):
         raise DomainError("intros_event_not_ended")
+    if event.ends_at < now - SEND_WINDOW:
+        raise DomainError("intros_too_late")  # _due_events() would never pick it up
     if event.intros_approved_at is None:
         event.intros_approved_at = now
     db.session.flush()

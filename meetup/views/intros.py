@@ -43,6 +43,13 @@ register_messages(
             _l("The suggestions have already been sent: pairs can't be changed any more."),
         ),
         "intros_event_not_ended": (409, _l("Introductions are prepared after the event ends.")),
+        "intros_too_late": (
+            409,
+            _l(
+                "Suggestions go out only in the %(days)s days after an event.",
+                days=svc.SEND_WINDOW.days,
+            ),
+        ),
         "intro_reason_required": (400, _l("Say why these two should meet: they will read it.")),
         "intro_same_person": (400, _l("Choose two different people.")),
         "intro_not_attendee": (400, _l("Both people must have checked in at this event.")),
@@ -155,7 +162,7 @@ def review(event_key: str):
     event = _event_for_organizer(event_key)
     _prepare(event)
     event = _event_for_organizer(event_key)
-    pairs = svc.pairs(event)
+    pairs, now = svc.pairs(event), utcnow()
     people = [u for _r, u in svc.attendees(event)]
     form = AddPairForm()
     form.user_id.choices = form.other_id.choices = [
@@ -166,9 +173,10 @@ def review(event_key: str):
         event=event,
         pairs=pairs,
         counts=svc.counts_by_event([event.id]).get(event.id, svc.Counts()),
-        ended=svc.has_ended(event, utcnow()),
-        sent=any(p.sent_at for p in pairs),
+        ended=svc.has_ended(event, now),
+        state=svc.send_state(event, pairs, now),
         send_time=svc.send_time(event),
+        window_days=svc.SEND_WINDOW.days,
         add_form=form,
         form=AppForm(),
     )
