@@ -6,8 +6,10 @@ running `flask --app app demo` again changes nothing and prints the same links.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,60 +28,9 @@ TIMEZONE = "Europe/Paris"
 UPCOMING_TITLE = "Data Engineers Meetup: streaming in production"
 PAST_TITLE = "Data Engineers Meetup: hiring panel"
 
-# What members look for and can offer, so introductions have something to work with.
-PROFILES: dict[str, dict] = {
-    "maya.okafor@example.org": {
-        "company": "Shiplane",
-        "looking_for": "Senior data engineers to hire for my team",
-        "can_offer": "Mentoring new engineering managers",
-        "interests": ["leadership", "kafka"],
-    },
-    "jonas.weber@example.org": {
-        "company": "Freightly",
-        "looking_for": "Advice on moving from batch to streaming",
-        "can_offer": "Deep Postgres performance tuning",
-        "interests": ["postgres", "python"],
-    },
-    "priya.raman@example.com": {
-        "company": "",
-        "looking_for": "A data science role in climate tech",
-        "can_offer": "Forecasting models and experiment design",
-        "interests": ["climate", "ml"],
-    },
-    "lucas.martin@example.com": {
-        "company": "Gridwise",
-        "looking_for": "Two senior engineers who like climate problems",
-        "can_offer": "Startup hiring and fundraising advice",
-        "interests": ["climate", "startups"],
-    },
-}
-DEFAULT_PROFILES = [
-    {
-        "looking_for": "People who run Airflow at scale",
-        "can_offer": "dbt project structure",
-        "interests": ["dbt", "airflow"],
-    },
-    {
-        "looking_for": "A mentor for a first tech lead role",
-        "can_offer": "Spark tuning stories",
-        "interests": ["spark"],
-    },
-    {
-        "looking_for": "Co-founder for a data tooling startup",
-        "can_offer": "Product management",
-        "interests": ["startups"],
-    },
-    {
-        "looking_for": "Freelance data engineering missions",
-        "can_offer": "Kafka and Flink",
-        "interests": ["kafka", "streaming"],
-    },
-    {
-        "looking_for": "Learning about data contracts",
-        "can_offer": "Data governance experience",
-        "interests": ["governance"],
-    },
-]
+# What each member looks for and can offer (words and tags), so the introductions after the
+# past event have something real to work with.
+PROFILES_FILE = Path(__file__).resolve().parent / "demo_data" / "profiles.json"
 
 
 @dataclass
@@ -142,10 +93,10 @@ def seed(now: datetime | None = None) -> DemoResult:
             .order_by(User.email)
         )
     )
-    for i, user in enumerate(members):
-        profile = PROFILES.get(user.email) or DEFAULT_PROFILES[i % len(DEFAULT_PROFILES)]
+    profiles = json.loads(PROFILES_FILE.read_text(encoding="utf-8"))
+    for user in members:
         if not user.looking_for:
-            for field, value in profile.items():
+            for field, value in profiles.get(user.email, {}).items():
                 setattr(user, field, value)
     member = _account(MEMBER_EMAIL, "Priya Raman", now)
     # The member you sign in as holds a ticket to the upcoming event.

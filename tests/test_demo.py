@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from meetup.extensions import db
-from meetup.models import Event, Group, Membership, Rsvp, User
+from meetup.models import Event, Group, Membership, Rsvp, User, utcnow
 
 
 def _counts():
@@ -54,3 +54,23 @@ def test_demo_prints_magic_links_that_sign_in(app, client):
     with client.session_transaction() as session:
         user = db.session.get(User, int(session["_user_id"].split(":")[0]))
     assert user.email == demo.MEMBER_EMAIL
+
+
+def test_the_demos_past_event_has_introductions_to_review(app, client):
+    """Two days after it, with its introductions held for review; the members' profiles
+    make pairs whose reasons are what one looks for and the other offers."""
+    from meetup.models import IntroPair
+    from meetup.services import intros
+
+    app.test_cli_runner().invoke(args=["demo"])
+    past = db.session.scalar(select(Event).where(Event.capacity == 40))
+    intros.ensure_proposals(past)
+    pairs = list(db.session.scalars(select(IntroPair).where(IntroPair.event_id == past.id)))
+    assert intros.send_state(past, pairs, utcnow()) == "scheduled"
+    reasons = [p.reason_for_a for p in pairs]
+    assert len(pairs) >= 10
+    assert any("is looking for a job" in r and "is hiring" in r for r in reasons), reasons
+    assert any("is raising funds" in r and "invests in companies" in r for r in reasons), reasons
+    names = {(p.user_a.display_name, p.user_b.display_name) for p in pairs}
+    assert len(names) == len(pairs) and all(a != b for a, b in names)
+    assert len(set(reasons)) == len(reasons)  # no two pairs say the same thing
