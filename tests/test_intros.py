@@ -85,7 +85,8 @@ def test_event_to_introduction_through_the_worker_and_smtp(smtp_app, login):
     page = client.get(f"/e/{event.key}/intros")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Ana is looking for a job (“a data-engineering role”); Ben is hiring" in html
+    assert "You are looking for a job (“a data-engineering role”); Ben is hiring" in html
+    assert "Ana is looking for a job (“a data-engineering role”); you are hiring" in html
     pairs = db.session.scalars(select(IntroPair)).all()
     pair_ids = {frozenset((x.user_a_id, x.user_b_id)) for x in pairs}
     assert frozenset((p["ana"].id, p["ben"].id)) in pair_ids
@@ -123,7 +124,10 @@ def test_event_to_introduction_through_the_worker_and_smtp(smtp_app, login):
     assert "ben@example.org" in body(intro_to_ana) and "+33 6 12 34 56 78" in body(intro_to_ana)
     assert "CTO at Quanta" in body(intro_to_ana) and "Data drinks" in body(intro_to_ana)
     assert "linkedin.com/in/ana" in body(intro_to_ben)
-    assert "Ana is looking for a job" in body(intro_to_ben)
+    assert "Ana is looking for a job (“a data-engineering role”); you are hiring" in body(
+        intro_to_ben
+    )
+    assert "You are looking for a job" not in body(intro_to_ben)  # Ana's reason is hers
 
     # Answering again, and running the worker again, send nothing twice.
     anon.post(path_of(ana_yes))
@@ -215,7 +219,7 @@ def test_attendees_answer_their_suggestions_on_the_event_page(app, login):
     pair = _pair_of(ana, ben)
     mine, theirs = _token(pair, ana), _token(pair, ben)
     shown = page(ana_page)
-    assert "Ben" in shown and "CTO at Quanta" in shown and "Ana is looking for a job" in shown
+    assert "Ben" in shown and "CTO at Quanta" in shown and "You are looking for a job" in shown
     assert f'action="/i/{mine}/yes"' in shown and f'action="/i/{mine}/no"' in shown
     assert theirs not in shown and "+33 6 12" not in shown  # contact details only once both agree
     assert "Fay" not in shown  # someone else's pair

@@ -75,10 +75,15 @@ def test_text_complements_count_and_the_reason_quotes_both():
     cy = person(3, name="Cy", can_offer="Watercolour painting lessons")
     result = match([ana, ben, cy])
     assert pairs_of(result) == {(1, 2)}
-    reason = result.pairs[0].reason_for_a
-    assert "Ana" in reason and "Ben" in reason
-    assert "“a data-engineering role in fintech”" in reason
-    assert "“Our team is hiring data engineers”" in reason
+    # Each reads it addressed to them, with both people's own words.
+    assert result.pairs[0].reason_for_a == (
+        "You are looking for “a data-engineering role in fintech”; "
+        "Ben can offer “Our team is hiring data engineers”."
+    )
+    assert result.pairs[0].reason_for_b == (
+        "Ana is looking for “a data-engineering role in fintech”; "
+        "you can offer “Our team is hiring data engineers”."
+    )
 
 
 def test_two_way_beats_one_way():
@@ -88,9 +93,14 @@ def test_two_way_beats_one_way():
     people = [ana, both, one]
     assert score(people, 1, 2) > score(people, 1, 3)
     assert pairs_of(match(people)) == {(1, 2)}
-    reason = match(people).pairs[0].reason_for_a
-    assert "P1 is looking for a mentor; P2 offers mentoring." in reason
-    assert "P2 is looking for a job; P1 is hiring." in reason
+    pair = match(people).pairs[0]
+    assert pair.reason_for_a == (
+        "You are looking for a mentor; P2 offers mentoring. "
+        "P2 is looking for a job; you are hiring."
+    )
+    assert pair.reason_for_b == (
+        "You are looking for a job; P1 is hiring. P1 is looking for a mentor; you offer mentoring."
+    )
 
 
 def test_nothing_in_common_is_no_candidate():

@@ -533,9 +533,10 @@ def record_met(token: str, answer: str) -> Side:
 
 def _queue_introduction(pair: IntroPair, now: datetime) -> None:
     event = db.session.get(Event, pair.event_id)
-    for me, other, my_reason, their_reason in (
-        (pair.user_a, pair.user_b, pair.reason_for_a, pair.reason_for_b),
-        (pair.user_b, pair.user_a, pair.reason_for_b, pair.reason_for_a),
+    # Each reads their own reason: it covers both directions, and speaks to them ("you").
+    for me, other, my_reason in (
+        (pair.user_a, pair.user_b, pair.reason_for_a),
+        (pair.user_b, pair.user_a, pair.reason_for_b),
     ):
         mail.queue(
             me,
@@ -545,7 +546,7 @@ def _queue_introduction(pair: IntroPair, now: datetime) -> None:
                 "event": event,
                 "event_url": event_url(event.key),
                 "other": other,
-                "reasons": [r for r in dict.fromkeys((my_reason, their_reason)) if r],
+                "reasons": [my_reason] if my_reason else [],
             },
             dedupe_key=f"intro-made:{pair.id}:{me.id}",
             group_id=event.group_id,

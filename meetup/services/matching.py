@@ -597,46 +597,50 @@ def _proposal(cohort: _Cohort, i: int, j: int, score: float) -> Proposal:
 
 
 def _reason(c: _Cohort, me: int, other: int) -> str:
-    """Why `me` should meet `other`: what I look for that they offer, then the reverse,
-    then shared interests, in their own words where their words match."""
-    parts = [s for s in (_direction(c, me, other), _direction(c, other, me)) if s]
+    """Why `me` should meet `other`, as `me` reads it: what I look for that they offer, then
+    the reverse, then shared interests, in their own words where their words match."""
+    parts = [s for s in (_direction(c, me, other, me), _direction(c, other, me, me)) if s]
     shared = sorted(set(c.interests[me]) & set(c.interests[other]))
     if shared:
-        topics = [c.interests[me][k] for k in shared[:3]]
+        topics = _join([c.interests[me][k] for k in shared[:3]])
         parts.append(
-            gettext("Both are into %(topics)s.", topics=_join(topics))
+            gettext("You're both into %(topics)s.", topics=topics)
             if parts
-            else gettext("%(me)s and %(other)s are both into %(topics)s.",
-                         me=c.people[me].name, other=c.people[other].name, topics=_join(topics))
+            else gettext("You and %(other)s are both into %(topics)s.",
+                         other=c.people[other].name, topics=topics)
         )  # fmt: skip
     return " ".join(parts)
 
 
-def _direction(c: _Cohort, x: int, y: int) -> str:
-    """ "Ana is looking for a job (“a data role”); Ben is hiring (“data engineers”)." """
+def _direction(c: _Cohort, x: int, y: int, reader: int) -> str:
+    """What x looks for that y offers, as `reader` (x or y) reads it:
+    "You are looking for a job (“a data role”); Ben is hiring (“data engineers”)." """
     px, py = c.people[x], c.people[y]
     tags = [
         t for t in intents.LOOKING_TAGS if t in c.needs[x] and intents.complement(t) in c.offers[y]
     ]
     wordy = px.looking_for.strip() and py.can_offer.strip()
     words = wordy and _cosine(c.look_vec[x], c.offer_vec[y]) >= MIN_TEXT
-    if tags:
-        need = _join([intents.phrase(t) for t in tags[:2]])
-        offer = _join([intents.phrase(intents.complement(t)) for t in tags[:2]])
-        if words:
-            return gettext(
-                "%(x)s %(need)s (%(x_words)s); %(y)s %(offer)s (%(y_words)s).",
-                x=px.name, need=need, x_words=_quote(px.looking_for),
-                y=py.name, offer=offer, y_words=_quote(py.can_offer),
-            )  # fmt: skip
-        return gettext(
-            "%(x)s %(need)s; %(y)s %(offer)s.", x=px.name, need=need, y=py.name, offer=offer
-        )
+    mine = reader == x  # my need, their offer; else their need, my offer
+    fields = {"x": px.name, "y": py.name}
     if words:
-        return gettext(
-            "%(x)s is looking for %(x_words)s; %(y)s can offer %(y_words)s.",
-            x=px.name, x_words=_quote(px.looking_for), y=py.name, y_words=_quote(py.can_offer),
-        )  # fmt: skip
+        fields.update(x_words=_quote(px.looking_for), y_words=_quote(py.can_offer))
+    if tags:
+        need = _join([intents.phrase(t, you=mine) for t in tags[:2]])
+        offer = _join([intents.phrase(intents.complement(t), you=not mine) for t in tags[:2]])
+        if words and mine:
+            text = gettext("You %(need)s (%(x_words)s); %(y)s %(offer)s (%(y_words)s).")
+        elif words:
+            text = gettext("%(x)s %(need)s (%(x_words)s); you %(offer)s (%(y_words)s).")
+        elif mine:
+            text = gettext("You %(need)s; %(y)s %(offer)s.")
+        else:
+            text = gettext("%(x)s %(need)s; you %(offer)s.")
+        return text % {**fields, "need": need, "offer": offer}
+    if words:
+        if mine:
+            return gettext("You are looking for %(x_words)s; %(y)s can offer %(y_words)s.") % fields
+        return gettext("%(x)s is looking for %(x_words)s; you can offer %(y_words)s.") % fields
     return ""
 
 
