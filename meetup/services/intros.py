@@ -55,11 +55,16 @@ def send_state(event: Event, pairs: Iterable[IntroPair], now: datetime) -> str:
     unless the organizer approves them sooner)."""
     if any(p.sent_at for p in pairs):
         return "sent"
-    if event.ends_at < now - SEND_WINDOW:
+    if too_late(event, now):
         return "too_late"
     if event.intros_approved_at is not None or send_time(event) <= now:
         return "next_pass"
     return "scheduled"
+
+
+def too_late(event: Event, now: datetime) -> bool:
+    """Ended more than SEND_WINDOW ago: its suggestions are never sent (see _due_events)."""
+    return event.ends_at < now - SEND_WINDOW
 
 
 def has_ended(event: Event, now: datetime) -> bool:
@@ -231,8 +236,8 @@ def approve(event: Event, *, now: datetime | None = None) -> None:
     now = now or utcnow()
     if not has_ended(event, now):
         raise DomainError("intros_event_not_ended")
-    if event.ends_at < now - SEND_WINDOW:
-        raise DomainError("intros_too_late")  # _due_events() would never pick it up
+    if too_late(event, now):
+        raise DomainError("intros_too_late")
     if event.intros_approved_at is None:
         event.intros_approved_at = now
     db.session.flush()
