@@ -105,19 +105,10 @@ def recent_events(user: User, *, now: datetime | None = None) -> list[PastEvent]
             event,
             checked_in=checked_in is not None,
             came=came_count if organizer else None,
-            intros_at=None if not organizer else intros_pending_until(event, now),
+            intros_at=None if not organizer else intros.review_until(event, now),
         )
         for event, checked_in, organizer, came_count in rows
     ]
-
-
-def intros_pending_until(event: Event, now: datetime) -> datetime | None:
-    """When the introductions go out by themselves, while the organizer can still review them
-    (None once they are sent or approved)."""
-    if event.intros_approved_at is not None:
-        return None
-    at = intros.send_time(event)
-    return at if at > now else None
 
 
 def my_groups(user: User) -> list[HomeGroup]:

@@ -57,9 +57,16 @@ def send_state(event: Event, pairs: Iterable[IntroPair], now: datetime) -> str:
         return "sent"
     if too_late(event, now):
         return "too_late"
-    if event.intros_approved_at is not None or send_time(event) <= now:
-        return "next_pass"
-    return "scheduled"
+    return "next_pass" if review_until(event, now) is None else "scheduled"
+
+
+def review_until(event: Event, now: datetime) -> datetime | None:
+    """When the suggestions go out by themselves, while the organizer can still review them
+    (None once approved, or once that time has come)."""
+    if event.intros_approved_at is not None:
+        return None
+    at = send_time(event)
+    return at if at > now else None
 
 
 def too_late(event: Event, now: datetime) -> bool:
