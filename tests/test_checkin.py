@@ -155,6 +155,46 @@ def test_cancelled_tickets_old_token_is_refused(app, login, party):
     assert ana.checked_in_at is None
 
 
+@pytest.mark.parametrize("who", ["volunteer", "organizer"])
+def test_a_cancelled_events_door_admits_no_one(app, login, party, who):
+    """Cancelling leaves the going RSVPs as they were (they are the record of who had a
+    seat), so the door itself must refuse: scans, the name list and walk-ins."""
+    event, ana = party["event"], party["ana"]
+    if who == "volunteer":
+        client, _ = volunteer_client(app, party)
+    else:
+        client = organizer_client(app, login, party)
+    event.cancelled_at = utcnow()
+    db.session.commit()
+
+    page = client.get(f"/e/{event.key}/door").get_data(as_text=True)
+    assert "This event was cancelled." in page
+    assert '"cancelled": true' in page  # the phone's offline copy refuses too
+
+    scan = post(client, event, {"token": ana.ticket_token, "nonce": "nonce-x1"}).get_json()
+    manual = post(client, event, {"rsvp_id": ana.id, "nonce": "nonce-x2"}).get_json()
+    for body in (scan, manual):
+        assert (body["status"], body["reason"], body["name"]) == (
+            "not_attending",
+            "event_cancelled",
+            "Ana",
+        )
+        assert body["counts"] == {"checked_in": 0, "going": 1}
+    walkin = post(
+        client,
+        event,
+        {"name": "Zoe", "email": "zoe@example.org", "nonce": "nonce-x3"},
+        path="door/walkin",
+    )
+    assert walkin.status_code == 409
+    assert walkin.get_json()["message"] == "This event was cancelled."
+    db.session.expire_all()
+    assert db.session.get(Rsvp, ana.id).checked_in_at is None
+    assert db.session.scalar(select(User).where(User.email == "zoe@example.org")) is None
+    statuses = db.session.scalars(select(CheckinLog.status).where(CheckinLog.event_id == event.id))
+    assert sorted(statuses) == ["not_attending", "not_attending"]  # both refusals are logged
+
+
 def test_ticket_of_another_event_is_recognised(app, login, party):
     other = make_event(party["group"], title="Go night")
     elsewhere = make_rsvp(other, party["ana"].user)

@@ -83,6 +83,7 @@ class EventLike(Protocol):
     id: int
     timezone: str
     capacity: int | None
+    cancelled_at: datetime | None
 
 
 class Ticket(NamedTuple):
@@ -123,6 +124,7 @@ class DoorEvent(NamedTuple):
     title: str
     timezone: str
     capacity: int | None
+    cancelled_at: datetime | None
     link: door_links.LinkRow | None = None
     role: str | None = None
     lookup: tuple[str, object] | None = None
@@ -131,7 +133,7 @@ class DoorEvent(NamedTuple):
 
 # The scan path's statements, built once: building and keying a statement per scan cost
 # more than SQLite took to run it.
-_EVENT_COLUMNS = tuple(getattr(Event, f) for f in DoorEvent._fields[:6])
+_EVENT_COLUMNS = tuple(getattr(Event, f) for f in DoorEvent._fields[:7])
 _LINK_ON = (DoorLink.event_id == Event.id) & DoorLink.id.in_(bindparam("link_ids", expanding=True))
 _ROLE_ON = (Membership.group_id == Event.group_id) & (Membership.user_id == bindparam("user_id"))
 _DOOR_EVENT = (
@@ -228,7 +230,7 @@ def door_event(
         row = _lock_read(_WITH_EVENT, kind, {**params, kind: value})
     if row is None:
         return None
-    event, (link_id, *link), role, found = row[:6], row[6:10], row[10], row[11:]
+    event, (link_id, *link), role, found = row[:7], row[7:11], row[11], row[12:]
     link = door_links.LinkRow(link_id, *link) if link_id else None
     ticket = Ticket(*found) if lookup and found[0] is not None else None
     return DoorEvent(*event, link=link, role=role, lookup=lookup, found=ticket)
@@ -341,6 +343,8 @@ def register_walkin(
     Seats are counted under the event lock; only an organizer may go over capacity.
     """
     now = now or utcnow()
+    if event.cancelled_at is not None:
+        raise DomainError("event_cancelled")
     if override and not actor.is_organizer:
         raise DomainError("forbidden")
     user = accounts.get_or_create(email, name, now=now)
@@ -487,6 +491,14 @@ def _resolve(
                 "name": ticket.name,
                 "other_event": other.scalar_one(),
             }
+    if event.cancelled_at is not None:
+        # Its tickets still read "going": the door must not let anyone in on them.
+        return ticket, {
+            "status": NOT_ATTENDING,
+            "reason": "event_cancelled",
+            "name": ticket.name,
+            "rsvp_id": ticket.id,
+        }
     if not tickets.is_valid(ticket):
         return ticket, {
             "status": NOT_ATTENDING,

@@ -209,6 +209,7 @@ def _page_config(event: Event) -> dict:
     return {
         "eventKey": event.key,
         "timezone": event.timezone,
+        "cancelled": event.cancelled_at is not None,  # offline scans are refused too
         "csrf": generate_csrf(),
         "urls": {
             "checkin": url_for("door.checkin", event_key=event.key),
@@ -236,6 +237,7 @@ def _messages() -> dict[str, str]:
         "waitlisted": _("Waitlisted"),
         "pending": _("Not confirmed"),
         "cancelled": _("Cancelled"),
+        "event_cancelled": _("Event cancelled"),
         "flagged": _("Admitted twice: flagged for the organizer"),
         "undone": _("Check-in undone: %(name)s", name="{name}"),
         "notCheckedIn": _("%(name)s was not checked in", name="{name}"),

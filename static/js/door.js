@@ -427,8 +427,9 @@
   }
 
   function admitLocally(g, item) {
-    if (g.status !== "going") {
-      showAnswer({ status: "not_attending", reason: g.reason, name: g.name }, true);
+    if (config.cancelled || g.status !== "going") {
+      var reason = config.cancelled ? "event_cancelled" : g.reason;
+      showAnswer({ status: "not_attending", reason: reason, name: g.name }, true);
       return;
     }
     if (g.checked_in_at) {

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from meetup.extensions import db
-from meetup.models import CheckinLog, Rsvp
+from meetup.models import CheckinLog, Event, Rsvp, utcnow
 from meetup.urls import ticket_url
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.door_support import door_link
@@ -300,3 +300,38 @@ def test_two_phones_admitting_one_ticket_offline_raise_a_flag(playwright, door, 
         what="the flag",
     )
     assert flagged is True
+
+
+def test_a_cancelled_events_door_lets_no_one_in_online_or_offline(
+    playwright, door, server, tmp_path
+):
+    """The organizer cancelled: Ana's ticket still reads "going", but the door says the
+    event is cancelled, from the server's answer and from the phone's own copy."""
+    event = db.session.scalar(select(Event).where(Event.key == door["event_key"]))
+    event.cancelled_at = utcnow()
+    db.session.commit()
+    rsvp_id, name, url = door["guests"][0]
+    blank = write_y4m(tmp_path / "blank.y4m", None)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=camera_args(blank))
+    try:
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        page.goto(door["link"])
+        assert "This event was cancelled." in page.inner_text(".door-note")
+        wait_js(page, "window.door && window.door.listSaved()")
+        for online in (True, False):
+            if not online:
+                context.set_offline(True)
+                wait_js(page, "!window.door.online()")
+                server.stop()
+            page.evaluate("() => { document.querySelector('#result').className = 'idle'; }")
+            page.evaluate("url => window.door.scan(url)", url)
+            page.wait_for_selector("#result.bad", timeout=10_000)
+            assert page.inner_text("#result-title") == "Event cancelled"
+            assert page.inner_text("#result-detail") == name
+            assert page.evaluate("window.door.queued()") == 0
+    finally:
+        browser.close()
+        server.start()
+    assert not checked_in(rsvp_id)
+    assert db.session.scalar(select(CheckinLog.status)) == "not_attending"  # the online scan
