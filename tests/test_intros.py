@@ -311,6 +311,25 @@ def test_nothing_before_the_event_ends(client, login):
     assert client.post(f"/e/{event.key}/intros/approve").status_code == 409
 
 
+def test_the_review_shows_one_reason_per_pair_and_folds_the_mirror(client, login):
+    """The second person's reason mostly mirrors the first: it is one tap away, not printed,
+    so a big event's review stays short on a phone."""
+    org, _group, event, _p = setup_event()
+    login(client, org)
+    html = client.get(f"/e/{event.key}/intros").get_data(as_text=True)
+    cards = re.findall(r'<article class="intro-pair">(.*?)</article>', html, re.S)
+    pairs = db.session.scalars(select(IntroPair)).all()
+    assert len(cards) == len(pairs) >= 2
+    for pair in pairs:
+        a, b = pair.user_a.display_name, pair.user_b.display_name
+        (card,) = [c for c in cards if f"<strong>{a}</strong> &amp; <strong>{b}</strong>" in c]
+        shown, folded = card.split("<details>")
+        assert f"{a} reads:" in shown and pair.reason_for_a in shown
+        assert f"What {b} reads" in folded
+        assert pair.reason_for_b in folded and pair.reason_for_b not in shown
+        assert f'aria-label="Remove {a} and {b}"' in folded
+
+
 def test_the_review_page_says_when_the_suggestions_go_out(client, login):
     """Before their time: when, and a button to send them sooner. Once their time has come:
     on the worker's next pass. Once sent: sent. An event reviewed more than two weeks
