@@ -352,6 +352,7 @@ def test_the_review_page_says_when_the_suggestions_go_out(client, login):
 
 def test_suggestions_reviewed_too_late_are_not_promised(client, login):
     org, _group, event, _p = setup_event()
+    intros.ensure_proposals(event)  # made in time; the worker never ran to send them
     event.starts_at -= timedelta(days=20)
     event.ends_at -= timedelta(days=20)
     db.session.commit()
@@ -364,6 +365,20 @@ def test_suggestions_reviewed_too_late_are_not_promised(client, login):
     assert resp.status_code == 409 and resp.get_json()["error"] == "intros_too_late"
     db.session.expire_all()
     assert event.intros_approved_at is None
+
+
+def test_an_event_first_reviewed_too_late_gets_no_suggestions(client, login):
+    """Opening the review of an event that ended weeks ago writes nothing: suggestions
+    made now could never be sent."""
+    org, _group, event, _p = setup_event()
+    event.starts_at -= timedelta(days=20)
+    event.ends_at -= timedelta(days=20)
+    db.session.commit()
+    login(client, org)
+    page = client.get(f"/e/{event.key}/intros").get_data(as_text=True)
+    assert "No suggestions were made for this event: they are made and sent only in" in page
+    assert "No pairs. People are paired" not in page and "were not sent" not in page
+    assert db.session.scalar(select(IntroPair.id)) is None
 
 
 def test_a_pair_is_never_proposed_at_a_second_event(app):

@@ -141,9 +141,10 @@ def _event_for_organizer(event_key: str) -> Event:
 
 
 def _prepare(event: Event) -> None:
-    """Build the proposals the first time the page is opened after the event (a write)."""
+    """Build the proposals the first time the page is opened after the event (a write);
+    not once it is too late to send them: they would be a list of what never happens."""
     now = utcnow()
-    if not svc.has_ended(event, now) or svc.pairs_exist(event):
+    if not svc.has_ended(event, now) or svc.too_late(event, now) or svc.pairs_exist(event):
         return
     db.session.rollback()
     token = database.set_write_intent(True)  # SQLite: BEGIN IMMEDIATE for this write
