@@ -211,15 +211,18 @@
     $("count-going").textContent = counts.going;
   }
 
+  // A volunteer types "garcia" for García: accents are dropped on both sides.
+  function fold(s) { return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
+
   function renderGuests() {
     var panel = $("search-panel");
     if (panel.hidden) return;
-    var q = $("search").value.trim().toLowerCase();
+    var q = fold($("search").value.trim());
     var list = $("guest-list");
     list.textContent = "";
     var shown = 0;
     state.guests.forEach(function (g) {
-      if (shown >= 30 || (q && g.name.toLowerCase().indexOf(q) === -1)) return;
+      if (shown >= 30 || (q && fold(g.name).indexOf(q) === -1)) return;
       shown += 1;
       var li = document.createElement("li");
       var name = document.createElement("span");

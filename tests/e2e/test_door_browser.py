@@ -335,3 +335,25 @@ def test_a_cancelled_events_door_lets_no_one_in_online_or_offline(
         server.start()
     assert not checked_in(rsvp_id)
     assert db.session.scalar(select(CheckinLog.status)) == "not_attending"  # the online scan
+
+
+def test_the_name_search_finds_a_name_typed_without_its_accents(playwright, door, tmp_path):
+    """A dead phone: the volunteer types "garcia" for Elena García."""
+    event = db.session.scalar(select(Event).where(Event.key == door["event_key"]))
+    elena = make_rsvp(event, make_user(name="Elena García"))
+    blank = write_y4m(tmp_path / "blank.y4m", None)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=camera_args(blank))
+    try:
+        page = browser.new_context(**PHONE).new_page()
+        page.goto(door["link"])
+        wait_js(page, "window.door && window.door.listSaved()")
+        page.click("#show-search")
+        page.fill("#search", "garcia")
+        names = page.locator("#guest-list .door-guest-name")
+        assert names.all_inner_texts() == ["Elena García"]
+        page.locator("#guest-list button").click()
+        page.wait_for_selector("#result.ok", timeout=10_000)
+        assert page.inner_text("#result-title") == "Welcome, Elena García"
+    finally:
+        browser.close()
+    assert checked_in(elena.id)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, Rsvp, User
-from tests.factories import make_event, make_group, make_user, send_outbox
+from tests.factories import make_event, make_group, make_rsvp, make_user, send_outbox
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +73,17 @@ def _confirm_from_email(page, email: str) -> None:
     page.wait_for_selector(".rsvp-panel")
 
 
+def _sign_in(app, context, user, base: str) -> None:
+    """`user`'s session cookie in a browser context, as a sign-in would leave it."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    context.add_cookies(
+        [{"name": "session", "value": client.get_cookie("session").value, "url": base}]
+    )
+
+
 def _panel_shot(page, shots: Path, name: str) -> None:
     page.locator(".rsvp-panel").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / f"rsvp-{name}.png"), full_page=True)
@@ -112,13 +123,7 @@ def test_rsvp_confirm_and_promotion_in_the_browser(app, live_server, browser, sh
     _panel_shot(ben, shots, "4-waitlisted")
 
     # The organizer's list at phone size.
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = organizer.get_id()
-        session["_fresh"] = True
-    org_ctx.add_cookies(
-        [{"name": "session", "value": client.get_cookie("session").value, "url": live_server}]
-    )
+    _sign_in(app, org_ctx, organizer, live_server)
     org = org_ctx.new_page()
     org.goto(f"{live_server}/e/{event.key}/attendees")
     assert org.get_by_text("Ana").first.is_visible()
@@ -141,3 +146,30 @@ def test_rsvp_confirm_and_promotion_in_the_browser(app, live_server, browser, sh
     _panel_shot(ben, shots, "6-promoted")
     for ctx in (ana_ctx, ben_ctx, org_ctx):
         ctx.close()
+
+
+def test_the_organizer_finds_someone_in_the_list_accents_or_not(app, live_server, browser):
+    organizer = make_user(name="Olga Organizer")
+    event = make_event(make_group(organizer), capacity=2, title="Rust & Coffee")
+    everyone = ["Elena García", "Ben Okafor", "Chloé Dubois"]  # in the list's order
+    for name, status in zip(everyone, ("going", "going", "waitlisted"), strict=True):
+        make_rsvp(event, make_user(name=name), status=status)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    _sign_in(app, context, organizer, live_server)
+    page = context.new_page()
+    page.goto(f"{live_server}/e/{event.key}/attendees")
+    find = page.get_by_placeholder("Find someone by name or email")
+    people = page.locator(".attendee:visible .attendee-who strong")
+
+    assert find.is_visible() and people.all_inner_texts() == everyone
+    find.fill("garcia")
+    assert people.all_inner_texts() == ["Elena García"]
+    find.fill("CHLOE")  # the waitlist is searched too
+    assert people.all_inner_texts() == ["Chloé Dubois"]
+    find.fill("@example")  # emails too
+    assert people.all_inner_texts() == everyone
+    find.fill("zoe")
+    assert people.count() == 0 and page.get_by_text("No one by that name or email.").is_visible()
+    find.fill("")
+    assert people.count() == 3 and not page.get_by_text("No one by that name").is_visible()
+    context.close()
