@@ -11,7 +11,7 @@ before and after. Both are measured warm: first the ceiling endpoint, then 64 ot
 scanned twice (each worker's first scans build and prepare their statements, which made the
 first scans of a run its slowest). Everything started is stopped, also on error.
 
-    python bench/checkin_load.py [--postgres] [--tickets 500] [--scanners 32]
+    python bench/checkin_load.py [--postgres [ADMIN_URL]] [--tickets 500] [--scanners 32]
 
 Last line: RESULT {json} with rps, ceiling_rps, ratio, p50_ms, p99_ms, errors.
 """
@@ -36,8 +36,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # --postgres with no URL
 WARM_TICKETS = 64  # scanned twice before the measured run
+
+
+def pg_admin(url: str, sql: str) -> None:
+    """One statement outside a transaction (CREATE/DROP DATABASE, VACUUM) on `url`."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
 
 
 def free_port() -> int:
@@ -158,7 +167,13 @@ def pct(values: list[float], p: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=PG,
+        metavar="ADMIN_URL",
+        help=f"PostgreSQL instead of SQLite: a database is made and dropped there (default {PG})",
+    )
     parser.add_argument("--tickets", type=int, default=500)
     parser.add_argument("--scanners", type=int, default=32)
     args = parser.parse_args()
@@ -166,7 +181,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench_checkin_"))
     port = free_port()
     pg_db = f"bench_checkin_{os.getpid()}"
-    url = f"{PG}/{pg_db}" if args.postgres else f"sqlite:///{tmp / 'bench.db'}"
+    pg_url = args.postgres.rsplit("/", 1)[0] + f"/{pg_db}" if args.postgres else None
+    url = pg_url or f"sqlite:///{tmp / 'bench.db'}"
     env = {
         **os.environ,
         "MEETUP_SQLALCHEMY_DATABASE_URI": url,
@@ -179,7 +195,7 @@ def main() -> int:
     server = None
     try:
         if args.postgres:
-            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", pg_db], check=True)
+            pg_admin(args.postgres, f'CREATE DATABASE "{pg_db}"')
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
             env=env,
@@ -192,8 +208,7 @@ def main() -> int:
         if args.postgres:
             # A guest list is written days before the door opens, and autovacuum has been
             # by since: statistics and visibility map as a real database has them.
-            vacuum = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-d", pg_db]
-            subprocess.run([*vacuum, "-c", "VACUUM ANALYZE"], check=True)
+            pg_admin(pg_url, "VACUUM ANALYZE")
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -304,7 +319,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
         if args.postgres:
-            subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", pg_db])
+            pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)')
         shutil.rmtree(tmp, ignore_errors=True)
 
 

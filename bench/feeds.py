@@ -1,6 +1,6 @@
 """Calendar feed of a group with 1,000 events, over HTTP from gunicorn.
 
-    python bench/feeds.py [--events 1000] [--requests 30] [--postgres postgresql+psycopg://...]
+    python bench/feeds.py [--events 1000] [--requests 30] [--postgres [ADMIN_URL]]
 
 Starts gunicorn -w 2 on 127.0.0.1 against a fresh database (SQLite in a temporary folder, or
 a database bench_feeds_<pid> created and dropped on the given PostgreSQL server), fills it,
@@ -173,7 +173,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=30)
-    parser.add_argument("--postgres", help="PostgreSQL server URL (a database is made on it)")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        metavar="ADMIN_URL",
+        help="PostgreSQL instead of SQLite: a database is made and dropped there",
+    )
     args = parser.parse_args()
 
     with database(args.postgres) as db_url:

@@ -1,8 +1,10 @@
 """A burst of RSVPs: 1,000 signed-in members answer "Going" at once to a 100-seat event.
 
     python bench/rsvp_burst.py                       # SQLite (fresh file in a temp folder)
-    python bench/rsvp_burst.py postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    python bench/rsvp_burst.py --postgres [ADMIN_URL]
                                                      # PostgreSQL: creates and drops its own DB
+                                                     # (default postgres@127.0.0.1:5432; the
+                                                     # admin URL alone, as before, works too)
 
 Starts gunicorn (2 sync workers) on 127.0.0.1 with a fresh database, creates the group, the
 event and the members with the app's models in this process (on PostgreSQL then VACUUM
@@ -40,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-secret-key-not-for-production"
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # --postgres with no URL
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -309,13 +312,20 @@ def average(a: dict, b: dict) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url", nargs="?", help="PostgreSQL admin URL (default SQLite)")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=PG,
+        metavar="ADMIN_URL",
+        help=f"the same, as the other benches take it (default {PG})",
+    )
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--seats", type=int, default=100)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    db = Database(args.database_url)
+    db = Database(args.postgres or args.database_url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = None
