@@ -908,17 +908,23 @@ def test_simultaneous_retries_of_one_nonce_get_one_answer(app, party):
 @pytest.mark.slow
 def test_negative_control_without_the_lock_the_race_shows(make_app):
     """The same storm with the lock switched off admits the ticket more than once: the test
-    above can see a race, so its passing means the lock works."""
+    above can see a race, so its passing means the lock works. Up to three storms, each on a
+    fresh ticket: on a loaded machine the scans of one storm may happen not to overlap."""
     app = make_app(TESTING_SKIP_LOCKS=True)
     with app.app_context():
         organizer = make_user(name="Olga")
         event = make_event(make_group(organizer))
-        party = {"event": event, "ana": make_rsvp(event, make_user(name="Ana"))}
-        results = scan_storm(app, party)
-        admitted = sum(body.get("status") == "checked_in" for _, body in results)
-        logged = db.session.scalar(
-            select(func.count()).select_from(CheckinLog).where(CheckinLog.status == "checked_in")
-        )
+        for storm in range(3):
+            ana = make_rsvp(event, make_user(name=f"Ana {storm}"))
+            results = scan_storm(app, {"event": event, "ana": ana})
+            admitted = sum(body.get("status") == "checked_in" for _, body in results)
+            logged = db.session.scalar(
+                select(func.count())
+                .select_from(CheckinLog)
+                .where(CheckinLog.rsvp_id == ana.id, CheckinLog.status == "checked_in")
+            )
+            print("negative control: admitted", admitted, "logged", logged)
+            if admitted > 1 or logged > 1:
+                break
         db.session.remove()
-    print("negative control: admitted", admitted, "logged", logged)
     assert admitted > 1 or logged > 1, (admitted, logged)

@@ -524,8 +524,9 @@ def _lock_read(statements: dict[tuple[str, bool], Select], kind: str, params: di
     skip_locks = current_app.config["TESTING_SKIP_LOCKS"]
     row = _conn().execute(statements[kind, not skip_locks], params).first()
     if skip_locks:
-        # Negative control: no lock, and a window wide enough for the race to show.
-        time.sleep(0.05)
+        # Negative control: no lock, and a window wide enough for the race to show (50 ms
+        # was not always: on a loaded machine the other scans could all arrive later).
+        time.sleep(0.2)
     return row
 
 
