@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
@@ -242,6 +243,36 @@ def test_organizer_lists_edits_removes_promotes(client, login, org, event):
     assert client.post(f"/e/{event.key}/attendees/{other_rsvp.id}/remove").status_code == 404
 
 
+def test_removing_someone_asks_first_and_says_what_follows(client, login, org, event):
+    """The list's Remove leads to a question, not to the removal: a removed person is
+    emailed and can't answer again by themselves."""
+    ana, ben = make_user(name="Ana"), make_user(name="Ben")
+    for person in (ana, ben):
+        svc.answer(event, person, True)
+    db.session.commit()
+    login(client, org)
+    rsvp = _rsvp_of(event, ana)
+    path = f"/e/{event.key}/attendees/{rsvp.id}/remove"
+    assert f'href="{path}"' in client.get(f"/e/{event.key}/attendees").get_data(as_text=True)
+
+    page = client.get(path).get_data(as_text=True)
+    assert f"Remove Ana from “{escape(event.title)}”?" in page
+    assert "Ana gets an email" in page and "Their seat goes to the next person" in page
+    assert f'<form method="post" action="{path}"' in page and "Yes, remove Ana" in page
+    assert _rsvp_of(event, ana).status == "going"  # asking changed nothing
+
+    assert client.post(path).status_code == 303
+    assert _rsvp_of(event, ana).status == "removed"
+    again = client.get(path).get_data(as_text=True)
+    assert "Ana is no longer on the list." in again and "Yes, remove" not in again
+
+    other_rsvp = make_rsvp(make_event(make_group(make_user())), make_user())
+    assert client.get(f"/e/{event.key}/attendees/{other_rsvp.id}/remove").status_code == 404
+    login(client, ben)
+    own = f"/e/{event.key}/attendees/{_rsvp_of(event, ben).id}/remove"
+    assert client.get(own).status_code == 403
+
+
 def test_once_started_the_list_is_a_record_of_who_came(client, login, org, event):
     people = [make_user(name=f"Person {i}") for i in range(4)]
     for p in people:
@@ -266,6 +297,8 @@ def test_once_started_the_list_is_a_record_of_who_came(client, login, org, event
     assert "the list can no longer change" in page
     for form in ("/attendees/capacity", "/remove", "/promote"):
         assert form not in page
+    closed = client.get(f"{path}/{came.id}/remove").get_data(as_text=True)
+    assert "The list can no longer change" in closed and "Yes, remove" not in closed
     waiting = _rsvp_of(event, people[2])
     assert client.post(f"{path}/{waiting.id}/promote").status_code == 409
     assert client.post(f"{path}/capacity", data={"capacity": "9"}).status_code == 409

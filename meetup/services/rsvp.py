@@ -170,7 +170,8 @@ def find(event_id: int, user_id: int) -> Rsvp | None:
     return db.session.scalar(_FIND, {"event_id": event_id, "user_id": user_id})
 
 
-def _get_for_event(event: Event, rsvp_id: int) -> Rsvp:
+def get_for_event(event: Event, rsvp_id: int) -> Rsvp:
+    """The RSVP `rsvp_id` of `event`, read fresh; `rsvp_not_found` if it is another's."""
     rsvp = db.session.scalar(
         select(Rsvp)
         .where(Rsvp.id == rsvp_id, Rsvp.event_id == event.id)
@@ -550,7 +551,7 @@ def remove(event: Event, rsvp_id: int, now: datetime | None = None) -> Rsvp:
     lock_event(event.id)
     now = now or utcnow()
     _ensure_changeable(seats(event.id), now)
-    rsvp = _get_for_event(event, rsvp_id)
+    rsvp = get_for_event(event, rsvp_id)
     if rsvp.status == "removed":
         return rsvp
     was = rsvp.status
@@ -571,7 +572,7 @@ def promote(
     now = now or utcnow()
     state = seats(event.id)
     _ensure_changeable(state, now)
-    rsvp = _get_for_event(event, rsvp_id)
+    rsvp = get_for_event(event, rsvp_id)
     if rsvp.status != "waitlisted":
         raise DomainError("not_waitlisted")
     if state.free <= 0 and not override:

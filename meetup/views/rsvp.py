@@ -343,6 +343,11 @@ def _organizer_event(event_key: str) -> Event:
     return event
 
 
+def _list_closed(event: Event, now) -> bool:
+    """Once the event is on (or cancelled) the list is a record: no seat or list changes."""
+    return event.cancelled_at is not None or now >= event.starts_at
+
+
 @bp.get("/e/<event_key>/attendees")
 @login_required
 def attendees(event_key: str):
@@ -353,8 +358,7 @@ def attendees(event_key: str):
         "rsvp/attendees.html",
         event=event,
         roster=roster,
-        # Once the event is on (or cancelled) the list is a record: no seat or list changes.
-        started=event.cancelled_at is not None or now >= event.starts_at,
+        started=_list_closed(event, now),
         ended=has_ended(event, now),
         capacity_form=CapacityForm(capacity=event.capacity),
         button_form=ButtonForm(),
@@ -375,11 +379,18 @@ def set_capacity(event_key: str):
     return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
 
 
-@bp.post("/e/<event_key>/attendees/<int:rsvp_id>/remove")
+@bp.route("/e/<event_key>/attendees/<int:rsvp_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove(event_key: str, rsvp_id: int):
+    """GET asks first: a removed person is emailed and can't answer again by themselves,
+    and no button brings them back, so one mis-tap in the list must not do it."""
     event = _organizer_event(event_key)
-    if not ButtonForm().validate():
+    form = ButtonForm()
+    if request.method == "GET":
+        rsvp = rsvp_service.get_for_event(event, rsvp_id)
+        closed = _list_closed(event, utcnow())
+        return render_template("rsvp/remove.html", event=event, rsvp=rsvp, form=form, closed=closed)
+    if not form.validate():
         abort(400)
     rsvp = rsvp_service.remove(event, rsvp_id)
     name = rsvp.user.display_name
