@@ -13,6 +13,7 @@ from meetup import worker
 from meetup.extensions import db
 from meetup.models import Event, IntroBlock, IntroPair, OutboxMessage, User, utcnow
 from meetup.services import intros
+from meetup.timeutil import format_in_zone
 
 from .factories import add_member, make_event, make_group, make_rsvp, make_user
 
@@ -214,7 +215,11 @@ def test_attendees_answer_their_suggestions_on_the_event_page(app, login):
         html = client.get(f"/e/{event.key}").get_data(as_text=True)
         return html.split('id="my-intros-title"', 1)[1] if 'id="my-intros-title"' in html else ""
 
-    assert page(ana_page) == ""  # proposed, not sent: the organizer may still change them
+    # Proposed, not sent (the organizer may still change them): when they come, not who.
+    before = page(ana_page)
+    when = format_in_zone(intros.send_time(event), event.timezone, "EEE d MMM, HH:mm")
+    assert f"suggestions of people to meet again by email on {when}." in before
+    assert "Ben" not in before
     pass_at(intros.send_time(event) + timedelta(minutes=1))
     pair = _pair_of(ana, ben)
     mine, theirs = _token(pair, ana), _token(pair, ben)
@@ -245,6 +250,33 @@ def test_attendees_answer_their_suggestions_on_the_event_page(app, login):
     # Nobody else sees Ana's suggestions: not Cy, nor a visitor.
     assert "Ben" not in page(login(app.test_client(), cy)).split("</section>", 1)[0]
     assert page(app.test_client()) == ""
+
+
+def test_the_event_page_tells_who_came_when_suggestions_come(app, login):
+    """Before any suggestion is sent, each attendee who came reads when they will come (or
+    that they said no to them); those who didn't come, and everyone once it is too late to
+    send any, read nothing about them."""
+    _org, _group, event, p = setup_event(intros_delay_hours=18)
+
+    def note(person) -> str:
+        db.session.rollback()
+        html = login(app.test_client(), person).get(f"/e/{event.key}").get_data(as_text=True)
+        return html.split('id="my-intros-title"', 1)[1] if 'id="my-intros-title"' in html else ""
+
+    when = format_in_zone(intros.send_time(event), event.timezone, "EEE d MMM, HH:mm")
+    assert f"by email on {when}." in note(p["ana"])
+    off = note(p["eve"])  # said no to introductions in her profile
+    assert "You chose not to get introductions" in off and 'href="/profile"' in off
+    assert note(p["dee"]) == ""  # didn't come
+
+    event.intros_delay_hours = 0  # their time has come; the worker hasn't passed yet
+    db.session.commit()
+    assert "are on their way to you by email" in note(p["ana"])
+
+    event.starts_at -= timedelta(days=20)
+    event.ends_at -= timedelta(days=20)
+    db.session.commit()
+    assert note(p["ana"]) == "" and note(p["eve"]) == ""
 
 
 def test_a_no_from_the_event_page_can_be_changed_back(app, login):

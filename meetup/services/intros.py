@@ -472,6 +472,26 @@ class Side:
         return self.pair.token_a if self.is_a else self.pair.token_b
 
 
+def coming_for(
+    event: Event, rsvp: Rsvp | None, me: User, now: datetime
+) -> tuple[str, datetime | None] | None:
+    """What an attendee who came is told before any suggestion reaches them: ("scheduled",
+    when they go out), ("soon", None) once that time has come, ("off", None) if they said
+    no to introductions; None when there is nothing to say (they didn't come, the
+    suggestions were sent, or it is too late for any)."""
+    if rsvp is None or rsvp.checked_in_at is None or not has_ended(event, now):
+        return None
+    if too_late(event, now):
+        return None
+    sent = IntroPair.sent_at.is_not(None)
+    if db.session.scalar(select(IntroPair.id).where(IntroPair.event_id == event.id, sent).limit(1)):
+        return None
+    if not (rsvp.wants_intros and me.wants_intros):
+        return "off", None
+    at = review_until(event, now)
+    return ("scheduled", at) if at is not None else ("soon", None)
+
+
 def my_sides(event: Event, me: User) -> list[Side]:
     """The suggestions emailed to `me` for this event, each as my side sees it (one query):
     the event page shows them to a signed-in attendee, answerable there as by the links.

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms.base import AppForm
 from ..forms.events import EventForm
-from ..models import Event, Group, Rsvp
+from ..models import Event, Group, Rsvp, utcnow
 from ..services import events as svc
 from ..services import intros as intros_service
 from ..services import permissions
@@ -185,6 +185,7 @@ def show(event_key: str):
         )
     ended = svc.has_ended(event)
     signed_in = current_user.is_authenticated
+    my_intros = intros_service.my_sides(event, current_user) if ended and signed_in else []
     return render_template(
         "events/show.html",
         event=event,
@@ -195,7 +196,12 @@ def show(event_key: str):
         counts=svc.rsvp_counts(event),
         ended=ended,
         came=svc.came_count(event) if ended else 0,
-        my_intros=intros_service.my_sides(event, current_user) if ended and signed_in else [],
+        my_intros=my_intros,
+        intros_coming=(
+            intros_service.coming_for(event, my_rsvp, current_user, utcnow())
+            if ended and not my_intros
+            else None
+        ),
         share=_share_meta(event),
     )
 
