@@ -229,10 +229,10 @@
       name.className = "door-guest-name";
       name.textContent = g.name;
       li.appendChild(name);
-      if (g.status !== "going") {
+      if (g.status !== "going" || config.cancelled) {
         var tag = document.createElement("span");
         tag.className = "door-tag bad";
-        tag.textContent = M[g.reason] || M.cancelled;
+        tag.textContent = g.status === "going" ? M.event_cancelled : M[g.reason] || M.cancelled;
         li.appendChild(tag);
       } else if (g.checked_in_at) {
         var done = document.createElement("span");

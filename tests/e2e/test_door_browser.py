@@ -330,6 +330,10 @@ def test_a_cancelled_events_door_lets_no_one_in_online_or_offline(
             assert page.inner_text("#result-title") == "Event cancelled"
             assert page.inner_text("#result-detail") == name
             assert page.evaluate("window.door.queued()") == 0
+        page.click("#show-search")  # the name list offers no "Check in", and there are no walk-ins
+        assert page.locator("#guest-list button").count() == 0
+        assert page.locator("#guest-list .door-tag").first.inner_text() == "Event cancelled"
+        assert not page.locator("#show-walkin").is_visible()
     finally:
         browser.close()
         server.start()
