@@ -4,6 +4,7 @@ organizer's attendee list (capacity, remove, promote, CSV)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -343,7 +344,7 @@ def _organizer_event(event_key: str) -> Event:
     return event
 
 
-def _list_closed(event: Event, now) -> bool:
+def _list_closed(event: Event, now: datetime) -> bool:
     """Once the event is on (or cancelled) the list is a record: no seat or list changes."""
     return event.cancelled_at is not None or now >= event.starts_at
 
