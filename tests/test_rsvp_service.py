@@ -156,6 +156,45 @@ def test_remove_promotes_and_blocks_coming_back(event):
     assert _code(svc.remove, other, c.id) == "rsvp_not_found"
 
 
+def test_a_removal_is_undone_at_the_place_in_line_they_had(event):
+    """Ana (first to ask) is removed: Cy gets her seat. Put back, she is first on the
+    waitlist, ahead of Dee who asked after her, and the next free seat is hers."""
+    ana, _ben, cy, dee = _going(event, 4)
+    svc.remove(event, ana.id)
+    db.session.commit()
+    assert cy.status == "going" and dee.status == "waitlisted"
+    assert _code(svc.reinstate, event, dee.id) == "not_removed"
+
+    back = svc.reinstate(event, ana.id)
+    db.session.commit()
+    assert back.status == "waitlisted" and back.ticket_token is None
+    line = db.session.scalars(
+        select(Rsvp.id)
+        .where(Rsvp.event_id == event.id, Rsvp.status == "waitlisted")
+        .order_by(Rsvp.requested_at, Rsvp.id)
+    ).all()
+    assert line == [ana.id, dee.id]
+    waitlisted = _mails("You're on the waitlist")  # Cy's and Dee's when they asked, then Ana's
+    assert [m.to_addr for m in waitlisted][-1] == ana.user.email and len(waitlisted) == 3
+
+    svc.set_capacity(event, 3)
+    db.session.commit()
+    assert ana.status == "going" and ana.ticket_token and dee.status == "waitlisted"
+    svc.answer(event, ana.user, False)  # answering is hers again
+    db.session.commit()
+    assert ana.status == "not_going" and dee.status == "going"
+
+
+def test_a_removal_undone_with_a_seat_free_gives_the_seat(event):
+    ana, _ben = _going(event, 2)
+    svc.remove(event, ana.id)
+    db.session.commit()  # nobody waits: the seat stays free
+    back = svc.reinstate(event, ana.id)
+    db.session.commit()
+    assert back.status == "going" and back.ticket_token
+    assert len(_mails("A seat opened up")) == 1
+
+
 def test_promote_by_hand_needs_override_when_full(event):
     a, b, c, d = _going(event, 4)
     assert _code(svc.promote, event, d.id) == "no_free_seat"

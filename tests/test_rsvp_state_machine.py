@@ -1,5 +1,5 @@
 """A Hypothesis state machine over RSVP, cancel, ask by email/confirm, capacity changes,
-removal and promotion by hand. After every step:
+removal (and putting back) and promotion by hand. After every step:
 
 - nobody holds a seat beyond the capacity, except the one an organizer added with an override
   (and lowering the capacity takes nobody's seat);
@@ -125,6 +125,12 @@ class RsvpMachine(RuleBasedStateMachine):
         row = self.row_of(i)
         if row is not None:
             self.step(lambda: svc.remove(self.event, row.id, now=self.tick()))
+
+    @rule(i=person)
+    def reinstate(self, i):
+        row = self.row_of(i)
+        if row is not None:
+            self.step(lambda: svc.reinstate(self.event, row.id, now=self.tick()), actor=i)
 
     @rule(i=person, override=st.booleans())
     def promote(self, i, override):

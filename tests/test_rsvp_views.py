@@ -266,11 +266,21 @@ def test_removing_someone_asks_first_and_says_what_follows(client, login, org, e
     again = client.get(path).get_data(as_text=True)
     assert "Ana is no longer on the list." in again and "Yes, remove" not in again
 
+    # A mistake can be undone from the list: her seat is still free, so she gets it back.
+    back = f"/e/{event.key}/attendees/{rsvp.id}/reinstate"
+    listed = client.get(f"/e/{event.key}/attendees").get_data(as_text=True)
+    assert f'action="{back}"' in listed and "Put back on the waitlist" in listed
+    done = client.post(back, follow_redirects=True).get_data(as_text=True)
+    assert "Ana is back on the list, with a seat." in done
+    assert _rsvp_of(event, ana).status == "going"
+    assert client.post(back).status_code == 409  # not removed any more
+
     other_rsvp = make_rsvp(make_event(make_group(make_user())), make_user())
     assert client.get(f"/e/{event.key}/attendees/{other_rsvp.id}/remove").status_code == 404
     login(client, ben)
-    own = f"/e/{event.key}/attendees/{_rsvp_of(event, ben).id}/remove"
-    assert client.get(own).status_code == 403
+    own = f"/e/{event.key}/attendees/{_rsvp_of(event, ben).id}"
+    assert client.get(f"{own}/remove").status_code == 403
+    assert client.post(f"{own}/reinstate").status_code == 403
 
 
 def test_once_started_the_list_is_a_record_of_who_came(client, login, org, event):

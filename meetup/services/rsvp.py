@@ -563,6 +563,24 @@ def remove(event: Event, rsvp_id: int, now: datetime | None = None) -> Rsvp:
     return rsvp
 
 
+def reinstate(event: Event, rsvp_id: int, now: datetime | None = None) -> Rsvp:
+    """Undo a removal: back on the waitlist at the place in line they had (their first
+    request), then seats are filled as after any change, so a free seat goes to whoever is
+    first. They are emailed as any change of theirs: waitlisted, or promoted."""
+    lock_event(event.id)
+    now = now or utcnow()
+    _ensure_changeable(seats(event.id), now)
+    rsvp = get_for_event(event, rsvp_id)
+    if rsvp.status != "removed":
+        raise DomainError("not_removed")
+    _unseat(rsvp, "waitlisted", now)
+    db.session.flush()
+    fill_seats(event, now)
+    if rsvp.status == "waitlisted":
+        notify(rsvp, "waitlisted", now)
+    return rsvp
+
+
 def promote(
     event: Event, rsvp_id: int, *, override: bool = False, now: datetime | None = None
 ) -> Rsvp:

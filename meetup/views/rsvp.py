@@ -55,6 +55,7 @@ register_messages(
         ),
         "rsvp_not_found": (404, _l("That person isn't on this event's list.")),
         "not_waitlisted": (409, _l("Only someone on the waitlist can be promoted.")),
+        "not_removed": (409, _l("Only someone who was removed can be put back.")),
         "no_free_seat": (
             409,
             _l("No seat is free. Tick “over capacity” to seat this person anyway."),
@@ -397,6 +398,22 @@ def remove(event_key: str, rsvp_id: int):
     name = rsvp.user.display_name
     db.session.commit()
     flash(_("%(name)s was removed; the next in line got the seat.", name=name), "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+
+
+@bp.post("/e/<event_key>/attendees/<int:rsvp_id>/reinstate")
+@login_required
+def reinstate(event_key: str, rsvp_id: int):
+    event = _organizer_event(event_key)
+    if not ButtonForm().validate():
+        abort(400)
+    rsvp = rsvp_service.reinstate(event, rsvp_id)
+    name = rsvp.user.display_name
+    db.session.commit()
+    if rsvp.status == "going":
+        flash(_("%(name)s is back on the list, with a seat.", name=name), "success")
+    else:
+        flash(_("%(name)s is back on the waitlist, at their place in line.", name=name), "success")
     return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
 
 
