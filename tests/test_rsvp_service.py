@@ -154,6 +154,10 @@ def test_remove_promotes_and_blocks_coming_back(event):
     assert _code(svc.answer, event, a.user, True) == "rsvp_removed"
     other = make_event(make_group(make_user()))
     assert _code(svc.remove, other, c.id) == "rsvp_not_found"
+    # Only a seat or a place in line is taken away: "can't go" has neither.
+    svc.answer(event, c.user, False)
+    db.session.commit()
+    assert _code(svc.remove, event, c.id) == "not_removable"
 
 
 def test_a_removal_is_undone_at_the_place_in_line_they_had(event):

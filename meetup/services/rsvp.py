@@ -554,11 +554,12 @@ def remove(event: Event, rsvp_id: int, now: datetime | None = None) -> Rsvp:
     rsvp = get_for_event(event, rsvp_id)
     if rsvp.status == "removed":
         return rsvp
-    was = rsvp.status
+    if rsvp.status not in ACTIVE:
+        # Only a seat or a place in line is taken away (and given back by reinstate()).
+        raise DomainError("not_removable")
     _unseat(rsvp, "removed", now)
     db.session.flush()
-    if was in ACTIVE:
-        notify(rsvp, "removed", now)
+    notify(rsvp, "removed", now)
     fill_seats(event, now)
     return rsvp
 

@@ -56,6 +56,7 @@ register_messages(
         "rsvp_not_found": (404, _l("That person isn't on this event's list.")),
         "not_waitlisted": (409, _l("Only someone on the waitlist can be promoted.")),
         "not_removed": (409, _l("Only someone who was removed can be put back.")),
+        "not_removable": (409, _l("Only someone going or on the waitlist can be removed.")),
         "no_free_seat": (
             409,
             _l("No seat is free. Tick “over capacity” to seat this person anyway."),
