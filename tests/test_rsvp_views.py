@@ -269,7 +269,7 @@ def test_removing_someone_asks_first_and_says_what_follows(client, login, org, e
     # A mistake can be undone from the list: her seat is still free, so she gets it back.
     back = f"/e/{event.key}/attendees/{rsvp.id}/reinstate"
     listed = client.get(f"/e/{event.key}/attendees").get_data(as_text=True)
-    assert f'action="{back}"' in listed and "Put back on the waitlist" in listed
+    assert f'action="{back}"' in listed and "Put back on the list" in listed
     done = client.post(back, follow_redirects=True).get_data(as_text=True)
     assert "Ana is back on the list, with a seat." in done
     assert _rsvp_of(event, ana).status == "going"
