@@ -546,22 +546,22 @@ def set_capacity(event: Event, capacity: int | None, now: datetime | None = None
     return fill_seats(event, now)
 
 
-def remove(event: Event, rsvp_id: int, now: datetime | None = None) -> Rsvp:
-    """An organizer takes someone off the list; the seat goes to the next in line."""
+def remove(event: Event, rsvp_id: int, now: datetime | None = None) -> tuple[Rsvp, list[Rsvp]]:
+    """An organizer takes someone off the list; the seat goes to the next in line.
+    Returns the RSVP and who was promoted into the freed seat (if anyone was waiting)."""
     lock_event(event.id)
     now = now or utcnow()
     _ensure_changeable(seats(event.id), now)
     rsvp = get_for_event(event, rsvp_id)
     if rsvp.status == "removed":
-        return rsvp
+        return rsvp, []
     if rsvp.status not in ACTIVE:
         # Only a seat or a place in line is taken away (and given back by reinstate()).
         raise DomainError("not_removable")
     _unseat(rsvp, "removed", now)
     db.session.flush()
     notify(rsvp, "removed", now)
-    fill_seats(event, now)
-    return rsvp
+    return rsvp, fill_seats(event, now)
 
 
 def reinstate(event: Event, rsvp_id: int, now: datetime | None = None) -> Rsvp:

@@ -385,8 +385,8 @@ def set_capacity(event_key: str):
 @bp.route("/e/<event_key>/attendees/<int:rsvp_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove(event_key: str, rsvp_id: int):
-    """GET asks first: a removed person is emailed and can't answer again by themselves,
-    and no button brings them back, so one mis-tap in the list must not do it."""
+    """GET asks first: a removed person is emailed at once and can't answer again by
+    themselves, so one mis-tap in the list must not do it."""
     event = _organizer_event(event_key)
     form = ButtonForm()
     if request.method == "GET":
@@ -395,10 +395,18 @@ def remove(event_key: str, rsvp_id: int):
         return render_template("rsvp/remove.html", event=event, rsvp=rsvp, form=form, closed=closed)
     if not form.validate():
         abort(400)
-    rsvp = rsvp_service.remove(event, rsvp_id)
+    rsvp, promoted = rsvp_service.remove(event, rsvp_id)
     name = rsvp.user.display_name
     db.session.commit()
-    flash(_("%(name)s was removed; the next in line got the seat.", name=name), "success")
+    if promoted:
+        message = _(
+            "%(name)s was removed; %(next)s, next in line, got the seat.",
+            name=name,
+            next=promoted[0].user.display_name,
+        )
+    else:
+        message = _("%(name)s was removed.", name=name)
+    flash(message, "success")
     return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
 
 
