@@ -13,7 +13,7 @@ from meetup import worker
 from meetup.extensions import db
 from meetup.models import Event, IntroBlock, IntroPair, OutboxMessage, User, utcnow
 from meetup.services import intros
-from meetup.timeutil import format_in_zone
+from meetup.timeutil import format_in_zone, zone_abbreviation
 
 from .factories import add_member, make_event, make_group, make_rsvp, make_user
 
@@ -217,7 +217,9 @@ def test_attendees_answer_their_suggestions_on_the_event_page(app, login):
 
     # Proposed, not sent (the organizer may still change them): when they come, not who.
     before = page(ana_page)
-    when = format_in_zone(intros.send_time(event), event.timezone, "EEE d MMM, HH:mm")
+    at = intros.send_time(event)
+    when = format_in_zone(at, event.timezone, "EEE d MMM, HH:mm")
+    when += " " + zone_abbreviation(at, event.timezone)  # "Fri 4 Dec, 22:00 CET"
     assert f"suggestions of people to meet again by email on {when}." in before
     assert "Ben" not in before
     pass_at(intros.send_time(event) + timedelta(minutes=1))
@@ -263,7 +265,9 @@ def test_the_event_page_tells_who_came_when_suggestions_come(app, login):
         html = login(app.test_client(), person).get(f"/e/{event.key}").get_data(as_text=True)
         return html.split('id="my-intros-title"', 1)[1] if 'id="my-intros-title"' in html else ""
 
-    when = format_in_zone(intros.send_time(event), event.timezone, "EEE d MMM, HH:mm")
+    at = intros.send_time(event)
+    when = format_in_zone(at, event.timezone, "EEE d MMM, HH:mm")
+    when += " " + zone_abbreviation(at, event.timezone)  # "Fri 4 Dec, 22:00 CET"
     assert f"by email on {when}." in note(p["ana"])
     off = note(p["eve"])  # said no to introductions in her profile
     assert "You chose not to get introductions" in off and 'href="/profile"' in off
@@ -371,6 +375,9 @@ def test_the_review_page_says_when_the_suggestions_go_out(client, login):
     path = f"/e/{event.key}/intros"
     page = client.get(path).get_data(as_text=True)
     assert "unless you approve them sooner" in page and "Approve all and send now" in page
+    at = intros.send_time(event)
+    when = format_in_zone(at, event.timezone, "EEE d MMM, HH:mm")
+    assert f"suggestions on {when} {zone_abbreviation(at, event.timezone)}, unless" in page
 
     event.intros_delay_hours = 0  # its time has come; the worker hasn't passed yet
     db.session.commit()
