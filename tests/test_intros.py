@@ -525,3 +525,9 @@ def test_the_co_founder_tag_is_offered_once_and_kept_where_it_was_stored(app, cl
     db.session.rollback()
     ana = db.session.get(User, ana.id)
     assert ana.looking_intents == ["looking_for_cofounder"] and ana.offer_intents == ["mentoring"]
+    # A form cached from before, with the tag still under "I can offer", keeps it too.
+    stale = {"offer_intents": ["looking_for_cofounder", "mentoring"], "max_intros": "3"}
+    assert client.post("/profile/intros", data=stale).status_code == 302
+    db.session.rollback()
+    ana = db.session.get(User, ana.id)
+    assert ana.looking_intents == ["looking_for_cofounder"] and ana.offer_intents == ["mentoring"]

@@ -62,8 +62,13 @@ def save(
     if max_intros not in (0, 1, 2, 3):
         raise DomainError("out_of_range")
     newly = find_co_member(user, block_name) if block_name.strip() else None
-    user.looking_intents = [t for t in intents.clean(looking_intents) if t in intents.LOOKING_TAGS]
-    user.offer_intents = [t for t in intents.clean(offer_intents) if t in intents.OFFER_TAGS]
+    offered = intents.clean(offer_intents)
+    # A tag that counts on both sides ("Looking for a co-founder") is listed under "I'm
+    # looking for" only; a form cached from when it was also under "I can offer" keeps it.
+    both = [t for t in offered if intents.INTENTS[t].side == "both"]
+    looking = intents.clean([*looking_intents, *both])
+    user.looking_intents = [t for t in looking if t in intents.LOOKING_TAGS]
+    user.offer_intents = [t for t in offered if t in intents.OFFER_TAGS]
     user.max_intros = max_intros
     user.intro_colleagues = bool(intro_colleagues)
     keep = set(keep_blocked)
