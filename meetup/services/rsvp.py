@@ -185,11 +185,14 @@ def get_for_event(event: Event, rsvp_id: int) -> Rsvp:
 # ------------------------------------------------------------------ rules
 
 
+def list_closed(event: Event | Seats, now: datetime) -> bool:
+    """Once the event is on (or cancelled) its list is a record: no seat or list changes."""
+    return event.cancelled_at is not None or now >= event.starts_at
+
+
 def _ensure_changeable(state: Seats, now: datetime) -> None:
-    if state.cancelled_at is not None:
-        raise DomainError("event_cancelled")
-    if now >= state.starts_at:
-        raise DomainError("event_started")
+    if list_closed(state, now):
+        raise DomainError("event_cancelled" if state.cancelled_at is not None else "event_started")
 
 
 def _ensure_can_join(member: bool, state: Seats, now: datetime) -> None:

@@ -4,7 +4,6 @@ organizer's attendee list (capacity, remove, promote, CSV)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -346,11 +345,6 @@ def _organizer_event(event_key: str) -> Event:
     return event
 
 
-def _list_closed(event: Event, now: datetime) -> bool:
-    """Once the event is on (or cancelled) the list is a record: no seat or list changes."""
-    return event.cancelled_at is not None or now >= event.starts_at
-
-
 @bp.get("/e/<event_key>/attendees")
 @login_required
 def attendees(event_key: str):
@@ -361,7 +355,7 @@ def attendees(event_key: str):
         "rsvp/attendees.html",
         event=event,
         roster=roster,
-        started=_list_closed(event, now),
+        started=rsvp_service.list_closed(event, now),
         ended=has_ended(event, now),
         capacity_form=CapacityForm(capacity=event.capacity),
         button_form=ButtonForm(),
@@ -391,7 +385,7 @@ def remove(event_key: str, rsvp_id: int):
     form = ButtonForm()
     if request.method == "GET":
         rsvp = rsvp_service.get_for_event(event, rsvp_id)
-        closed = _list_closed(event, utcnow())
+        closed = rsvp_service.list_closed(event, utcnow())
         return render_template("rsvp/remove.html", event=event, rsvp=rsvp, form=form, closed=closed)
     if not form.validate():
         abort(400)
