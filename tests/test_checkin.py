@@ -164,8 +164,11 @@ def test_a_cancelled_events_door_admits_no_one(app, login, party, who):
         client, _ = volunteer_client(app, party)
     else:
         client = organizer_client(app, login, party)
+    assert client.get(f"/e/{event.key}/door/guests.json").get_json()["event"]["cancelled"] is False
     event.cancelled_at = utcnow()
     db.session.commit()
+    # A phone that loaded the page before learns it from its next refresh of the list.
+    assert client.get(f"/e/{event.key}/door/guests.json").get_json()["event"]["cancelled"] is True
 
     page = client.get(f"/e/{event.key}/door").get_data(as_text=True)
     assert "This event was cancelled." in page

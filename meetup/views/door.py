@@ -261,7 +261,13 @@ def guests(event_key: str):
     event = _event(event_key)
     _actor(event)
     resp = jsonify(
-        event={"key": event.key, "title": event.title, "timezone": event.timezone},
+        event={
+            "key": event.key,
+            "title": event.title,
+            "timezone": event.timezone,
+            # A phone that loaded the page earlier learns of it here, and keeps it offline.
+            "cancelled": event.cancelled_at is not None,
+        },
         guests=checkin.guest_list(event),
         counts=checkin.counts(event.id),
     )

@@ -164,9 +164,19 @@
     return tx("lists", "readonly", function (s) { return s.get(config.eventKey); }).then(function (saved) {
       if (saved) {
         state.listSaved = saved.at;
+        if (saved.cancelled) markCancelled();
         setGuests(saved.guests);
       }
     });
+  }
+
+  // Cancelled after this page was loaded (or cached): refuse from now on, offline too.
+  // A cancellation is final, so nothing ever clears it.
+  function markCancelled() {
+    config.cancelled = true;
+    $("door-cancelled").hidden = false;
+    $("show-walkin").hidden = true;
+    $("walkin-panel").hidden = true;
   }
 
   function refreshList() {
@@ -179,6 +189,7 @@
       })
       .then(function (data) {
         setOnline(true);
+        if (data.event.cancelled) markCancelled();
         // A check-in answered while the list was on its way is newer than the list.
         data.guests.forEach(function (g) {
           var seen = state.answered.get(g.id);
@@ -190,7 +201,7 @@
         setGuests(data.guests);
         var at = new Date().toISOString();
         return tx("lists", "readwrite", function (s) {
-          s.put({ guests: data.guests, at: at }, config.eventKey);
+          s.put({ guests: data.guests, cancelled: config.cancelled, at: at }, config.eventKey);
         }).then(function () { state.listSaved = at; });
       })
       .catch(function (err) {
@@ -597,6 +608,7 @@
     sync: sync,
     queued: function () { return state.queue.length; },
     listSaved: function () { return state.listSaved; },
+    refresh: function () { return refreshList(); },
     online: function () { return state.online; },
   };
 

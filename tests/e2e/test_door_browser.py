@@ -341,6 +341,52 @@ def test_a_cancelled_events_door_lets_no_one_in_online_or_offline(
     assert db.session.scalar(select(CheckinLog.status)) == "not_attending"  # the online scan
 
 
+def test_a_door_phone_learns_of_a_cancellation_and_keeps_refusing_offline(
+    playwright, door, server, tmp_path
+):
+    """The volunteer opened the door page in the afternoon; the organizer cancels later.
+    The phone's next list refresh says so, and the copy it keeps refuses Ana's ticket even
+    when the page comes back from the phone's cache with no network."""
+    profile = tmp_path / "phone"
+    blank = write_y4m(tmp_path / "blank.y4m", None)
+    door_url = f"{door['base']}/e/{door['event_key']}/door"
+    rsvp_id, name, url = door["guests"][0]
+    context, page = open_door(playwright, profile, blank, door["link"], offline=False)
+    try:
+        wait_js(page, "navigator.serviceWorker.controller !== null")
+        wait_js(page, "caches.match(location.href).then(Boolean)")
+        wait_js(page, "window.door && window.door.listSaved()")
+        assert not page.locator("#door-cancelled").is_visible()
+        assert page.locator("#show-walkin").is_visible()
+
+        event = db.session.scalar(select(Event).where(Event.key == door["event_key"]))
+        event.cancelled_at = utcnow()
+        db.session.commit()
+        saved = page.evaluate("window.door.listSaved()")
+        page.evaluate("window.door.refresh()")
+        wait_js(page, f"window.door.listSaved() !== {saved!r}")
+        assert page.inner_text("#door-cancelled") == "This event was cancelled."
+        assert not page.locator("#show-walkin").is_visible()
+    finally:
+        context.close()
+
+    server.stop()
+    try:
+        video = write_y4m(tmp_path / "ana.y4m", url)
+        context, page = open_door(playwright, profile, video, door_url, offline=True)
+        try:
+            page.wait_for_selector("#result.bad", timeout=20_000)
+            assert page.inner_text("#result-title") == "Event cancelled"
+            assert page.inner_text("#result-detail") == name
+            assert page.evaluate("window.door.queued()") == 0
+            assert page.locator("#door-cancelled").is_visible()
+        finally:
+            context.close()
+    finally:
+        server.start()
+    assert not checked_in(rsvp_id)
+
+
 def test_the_name_search_finds_a_name_typed_without_its_accents(playwright, door, tmp_path):
     """A dead phone: the volunteer types "garcia" for Elena García."""
     event = db.session.scalar(select(Event).where(Event.key == door["event_key"]))
