@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -61,17 +61,22 @@ def write_for_notice(
     return invite.mail_kwargs()
 
 
+# In SQL, so two transactions can't both write the same next value; updated_at is kept as
+# it was: the event itself didn't change (feed validators include the sequence). A Core
+# statement built once: it runs under the event's lock on every seat taken or given up, and
+# building it plus the ORM's bulk-update path cost more than the UPDATE itself.
+_EVENTS = Event.__table__
+_RAISE_SEQUENCE = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(sequence=_EVENTS.c.sequence + 1, updated_at=_EVENTS.c.updated_at)
+    .returning(_EVENTS.c.sequence)
+)
+
+
 def _raise_sequence(event: Event) -> int:
-    # In SQL, so two transactions can't both write the same next value; updated_at is
-    # kept as it was: the event itself didn't change (feed validators include the sequence).
     db.session.flush()
-    sequence = db.session.execute(
-        update(Event)
-        .where(Event.id == event.id)
-        .values(sequence=Event.sequence + 1, updated_at=Event.updated_at)
-        .returning(Event.sequence)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    sequence = db.session.connection().execute(_RAISE_SEQUENCE, {"event_id": event.id}).scalar_one()
     set_committed_value(event, "sequence", sequence)
     return sequence
 
