@@ -822,6 +822,28 @@ def test_no_door_links_after_the_event(app, party):
     assert err.value.code == "event_over"
 
 
+@pytest.mark.parametrize("why", ["over", "cancelled"])
+def test_the_door_links_page_offers_no_link_it_would_refuse(app, login, party, why):
+    """A link made after the event would be dead on arrival, and a cancelled event's door
+    admits no one: the page says so instead of offering a form that fails."""
+    client = organizer_client(app, login, party)
+    event = party["event"]
+    if why == "over":
+        event.starts_at = utcnow() - timedelta(days=2)
+        event.ends_at = event.starts_at + timedelta(hours=3)
+        expected = "This event is over: door links can’t be made any more."
+    else:
+        event.cancelled_at = utcnow()
+        expected = "so no new door links can be made."
+    db.session.commit()
+    html = client.get(f"/e/{event.key}/door/links").get_data(as_text=True)
+    assert expected in html
+    assert "Create a door link" not in html
+    resp = client.post(f"/e/{event.key}/door/links", data={"label": "Sam"})
+    assert resp.status_code in (400, 409)
+    assert db.session.scalar(select(func.count()).select_from(DoorLink)) == 0
+
+
 def test_csrf_header_is_required_when_csrf_is_on(app, login, party, csrf_on):
     client = organizer_client(app, login, party)
     event = party["event"]

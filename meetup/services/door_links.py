@@ -19,12 +19,22 @@ from .tokens import hash_token, new_token
 HOURS_AFTER_EVENT = 6
 
 
+def refusal(event: Event, now: datetime | None = None) -> str | None:
+    """Why no link can be made for `event` now (an error code), or None: a link would stop
+    working at once after the event, and a cancelled event's door admits no one."""
+    if event.cancelled_at is not None:
+        return "event_cancelled"
+    if event.ends_at + timedelta(hours=HOURS_AFTER_EVENT) <= (now or utcnow()):
+        return "event_over"
+    return None
+
+
 def create(event: Event, label: str, *, now: datetime | None = None) -> tuple[DoorLink, str]:
     """A new link and its raw token (to show once)."""
     now = now or utcnow()
+    if code := refusal(event, now):
+        raise DomainError(code)
     expires_at = event.ends_at + timedelta(hours=HOURS_AFTER_EVENT)
-    if expires_at <= now:
-        raise DomainError("event_over")
     label = " ".join(label.split())[:120]
     if not label:
         raise DomainError("invalid")

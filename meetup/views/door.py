@@ -379,6 +379,7 @@ def links(event_key: str):
         event=event,
         form=form,
         button=ButtonForm(),
+        refusal=door_links.refusal(event),
         links=door_links.for_event(event.id),
         is_active=door_links.is_active,
         new_url=new_url,
