@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -467,6 +468,46 @@ def test_two_devices_admitting_one_ticket_offline_flag_it(app, login, party):
     db.session.commit()
     c = post(phone_a, event, {"token": ana.ticket_token, "nonce": "nonce-pc"}).get_json()
     assert c["status"] == "already_checked_in" and c["flagged"] is False
+
+
+def test_the_door_log_reads_in_words(app, login, party):
+    """The organizer's log says what happened, how and by whom, not the API's codes."""
+    event, ana, wes = party["event"], party["ana"], party["wes"]
+    organizer = organizer_client(app, login, party)
+    phone, _ = volunteer_client(app, party, "Sam")
+    t0 = utcnow() - timedelta(minutes=5)
+    steps = [
+        (organizer, {"token": ana.ticket_token, "device": "phone-o"}, "checkin"),
+        (organizer, {"rsvp_id": ana.id, "method": "manual"}, "checkin"),
+        (organizer, {"token": "Q" * 43}, "checkin"),
+        (organizer, {"rsvp_id": wes.id, "method": "manual"}, "checkin"),
+        (organizer, {"rsvp_id": ana.id, "device": "phone-o"}, "checkin/undo"),
+        (phone, {"token": ana.ticket_token, "device": "phone-s"}, "checkin"),
+        (
+            phone,
+            {"token": ana.ticket_token, "method": "offline", "scanned_at": t0.isoformat()},
+            "checkin",
+        ),
+    ]
+    for n, (client, body, path) in enumerate(steps):
+        assert post(client, event, {**body, "nonce": f"nonce-log{n}"}, path=path).status_code == 200
+
+    html = organizer.get(f"/e/{event.key}/door/links").get_data(as_text=True)
+    log = html.split('<ol class="door-log">')[-1].split("</ol>")[0]
+    lines = [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in log.split("<li>")[1:]]
+    # Newest first; the offline scan shows the time the phone scanned, not when it synced.
+    assert lines[0] == format_in_zone(t0, "Europe/Paris", "HH:mm:ss") + (
+        " Ana Admitted twice scanned offline · by Sam"
+    )
+    assert [line.split(" ", 1)[1] for line in lines[1:]] == [
+        "Ana Checked in scanned · by Sam · phone-s",
+        "Ana Check-in undone by Olga · phone-o",
+        "Wes Waitlisted from the name list · by Olga",
+        "Unknown ticket Not on the list scanned · by Olga",
+        "Ana Already checked in from the name list · by Olga",
+        "Ana Checked in scanned · by Olga · phone-o",
+    ]
+    assert "checked_in" not in log and "user:" not in log
 
 
 def test_organizer_resolves_a_flag(app, login, party):

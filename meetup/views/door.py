@@ -46,7 +46,7 @@ from ..forms.door import (
     errors_by_field,
 )
 from ..models import Event
-from ..services import checkin, door_links, tickets
+from ..services import checkin, door_links, door_log, tickets
 from ..services.checkin import Actor
 from ..services.errors import DomainError
 from ..services.events import has_ended
@@ -384,8 +384,11 @@ def links(event_key: str):
         is_active=door_links.is_active,
         new_url=new_url,
         new_qr=tickets.qr_svg(new_url).decode() if new_url else None,
-        flagged=checkin.flagged(event.id),
-        log=checkin.recent_log(event.id),
+        flagged=[
+            (rsvp, [door_log.describe(entry) for entry in entries])
+            for rsvp, entries in checkin.flagged(event.id)
+        ],
+        log=[door_log.describe(entry) for entry in checkin.recent_log(event.id)],
     ), (400 if form.errors else 200)
 
 
