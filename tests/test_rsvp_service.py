@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from meetup.extensions import db
-from meetup.models import LoginToken, OutboxMessage, Rsvp, utcnow
+from meetup.models import LoginToken, OutboxMessage, Rsvp, User, utcnow
 from meetup.services import rsvp as svc
 from meetup.services.errors import DomainError
 from tests.factories import (
@@ -377,3 +377,44 @@ def test_raising_capacity_in_the_event_form_promotes(app):
     )
     assert "capacity" in events.update_event(event, org, data)
     assert b.status == "going" and b.ticket_token
+
+
+def test_an_organizer_adds_someone_by_hand(event):
+    """A speaker who never RSVP'd: a seat, a ticket by email with the calendar invite. The
+    deadline and members-only bind answers, not organizers."""
+    event.visibility = "members"
+    event.rsvp_deadline = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    rsvp = svc.add(event, " Lena@Example.org ", "Lena Vogel")
+    db.session.commit()
+    assert rsvp.status == "going" and rsvp.ticket_token and rsvp.claim_expires_at is None
+    assert rsvp.user.email == "lena@example.org" and rsvp.user.name == "Lena Vogel"
+    (mail,) = _mails("You're on the list")
+    assert mail.to_addr == "lena@example.org"
+    assert "put you on the list" in mail.body_text and rsvp.ticket_token in mail.body_text
+    assert mail.ics_method == "REQUEST"
+
+
+def test_adding_by_hand_needs_a_free_seat_or_the_override(event):
+    a, b, c = _going(event, 3)  # capacity 2: c waits
+    assert _code(svc.add, event, "dan@example.org", "Dan") == "no_free_seat"
+    assert db.session.scalar(select(User).where(User.email == "dan@example.org")) is None
+    dan = svc.add(event, "dan@example.org", "Dan", override=True)
+    db.session.commit()
+    assert dan.status == "going" and svc.going_count(event.id) == 3
+    # someone waiting is seated and keeps their first request time
+    asked = c.requested_at
+    assert svc.add(event, c.user.email, "", override=True).id == c.id
+    assert c.status == "going" and c.requested_at == asked
+
+
+def test_adding_by_hand_refuses_the_going_the_removed_and_a_closed_list(event):
+    (a,) = _going(event, 1)
+    assert _code(svc.add, event, a.user.email, "A") == "already_going"
+    svc.remove(event, a.id)
+    db.session.commit()
+    assert _code(svc.add, event, a.user.email, "A") == "add_removed"
+    event.cancelled_at = utcnow()
+    db.session.commit()
+    assert _code(svc.add, event, "new@example.org", "New") == "event_cancelled"
+    assert db.session.scalar(select(User).where(User.email == "new@example.org")) is None

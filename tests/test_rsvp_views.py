@@ -246,6 +246,44 @@ def test_organizer_lists_edits_removes_promotes(client, login, org, event):
     assert client.post(f"/e/{event.key}/attendees/{other_rsvp.id}/remove").status_code == 404
 
 
+def test_organizer_adds_someone_by_hand_and_a_refusal_keeps_what_was_typed(
+    client, login, org, event
+):
+    url = f"/e/{event.key}/attendees/add"
+    stranger = make_user()
+    login(client, stranger)
+    assert client.post(url, data={"add-name": "X", "add-email": "x@example.org"}).status_code == 403
+    login(client, org)
+    page = client.get(f"/e/{event.key}/attendees").get_data(as_text=True)
+    assert "Add someone by hand" in page and 'name="add-email"' in page
+
+    done = client.post(
+        url, data={"add-name": "Lena Vogel", "add-email": "lena@example.org"}, follow_redirects=True
+    )
+    assert "Lena Vogel has a seat; their ticket is on its way by email." in done.get_data(
+        as_text=True
+    )
+    lena = db.session.scalar(select(User).where(User.email == "lena@example.org"))
+    assert _rsvp_of(event, lena).status == "going"
+    assert db.session.scalar(select(OutboxMessage.to_addr)) == "lena@example.org"
+
+    # Bad input and refusals come back on the page, with what was typed and the form open.
+    bad = client.post(url, data={"add-name": "", "add-email": "not-an-email"})
+    assert bad.status_code == 400
+    again = client.post(url, data={"add-name": "Lena", "add-email": "lena@example.org"})
+    assert again.status_code == 409
+    assert "This person is already going." in again.get_data(as_text=True)
+    make_rsvp(event, make_user())  # now full (2 seats)
+    full = client.post(url, data={"add-name": "Tom", "add-email": "tom@example.org"})
+    html = full.get_data(as_text=True)
+    assert full.status_code == 409 and "No seat is free." in html
+    assert 'value="tom@example.org"' in html and '<details class="attendee-add" open>' in html
+    assert db.session.scalar(select(User).where(User.email == "tom@example.org")) is None
+    client.post(url, data={"add-name": "Tom", "add-email": "tom@example.org", "add-override": "y"})
+    tom = db.session.scalar(select(User).where(User.email == "tom@example.org"))
+    assert _rsvp_of(event, tom).status == "going"
+
+
 def test_removing_someone_asks_first_and_says_what_follows(client, login, org, event):
     """The list's Remove leads to a question, not to the removal: a removed person is
     emailed and can't answer again by themselves."""

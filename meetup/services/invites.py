@@ -1,6 +1,7 @@
 """Emailed calendar invites (iTIP): what each person's calendar must receive, and when.
 
-- A confirmed seat (going, promoted) comes with a REQUEST: the event lands in the calendar.
+- A confirmed seat (going, added by an organizer, promoted) comes with a REQUEST: the event
+  lands in the calendar.
 - Losing it (cancelled, removed, a lapsed claim) comes with a CANCEL: same UID, and it goes.
 - A change of time or place sends every going attendee an updated REQUEST; an edit of the
   description alone sends nothing. Cancelling the event sends every going attendee a CANCEL.
@@ -27,7 +28,7 @@ from ..models import Event, Rsvp, User, utcnow
 from ..urls import event_url, ticket_url
 from . import calendar, events, mail
 
-SEAT_GAINED = frozenset({"going", "promoted"})
+SEAT_GAINED = frozenset({"going", "added", "promoted"})
 SEAT_LOST = frozenset({"cancelled", "removed", "claim_expired"})
 
 

@@ -605,10 +605,40 @@ def promote(
     return rsvp
 
 
+def add(
+    event: Event, email: str, name: str, *, override: bool = False, now: datetime | None = None
+) -> Rsvp:
+    """An organizer puts someone on the list by hand (a speaker, a guest who wrote to them):
+    a seat, and a ticket by email. Without a free seat this needs `override`, as promote()
+    does. The RSVP deadline and members-only don't apply: they bind answers, not organizers.
+    Someone on the waitlist is seated; someone removed is put back with reinstate()."""
+    now = now or utcnow()
+    user = accounts.get_or_create(email, name, now=now)
+    lock_event(event.id)
+    state = seats(event.id)
+    _ensure_changeable(state, now)
+    rsvp = find(event.id, user.id)
+    if rsvp is not None and rsvp.status == "going":
+        raise DomainError("already_going")
+    if rsvp is not None and rsvp.status == "removed":
+        raise DomainError("add_removed")
+    if state.free <= 0 and not override:
+        raise DomainError("no_free_seat")
+    if rsvp is None:
+        rsvp = _new_row(event, user, "not_going", now)
+    elif rsvp.status != "waitlisted":
+        rsvp.requested_at = now  # a new request; someone waiting keeps their place
+    _seat(rsvp, event, now, claim=False)
+    rsvp = _saved(rsvp)
+    notify(rsvp, "added", now)
+    return rsvp
+
+
 # ------------------------------------------------------------------ emails
 
 SUBJECTS = {
     "going": lambda t: _("You're going: %(title)s", title=t),
+    "added": lambda t: _("You're on the list: %(title)s", title=t),
     "waitlisted": lambda t: _("You're on the waitlist: %(title)s", title=t),
     "promoted": lambda t: _("A seat opened up for you: %(title)s", title=t),
     "cancelled": lambda t: _("RSVP cancelled: %(title)s", title=t),
@@ -620,7 +650,8 @@ SUBJECTS = {
 def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> None:
     """THE one place an RSVP state change becomes an email (templates/email/rsvp_<kind>.*).
 
-    kind: "going" (confirmation, with the ticket link), "waitlisted" (with the position),
+    kind: "going" (confirmation, with the ticket link), "added" (the same, for someone an
+    organizer put on the list), "waitlisted" (with the position),
     "promoted" (ticket link, and the claim link when a claim window applies), "cancelled"
     (they said Can't go after going or waiting), "removed" (by an organizer),
     "claim_expired" (a held seat passed on). Called after the change is flushed, so

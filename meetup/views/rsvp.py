@@ -34,7 +34,7 @@ from ..services.errors import DomainError
 from ..services.events import has_ended
 from ..services.permissions import can_view_event, is_member, is_organizer, require_organizer
 from ..services.tokens import same
-from .errors import MESSAGES, register_messages
+from .errors import MESSAGES, message_for, register_messages
 
 bp = Blueprint("rsvp", __name__)
 
@@ -56,6 +56,11 @@ register_messages(
         "not_waitlisted": (409, _l("Only someone on the waitlist can be promoted.")),
         "not_removed": (409, _l("Only someone who was removed can be put back.")),
         "not_removable": (409, _l("Only someone going or on the waitlist can be removed.")),
+        "already_going": (409, _l("This person is already going.")),
+        "add_removed": (
+            409,
+            _l("This person was removed from the list: use “Put back on the list” below."),
+        ),
         "no_free_seat": (
             409,
             _l("No seat is free. Tick “over capacity” to seat this person anyway."),
@@ -126,6 +131,12 @@ class CapacityForm(AppForm):
 
 class PromoteForm(AppForm):
     override = BooleanField(_l("Over capacity"))
+
+
+class AddForm(AppForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    override = BooleanField(_l("Over capacity: seat them even though the event is full"))
 
 
 # ------------------------------------------------------------------ helpers
@@ -348,7 +359,10 @@ def _organizer_event(event_key: str) -> Event:
 @bp.get("/e/<event_key>/attendees")
 @login_required
 def attendees(event_key: str):
-    event = _organizer_event(event_key)
+    return _attendees_page(_organizer_event(event_key))
+
+
+def _attendees_page(event: Event, add_form: AddForm | None = None, status: int = 200):
     roster = attendees_service.roster(event)
     now = utcnow()
     return render_template(
@@ -360,7 +374,32 @@ def attendees(event_key: str):
         capacity_form=CapacityForm(capacity=event.capacity),
         button_form=ButtonForm(),
         promote_form=PromoteForm(),
-    )
+        add_form=add_form or AddForm(formdata=None, prefix="add"),
+    ), status
+
+
+@bp.post("/e/<event_key>/attendees/add")
+@login_required
+def add(event_key: str):
+    """An organizer puts someone on the list by hand. A refusal (full, already going...)
+    comes back on the page with what was typed, not on an error page."""
+    event = _organizer_event(event_key)
+    form = AddForm(prefix="add")
+    if not form.validate():
+        return _attendees_page(event, form, 400)
+    try:
+        rsvp = rsvp_service.add(
+            event, form.email.data, form.name.data, override=bool(form.override.data)
+        )
+    except DomainError as err:
+        db.session.rollback()
+        status, message = message_for(err.code)
+        form.form_errors.append(message)
+        return _attendees_page(event, form, status)
+    name = rsvp.user.display_name
+    db.session.commit()
+    flash(_("%(name)s has a seat; their ticket is on its way by email.", name=name), "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
 
 
 @bp.post("/e/<event_key>/attendees/capacity")
