@@ -1,5 +1,5 @@
 """A Hypothesis state machine over RSVP, cancel, ask by email/confirm, capacity changes,
-removal (and putting back) and promotion by hand. After every step:
+removal (and putting back), promotion by hand and adding someone by hand. After every step:
 
 - nobody holds a seat beyond the capacity, except the one an organizer added with an override
   (and lowering the capacity takes nobody's seat);
@@ -141,6 +141,15 @@ class RsvpMachine(RuleBasedStateMachine):
                 adds_one=override,
                 actor=i,
             )
+
+    @rule(i=person, override=st.booleans())
+    def add_by_hand(self, i, override):
+        user = self.users[i]
+        self.step(
+            lambda: svc.add(self.event, user.email, user.name, override=override, now=self.tick()),
+            adds_one=override,
+            actor=i,
+        )
 
     # ---------------------------------------------------------------- invariants
 
