@@ -184,6 +184,26 @@ def test_members_only_accepts_members(client, login, org):
     assert _rsvp_of(ev, member).status == "going"
 
 
+def test_a_guest_added_to_a_members_only_event_sees_its_page_and_can_decline(client, login, org):
+    """A speaker the organizer put on the list isn't in the group: the event page their
+    email links to opens for them, and they can say they can't come (not come back)."""
+    group = make_group(org)
+    ev = make_event(group, visibility="members", capacity=5)
+    speaker, outsider = make_user(), make_user()
+    svc.add(ev, speaker.email, "Speaker")
+    db.session.commit()
+    login(client, outsider)
+    assert client.get(f"/e/{ev.key}").status_code == 404
+    login(client, speaker)
+    page = client.get(f"/e/{ev.key}")
+    assert page.status_code == 200 and "You're going!" in page.get_data(as_text=True)
+    assert client.get(f"/e/{ev.key}/event.ics").status_code == 200
+    client.post(f"/e/{ev.key}/rsvp", data={"answer": "not_going"})
+    assert _rsvp_of(ev, speaker).status == "not_going"
+    again = client.post(f"/e/{ev.key}/rsvp", data={"answer": "going"})
+    assert again.status_code == 403 and _rsvp_of(ev, speaker).status == "not_going"
+
+
 def test_claim_link(client, app):
     ev = make_event(make_group(make_user()), capacity=1, claim_window_hours=3)
     a, b = make_user(), make_user()

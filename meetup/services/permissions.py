@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 
 from ..extensions import db
-from ..models import Event, Group, Membership, User
+from ..models import Event, Group, Membership, Rsvp, User
 from .errors import DomainError
 
 ORGANIZER_ROLES = ("organizer", "co_organizer")
@@ -42,5 +42,17 @@ def require_owner(group: Group | int, user: User | None) -> None:
         raise DomainError("forbidden")
 
 
+_ON_LIST = select(Rsvp.id).where(
+    Rsvp.event_id == bindparam("event_id"), Rsvp.user_id == bindparam("user_id")
+)
+
+
 def can_view_event(event: Event, user: User | None) -> bool:
-    return event.visibility == "public" or is_member(event.group_id, user)
+    """Public events: anyone. Members-only ones: the group's members, and whoever is on the
+    event's list without being one (a speaker an organizer added by hand): their emails
+    link to the page, where they can say they can't come after all."""
+    if event.visibility == "public" or is_member(event.group_id, user):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(_ON_LIST, {"event_id": event.id, "user_id": user.id}) is not None
