@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import threading
 from collections import Counter
@@ -508,6 +510,35 @@ def test_the_door_log_reads_in_words(app, login, party):
         "Ana Checked in scanned · by Olga · phone-o",
     ]
     assert "checked_in" not in log and "user:" not in log
+
+    # The whole log, oldest first, for a spreadsheet; organizers only.
+    resp = organizer.get(f"/e/{event.key}/door/log.csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert [(r["name"], r["outcome"], r["by"], r["status"]) for r in rows] == [
+        ("Ana", "Checked in", "Olga", "checked_in"),
+        ("Ana", "Already checked in", "Olga", "already_checked_in"),
+        ("", "Not on the list", "Olga", "not_found"),
+        ("Wes", "Waitlisted", "Olga", "not_attending"),
+        ("Ana", "Check-in undone", "Olga", "undone"),
+        ("Ana", "Checked in", "Sam", "checked_in"),
+        ("Ana", "Admitted twice", "Sam", "already_checked_in"),
+    ]
+    assert rows[-1]["scanned_at"] == format_in_zone(t0, "Europe/Paris", "yyyy-MM-dd HH:mm:ss")
+    assert rows[-1]["scanned_at"] < rows[-1]["synced_at"]
+    assert phone.get(f"/e/{event.key}/door/log.csv").status_code == 403
+
+
+def test_the_door_log_csv_shows_formulas_as_text(app, login, party):
+    """A volunteer's label or a device name is typed by someone: never run as a formula."""
+    event, ana = party["event"], party["ana"]
+    phone, _ = volunteer_client(app, party, "=HYPERLINK(1)")
+    body = {"token": ana.ticket_token, "nonce": "nonce-f1", "device": "+cmd|x"}
+    assert post(phone, event, body).status_code == 200
+    text = organizer_client(app, login, party).get(f"/e/{event.key}/door/log.csv")
+    row = next(csv.DictReader(io.StringIO(text.get_data(as_text=True))))
+    assert (row["by"], row["device"]) == ("'=HYPERLINK(1)", "'+cmd|x")
 
 
 def test_organizer_resolves_a_flag(app, login, party):

@@ -4,12 +4,18 @@ in words, with the same words the door's own screen uses."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from ..models import CheckinLog
+from ..extensions import db
+from ..models import CheckinLog, Event
+from ..timeutil import format_in_zone
+from .attendees import safe_cell
 
 # (action, status) -> (what happened, tone of its pill)
 _OUTCOMES = {
@@ -78,3 +84,47 @@ def actor_name(audit: str) -> str:
     if not sep:
         return audit
     return name[:-1] if name.endswith(")") else name
+
+
+CSV_HEADER = (
+    "scanned_at",
+    "synced_at",
+    "name",
+    "outcome",
+    "how",
+    "by",
+    "device",
+    "status",
+    "reason",
+)
+_STAMP = "yyyy-MM-dd HH:mm:ss"
+
+
+def to_csv(event: Event) -> str:
+    """The whole log, oldest first, in the event's time zone: the words of the page, and
+    the API's status and reason for whoever sorts or counts."""
+    entries = db.session.scalars(
+        select(CheckinLog)
+        .where(CheckinLog.event_id == event.id)
+        .order_by(CheckinLog.created_at, CheckinLog.id)
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for entry in entries:
+        line = describe(entry)
+        writer.writerow(
+            safe_cell(value)
+            for value in (
+                format_in_zone(entry.scanned_at, event.timezone, _STAMP),
+                format_in_zone(entry.created_at, event.timezone, _STAMP),
+                line.name,
+                line.outcome,
+                line.how,
+                line.who,
+                line.device,
+                entry.status,
+                (entry.response or {}).get("reason"),
+            )
+        )
+    return out.getvalue()

@@ -392,6 +392,20 @@ def links(event_key: str):
     ), (400 if form.errors else 200)
 
 
+@bp.get("/e/<event_key>/door/log.csv")
+def log_csv(event_key: str):
+    event = _event(event_key)
+    require_organizer(event.group_id, current_user)
+    return Response(
+        door_log.to_csv(event),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="door-log-{event.key}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @bp.post("/e/<event_key>/door/links/<int:link_id>/revoke")
 def revoke_link(event_key: str, link_id: int):
     event = _event(event_key)
