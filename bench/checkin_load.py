@@ -13,7 +13,8 @@ first scans of a run its slowest). Everything started is stopped, also on error.
 
     python bench/checkin_load.py [--postgres [ADMIN_URL]] [--tickets 500] [--scanners 32]
 
-Last line: RESULT {json} with rps, ceiling_rps, ratio, p50_ms, p99_ms, errors.
+Last line: RESULT {json} with rps, ceiling_rps, ratio, p50_ms, p99_ms, errors, and the CPU
+time per request of the server (app and database) and of the load generator (server_cpu.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from server_cpu import Meter
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # --postgres with no URL
@@ -261,9 +264,17 @@ def main() -> int:
         drive(phones, ping[: len(phones) * 4])  # warm up both workers and connections
         drive(phones, scans("wa", warm_tokens) + scans("wb", warm_tokens))
 
-        c1_time, c1_lat, c1_ans = drive(phones, ping)
-        run_time, lat, answers = drive(phones, jobs)
-        c2_time, c2_lat, c2_ans = drive(phones, ping)
+        with Meter(server.pid) as c1_cpu:
+            c1_time, c1_lat, c1_ans = drive(phones, ping)
+        with Meter(server.pid) as run_cpu:
+            run_time, lat, answers = drive(phones, jobs)
+        with Meter(server.pid) as c2_cpu:
+            c2_time, c2_lat, c2_ans = drive(phones, ping)
+        cpu = run_cpu.per_request(len(jobs))
+        ceiling_cpu = {
+            key: (c1_cpu.per_request(len(ping))[key] + c2_cpu.per_request(len(ping))[key]) / 2
+            for key in cpu
+        }
 
         statuses: dict[str, int] = {}
         errors = 0
@@ -295,6 +306,11 @@ def main() -> int:
             "ceiling_p99_ms": round(pct(c1_lat + c2_lat, 99), 2),
             "answers": statuses,
             "errors": errors,
+            "server_cpu_ms": round(cpu["server_cpu_ms"], 2),
+            "ceiling_server_cpu_ms": round(ceiling_cpu["server_cpu_ms"], 2),
+            "server_cpu_ratio": round(ceiling_cpu["server_cpu_ms"] / cpu["server_cpu_ms"], 3),
+            "client_cpu_ms": round(cpu["client_cpu_ms"], 2),
+            "ceiling_client_cpu_ms": round(ceiling_cpu["client_cpu_ms"], 2),
         }
         before, after = len(ping) / c1_time, len(ping) / c2_time
         lines = [
@@ -307,6 +323,11 @@ def main() -> int:
             f"p99 {result['ceiling_p99_ms']:6.2f} ms  (before {before:.0f}, after {after:.0f})",
             f"ratio             {result['ratio']:.3f}  (targets: ratio >= 0.6, p99 < 50 ms)",
             f"answers           {statuses}  errors {errors}",
+            f"CPU per request   server (app + database) check-in "
+            f"{result['server_cpu_ms']:.2f} ms, ceiling {result['ceiling_server_cpu_ms']:.2f} ms "
+            f"(ratio {result['server_cpu_ratio']:.3f}); load generator "
+            f"{result['client_cpu_ms']:.2f} and {result['ceiling_client_cpu_ms']:.2f} ms, "
+            "on the same cores",
         ]
         print("\n".join(lines))
         print("RESULT " + json.dumps(result))

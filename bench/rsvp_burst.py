@@ -13,6 +13,8 @@ HTTP (a sign-in link issued in the database, opened and confirmed like a person 
 fetches each one's CSRF token from the RSVP panel, then fires the RSVPs from a thread pool.
 The ceiling is `POST /_bench/insert` (one INSERT + COMMIT) on the same server, same load,
 measured just before and just after the burst and averaged: the machine's speed drifts.
+It also prints the CPU time each request cost the server (gunicorn and the database,
+from /proc) and the load generator: those move much less than the rates on a shared machine.
 Prints figures and ends with one line `RESULT {json}`.
 """
 
@@ -37,6 +39,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+
+from server_cpu import Meter
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -282,13 +286,14 @@ def timed(fn) -> tuple[float, bool]:
     return time.perf_counter() - start, ok
 
 
-def burst(jobs, threads: int) -> dict:
+def burst(jobs, threads: int, server_pid: int) -> dict:
     start = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
+    with Meter(server_pid) as cpu, ThreadPoolExecutor(threads) as pool:
         results = list(pool.map(timed, jobs))
     wall = time.perf_counter() - start
     latencies = sorted(r[0] for r in results)
     return {
+        **cpu.per_request(len(results)),
         "n": len(results),
         "errors": sum(1 for r in results if not r[1]),
         "rps": len(results) / wall,
@@ -306,6 +311,8 @@ def average(a: dict, b: dict) -> dict:
         "rps": (a["rps"] + b["rps"]) / 2,
         "p50_ms": (a["p50_ms"] + b["p50_ms"]) / 2,
         "p99_ms": (a["p99_ms"] + b["p99_ms"]) / 2,
+        "server_cpu_ms": (a["server_cpu_ms"] + b["server_cpu_ms"]) / 2,
+        "client_cpu_ms": (a["client_cpu_ms"] + b["client_cpu_ms"]) / 2,
     }
 
 
@@ -353,9 +360,9 @@ def main() -> int:
             status, _ = member.request("/_bench/insert", {})
             return status == 200
 
-        before = burst([lambda m=m: ceiling(m) for m in members], args.threads)
-        ours = burst([lambda m=m: rsvp(m) for m in members], args.threads)
-        after = burst([lambda m=m: ceiling(m) for m in members], args.threads)
+        before = burst([lambda m=m: ceiling(m) for m in members], args.threads, proc.pid)
+        ours = burst([lambda m=m: rsvp(m) for m in members], args.threads, proc.pid)
+        after = burst([lambda m=m: ceiling(m) for m in members], args.threads, proc.pid)
         ceil = {
             **average(before, after),
             "before_rps": before["rps"],
@@ -377,6 +384,12 @@ def main() -> int:
     going, waitlisted = counts.get("going", 0), counts.get("waitlisted", 0)
     print(f"ceiling before {ceil['before_rps']:.0f} req/s, after {ceil['after_rps']:.0f} req/s")
     print(f"going {going} (seats {args.seats}), waitlisted {waitlisted}, ratio {ratio:.2f}")
+    cpu_ratio = ceil["server_cpu_ms"] / ours["server_cpu_ms"]
+    print(
+        f"CPU per request: server (app + database) RSVP {ours['server_cpu_ms']:.2f} ms, "
+        f"ceiling {ceil['server_cpu_ms']:.2f} ms (ratio {cpu_ratio:.2f}); load generator "
+        f"{ours['client_cpu_ms']:.2f} and {ceil['client_cpu_ms']:.2f} ms, on the same cores"
+    )
     result = {
         "database": db.kind,
         "members": args.members,
@@ -393,6 +406,11 @@ def main() -> int:
         "ceiling_p50_ms": round(ceil["p50_ms"], 2),
         "ceiling_p99_ms": round(ceil["p99_ms"], 2),
         "ratio": round(ratio, 3),
+        "server_cpu_ms": round(ours["server_cpu_ms"], 2),
+        "ceiling_server_cpu_ms": round(ceil["server_cpu_ms"], 2),
+        "server_cpu_ratio": round(cpu_ratio, 3),
+        "client_cpu_ms": round(ours["client_cpu_ms"], 2),
+        "ceiling_client_cpu_ms": round(ceil["client_cpu_ms"], 2),
     }
     print("RESULT " + json.dumps(result))
     ok = going == args.seats and ours["errors"] == 0 and ratio >= 0.5
