@@ -14,7 +14,7 @@ fetches each one's CSRF token from the RSVP panel, then fires the RSVPs from a t
 The ceiling is `POST /_bench/insert` (one INSERT + COMMIT) on the same server, same load,
 measured just before and just after the burst and averaged: the machine's speed drifts.
 It also prints the CPU time each request cost the server (gunicorn and the database,
-from /proc) and the load generator: those move much less than the rates on a shared machine.
+from /proc) and the load generator, which share the same cores.
 Prints figures and ends with one line `RESULT {json}`.
 """
 

@@ -1,9 +1,10 @@
 """CPU time spent serving a run, read from /proc (Linux): the app server the bench started
 with its workers, and PostgreSQL's processes; and the bench's own (the load generator's).
 
-On a shared machine requests per second move with the neighbours' load, and the load
-generator takes its share of the same cores. CPU time per request moves much less, so the
-benches print it beside the rates: it says what each request costs the server itself.
+The load generator runs on the same cores as the server, so a rate measures both. CPU time
+per request splits them: what each request cost the server itself, and what it cost the
+load. It is no steadier than the rates on a shared machine (a busy host slows every
+instruction), so compare the two loads of one run, as the rates are compared.
 """
 
 from __future__ import annotations
