@@ -24,8 +24,9 @@ _OUTCOMES = {
     ("undo", "undone"): (_l("Check-in undone"), ""),
     ("undo", "not_checked_in"): (_l("Undo: was not checked in"), ""),
 }
-# Refusals (not_found, not_attending) by their reason, as the door's red screen says them.
-_REFUSALS = {
+# Refusals (not_found, not_attending) by their reason: the door's red screen says the same
+# (views/door.py hands these to door.js).
+REFUSALS = {
     "unknown": _l("Not on the list"),
     "not_a_ticket": _l("Not a ticket"),
     "other_event": _l("Other event"),
@@ -60,7 +61,7 @@ def describe(entry: CheckinLog) -> Line:
     elif (entry.action, entry.status) in _OUTCOMES:
         outcome, tone = _OUTCOMES[entry.action, entry.status]
     else:
-        outcome, tone = _REFUSALS.get(response.get("reason"), _l("Refused")), "bad"
+        outcome, tone = REFUSALS.get(response.get("reason"), _l("Refused")), "bad"
     return Line(
         at=entry.scanned_at,
         name=response.get("name"),

@@ -229,15 +229,16 @@ def _messages() -> dict[str, str]:
         "welcome": _("Welcome, %(name)s", name="{name}"),
         "already": _("Already checked in at %(time)s (by %(by)s)", time="{time}", by="{by}"),
         "alreadyNoBy": _("Already checked in at %(time)s", time="{time}"),
-        "notOnList": _("Not on the list"),
-        "notATicket": _("Not a ticket"),
+        "notOnList": str(door_log.REFUSALS["unknown"]),
+        "notATicket": str(door_log.REFUSALS["not_a_ticket"]),
         "notATicketDetail": _("This QR code is not a ticket of this site."),
-        "otherEvent": _("Other event"),
+        "otherEvent": str(door_log.REFUSALS["other_event"]),
         "otherEventDetail": _("%(name)s's ticket for “%(event)s”", name="{name}", event="{event}"),
-        "waitlisted": _("Waitlisted"),
-        "pending": _("Not confirmed"),
-        "cancelled": _("Cancelled"),
-        "event_cancelled": _("Event cancelled"),
+        # not_attending: door.js shows M[reason]
+        **{
+            reason: str(door_log.REFUSALS[reason])
+            for reason in ("waitlisted", "pending", "cancelled", "event_cancelled")
+        },
         "flagged": _("Admitted twice: flagged for the organizer"),
         "undone": _("Check-in undone: %(name)s", name="{name}"),
         "notCheckedIn": _("%(name)s was not checked in", name="{name}"),
