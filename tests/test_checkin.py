@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from meetup.extensions import db
 from meetup.models import CheckinLog, DoorLink, Rsvp, User, utcnow
 from meetup.services import checkin, door_links
+from meetup.services import rsvp as rsvp_service
 from meetup.services.checkin import Actor
 from meetup.services.errors import DomainError
 from meetup.services.tokens import hash_token
@@ -656,6 +657,27 @@ def test_walk_in_of_a_waitlisted_person_gives_them_the_seat(app, login, party):
     assert body["status"] == "checked_in"
     db.session.refresh(wes)
     assert wes.status == "going" and wes.ticket_token
+
+
+def test_walk_in_of_someone_an_organizer_removed_is_refused(app, login, party):
+    event, ana = party["event"], party["ana"]
+    rsvp_service.remove(event, ana.id)
+    db.session.commit()
+    body = {"name": "Ana", "email": ana.user.email}
+    volunteer, _ = volunteer_client(app, party)
+    refused = post(volunteer, event, {**body, "nonce": "nonce-rm1"}, path="door/walkin")
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == "walkin_removed"
+    assert "attendee list" in refused.get_json()["message"]
+    # not even an organizer's "over capacity": putting them back is done on the attendee list
+    organizer = organizer_client(app, login, party)
+    forced = post(
+        organizer, event, {**body, "nonce": "nonce-rm2", "override": True}, path="door/walkin"
+    )
+    assert forced.status_code == 409
+    db.session.refresh(ana)
+    assert (ana.status, ana.checked_in_at, ana.ticket_token) == ("removed", None, None)
+    assert log_count(event.id) == 0
 
 
 @pytest.mark.parametrize(

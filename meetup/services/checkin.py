@@ -340,7 +340,9 @@ def register_walkin(
 ) -> dict:
     """Someone at the door without an RSVP: make them going and check them in at once.
 
-    Seats are counted under the event lock; only an organizer may go over capacity.
+    Seats are counted under the event lock; only an organizer may go over capacity. Someone
+    an organizer took off the list stays off (`walkin_removed`): putting them back is the
+    organizer's call, on the attendee list, not the door's.
     """
     now = now or utcnow()
     if event.cancelled_at is not None:
@@ -350,6 +352,8 @@ def register_walkin(
     user = accounts.get_or_create(email, name, now=now)
     lock_event(event.id)
     rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == user.id))
+    if rsvp is not None and rsvp.status == "removed":
+        raise DomainError("walkin_removed")
     if rsvp is None or rsvp.status != "going":
         state = seats(event.id)  # read under the lock: the capacity may just have changed
         if not override and state.free <= 0:

@@ -71,6 +71,13 @@ register_messages(
         "door_link_expired": (403, _l("This door link has expired.")),
         "event_over": (400, _l("This event is over: door links can't be made any more.")),
         "event_full": (409, _l("The event is full. An organizer can let them in anyway.")),
+        "walkin_removed": (
+            409,
+            _l(
+                "An organizer took this person off the list. Only an organizer can put them "
+                "back, from the attendee list."
+            ),
+        ),
     }
 )
 
