@@ -60,6 +60,27 @@ def test_signed_in_one_tap_going_then_cant_go(client, login, event):
     assert resp.status_code == 303 and _rsvp_of(event, ana).status == "not_going"
 
 
+def test_an_answer_is_told_by_the_panel_and_leaves_the_session_cookie_alone(
+    client, login, csrf_on, event
+):
+    """The redirect scrolls to the panel, which says how the answer went; the answer itself
+    writes no cookie (a 1,000-member burst signs no session)."""
+    make_rsvp(event, make_user())
+    make_rsvp(event, make_user())  # full: Ana's "Going" puts her on the waitlist
+    login(client, make_user(name="Ana"))
+    told = {
+        "going": "You're number 1 on the waitlist",
+        "not_going": "You said you can't go.",
+    }
+    for answer in ("going", "not_going", "going"):
+        csrf = _csrf(client.get(f"/e/{event.key}").get_data(as_text=True))
+        resp = client.post(f"/e/{event.key}/rsvp", data={"answer": answer, "csrf_token": csrf})
+        assert resp.status_code == 303 and resp.headers["Location"].endswith("#rsvp")
+        assert "Set-Cookie" not in resp.headers, resp.headers["Set-Cookie"]
+        page = client.get(resp.headers["Location"]).get_data(as_text=True)
+        assert told[answer] in page[page.index('id="rsvp"') :]
+
+
 def test_signed_out_panel_and_csrf(client, csrf_on, event):
     page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
     assert 'name="email"' in page and "Going: email me a link" in page

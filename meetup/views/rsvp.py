@@ -205,16 +205,6 @@ def _retry_once(action):
     return result
 
 
-def _flash_outcome(rsvp: Rsvp) -> None:
-    if rsvp.status == "going":
-        flash(_("You're going! Your ticket is in your email."), "success")
-    elif rsvp.status == "waitlisted":
-        # The panel right below shows the place in line.
-        flash(_("The event is full, so you're on the waitlist."), "warning")
-    elif rsvp.status == "not_going":
-        flash(_("Got it: you can't make it."), "info")
-
-
 # ------------------------------------------------------------------ the panel
 
 
@@ -293,8 +283,10 @@ def submit(event_key: str):
     if signed_in:
         going = form.answer.data == "going"
         member = event.visibility == "public" or role is not None  # read before the lock
-        rsvp = _retry_once(lambda: rsvp_service.answer(event, user, going, answers, member=member))
-        _flash_outcome(rsvp)
+        # The answer's outcome is told by the panel the redirect scrolls to ("You're going!",
+        # the place in line): a flash sat at the top of the page, out of view on a phone, and
+        # rewrote the session cookie on every answer of a burst.
+        _retry_once(lambda: rsvp_service.answer(event, user, going, answers, member=member))
     else:
         if form.answer.data != "going":
             return redirect(_event_page(event), 303)
@@ -324,8 +316,7 @@ def confirm(token: str):
     user, event = rsvp.user, rsvp.event
     db.session.commit()
     login_user(user, remember=True)
-    _flash_outcome(rsvp)
-    return redirect(_event_page(event), 303)
+    return redirect(_event_page(event), 303)  # the panel tells the outcome, as for an answer
 
 
 @bp.route("/e/<event_key>/claim/<ticket_token>", methods=["GET", "POST"])

@@ -131,7 +131,7 @@ def test_rsvp_confirm_and_promotion_in_the_browser(app, live_server, browser, sh
 
     # Ana can't go after all: Ben is promoted at once and emailed his ticket.
     ana.get_by_role("button", name="I can't go anymore").click()
-    ana.wait_for_selector("text=you can't make it")
+    ana.wait_for_selector("text=You said you can't go.")
     assert _status(event, "ana@example.org") == "not_going"
     assert _status(event, "ben@example.org") == "going"
     promoted = _mail_to("ben@example.org", "A seat opened up")
