@@ -89,6 +89,15 @@ def test_signed_out_panel_and_csrf(client, csrf_on, event):
     assert db.session.scalar(select(Rsvp)) is None
     resp = client.post(f"/e/{event.key}/rsvp", data={**data, "csrf_token": _csrf(page)})
     assert resp.status_code == 303 and db.session.scalar(select(Rsvp)).status == "pending"
+    # The panel the page lands on says where the link went, on every visit until confirmed,
+    # with the form folded away (to send it again, or to another address).
+    for _visit in range(2):
+        page = client.get(resp.headers["Location"]).get_data(as_text=True)
+        panel = page[page.index('id="rsvp"') :]
+        assert "We emailed a link to cy@example.org" in panel
+        assert "No email? Send the link again" in panel
+    other = make_event(event.group, title="Another night")
+    assert "We emailed a link" not in client.get(f"/e/{other.key}").get_data(as_text=True)
 
 
 def test_signed_in_panel_states_with_csrf(client, login, csrf_on, event):

@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -182,6 +183,22 @@ def _event_page(event: Event) -> str:
     return url_for("rsvp.page", event_key=event.key)
 
 
+# A signed-out person who asked for a link sees "we emailed a link to ..." in the panel, on
+# every visit until they confirm, rather than the empty form again. By event key, the last few.
+_ASKED = "rsvp_asked"
+_ASKED_KEPT = 5
+
+
+def _remember_ask(event_key: str, email: str) -> None:
+    asked = {k: v for k, v in session.get(_ASKED, {}).items() if k != event_key}
+    session[_ASKED] = dict([*list(asked.items())[-(_ASKED_KEPT - 1) :], (event_key, email)])
+
+
+def _asked_email(event_key: str) -> str | None:
+    asked = session.get(_ASKED)
+    return asked.get(event_key) if isinstance(asked, dict) else None
+
+
 def _my_rsvp(event: Event) -> Rsvp | None:
     if not current_user.is_authenticated:
         return None
@@ -244,6 +261,7 @@ def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) 
         "seats_left": None if event.capacity is None else max(0, event.capacity - counts["going"]),
         "position": rsvp_service.waitlist_position(my_rsvp) if my_rsvp else None,
         "pending": my_rsvp is not None and my_rsvp.status == "pending",
+        "asked": None if signed_in else _asked_email(event.key),
         "form": form,
         "signed_in": signed_in,
         "organizer": signed_in and is_organizer(event.group_id, current_user),
@@ -293,14 +311,7 @@ def submit(event_key: str):
         _retry_once(
             lambda: rsvp_service.request_by_email(event, form.email.data, form.name.data, answers)
         )
-        flash(
-            _(
-                "Almost there: we emailed a link to %(email)s. Open it to confirm; "
-                "your place in line counts from now.",
-                email=form.email.data,
-            ),
-            "info",
-        )
+        _remember_ask(event.key, form.email.data)
     return redirect(_event_page(event), 303)
 
 
