@@ -8,7 +8,7 @@ from dotenv import load_dotenv
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, database, input_guard, security, templating
+from . import cli, database, input_guard, security, templating, urls
 from .config import Defaults, load_secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .views import register_blueprints
@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    app.url_map.converters["id"] = urls.RowId  # before the routes that use it
     register_blueprints(app)
     register_error_handlers(app)
     cli.init_app(app)

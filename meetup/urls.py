@@ -3,6 +3,18 @@
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, url_for
+from werkzeug.routing import IntegerConverter
+
+# Row ids are INTEGER primary keys: PostgreSQL's int4. A bigger number in a URL or a body
+# names no row, and would fail in the database driver (a 500) instead of a 404 or a 400.
+MAX_ID = 2**31 - 1
+
+
+class RowId(IntegerConverter):
+    """`<id:name>` in a route: a row id, 1 to MAX_ID; anything else is a 404."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, min=1, max=MAX_ID)
 
 
 def absolute_url(endpoint: str, **values: object) -> str:

@@ -85,3 +85,36 @@ def test_migrations_match_models(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def test_every_id_in_a_url_is_a_row_id_and_a_number_too_big_is_a_404(app, login):
+    """Ids in URLs are INTEGER primary keys: 2**31 names no row and must be a 404, not a
+    driver error (a 500 on SQLite and PostgreSQL alike)."""
+    from werkzeug.routing import IntegerConverter
+
+    from meetup.urls import MAX_ID, RowId
+    from tests.factories import make_event, make_group, make_user
+
+    organizer = make_user()
+    group = make_group(organizer)
+    event = make_event(group)
+    db.session.commit()
+    client = login(app.test_client(), organizer)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        ids = [
+            name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)
+        ]
+        assert all(isinstance(rule._converters[name], RowId) for name in ids), rule.rule
+        if not ids:
+            continue
+        values = {"event_key": event.key, "group_slug": group.slug}
+        for too_big in (MAX_ID + 1, 2**70, 0):
+            url = rule.rule
+            for name in rule.arguments:
+                value = too_big if name in ids else values[name]
+                url = url.replace(f"<id:{name}>", str(value)).replace(f"<{name}>", str(value))
+            resp = client.post(url) if "POST" in rule.methods else client.get(url)
+            assert resp.status_code == 404, (url, resp.status_code)
+            checked += 1
+    assert checked >= 9 * 3

@@ -275,6 +275,8 @@ def test_same_nonce_is_answered_as_the_first_time_and_adds_nothing(app, login, p
             "scanned_at",
         ),
         ({"rsvp_id": "seven", "nonce": "nonce-1234"}, "rsvp_id"),
+        ({"rsvp_id": 2**31, "nonce": "nonce-1234"}, "rsvp_id"),  # past INTEGER: no row
+        ({"rsvp_id": 0, "nonce": "nonce-1234"}, "rsvp_id"),
         ({"token": ["x"], "nonce": "nonce-1234"}, "token"),
     ],
 )
@@ -286,6 +288,13 @@ def test_bad_fields_are_400_json_with_a_message(app, login, party, body, field):
     assert data["message"]
     assert field in data["fields"]
     assert log_count(party["event"].id) == 0
+
+
+def test_an_undo_of_an_id_past_the_database_integers_is_400(app, login, party):
+    client = organizer_client(app, login, party)
+    resp = post(client, party["event"], {"rsvp_id": 2**63, "nonce": "nonce-1234"}, "checkin/undo")
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"]["rsvp_id"] == ["No such RSVP."]
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"token"', b"", b"null"])

@@ -27,6 +27,7 @@ from wtforms import BooleanField, Form, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from ..services import checkin
+from ..urls import MAX_ID
 from .base import AppForm
 
 NONCE_PATTERN = r"^[A-Za-z0-9_.:-]+$"
@@ -38,6 +39,7 @@ def _blank_is_none(value: Any) -> Any:
 
 Blank = BeforeValidator(_blank_is_none)  # "" is as good as leaving the field out
 Nonce = Annotated[str, Field(min_length=8, max_length=64, pattern=NONCE_PATTERN)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]  # a bigger number names no row
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -59,7 +61,7 @@ class DoorBody(BaseModel):
 
 class ScanBody(DoorBody):
     token: _text(2000) = None
-    rsvp_id: int | None = None
+    rsvp_id: RowId | None = None
     method: Annotated[Literal[checkin.METHODS] | None, Blank] = None
 
     @model_validator(mode="after")
@@ -70,7 +72,7 @@ class ScanBody(DoorBody):
 
 
 class UndoBody(DoorBody):
-    rsvp_id: int
+    rsvp_id: RowId
     method: Annotated[Literal["manual", "offline"] | None, Blank] = None
 
 
@@ -85,6 +87,8 @@ _MESSAGES = {
     "int_type": _l("Send a whole number."),
     "int_parsing": _l("Send a whole number."),
     "int_from_float": _l("Send a whole number."),
+    "greater_than_equal": _l("No such RSVP."),
+    "less_than_equal": _l("No such RSVP."),
     "timezone_aware": _l("The time needs a zone, e.g. 2031-03-14T18:02:00Z."),
 }
 

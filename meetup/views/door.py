@@ -414,7 +414,7 @@ def log_csv(event_key: str):
     )
 
 
-@bp.post("/e/<event_key>/door/links/<int:link_id>/revoke")
+@bp.post("/e/<event_key>/door/links/<id:link_id>/revoke")
 def revoke_link(event_key: str, link_id: int):
     event = _event(event_key)
     require_organizer(event.group_id, current_user)
@@ -426,7 +426,7 @@ def revoke_link(event_key: str, link_id: int):
     return redirect(url_for("door.links", event_key=event.key))
 
 
-@bp.post("/e/<event_key>/door/flags/<int:rsvp_id>/resolve")
+@bp.post("/e/<event_key>/door/flags/<id:rsvp_id>/resolve")
 def resolve_flag(event_key: str, rsvp_id: int):
     event = _event(event_key)
     require_organizer(event.group_id, current_user)

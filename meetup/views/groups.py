@@ -247,7 +247,7 @@ def invites(group_slug: str):
     ), status
 
 
-@bp.post("/g/<group_slug>/invites/<int:invite_id>/revoke")
+@bp.post("/g/<group_slug>/invites/<id:invite_id>/revoke")
 @login_required
 def revoke_invite(group_slug: str, invite_id: int):
     group = _group(group_slug)
@@ -313,7 +313,7 @@ def members(group_slug: str):
     )
 
 
-@bp.post("/g/<group_slug>/members/<int:user_id>/role")
+@bp.post("/g/<group_slug>/members/<id:user_id>/role")
 @login_required
 def set_role(group_slug: str, user_id: int):
     group = _group(group_slug)

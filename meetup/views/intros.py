@@ -195,7 +195,7 @@ def approve(event_key: str):
     return redirect(url_for("intros.review", event_key=event.key))
 
 
-@bp.post("/e/<event_key>/intros/<int:pair_id>/remove")
+@bp.post("/e/<event_key>/intros/<id:pair_id>/remove")
 @login_required
 def remove(event_key: str, pair_id: int):
     event = _event_for_organizer(event_key)

@@ -37,7 +37,7 @@ def index(group_slug: str):
     )
 
 
-@bp.post("/g/<group_slug>/mail/<int:message_id>/retry")
+@bp.post("/g/<group_slug>/mail/<id:message_id>/retry")
 @login_required
 def retry(group_slug: str, message_id: int):
     group = _group(group_slug)

@@ -417,7 +417,7 @@ def set_capacity(event_key: str):
     return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
 
 
-@bp.route("/e/<event_key>/attendees/<int:rsvp_id>/remove", methods=["GET", "POST"])
+@bp.route("/e/<event_key>/attendees/<id:rsvp_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove(event_key: str, rsvp_id: int):
     """GET asks first: a removed person is emailed at once and can't answer again by
@@ -445,7 +445,7 @@ def remove(event_key: str, rsvp_id: int):
     return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
 
 
-@bp.post("/e/<event_key>/attendees/<int:rsvp_id>/reinstate")
+@bp.post("/e/<event_key>/attendees/<id:rsvp_id>/reinstate")
 @login_required
 def reinstate(event_key: str, rsvp_id: int):
     event = _organizer_event(event_key)
@@ -461,7 +461,7 @@ def reinstate(event_key: str, rsvp_id: int):
     return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
 
 
-@bp.post("/e/<event_key>/attendees/<int:rsvp_id>/promote")
+@bp.post("/e/<event_key>/attendees/<id:rsvp_id>/promote")
 @login_required
 def promote(event_key: str, rsvp_id: int):
     event = _organizer_event(event_key)
