@@ -250,6 +250,25 @@ def test_claim_link(client, app):
     assert client.get(f"/e/{ev.key}/claim/%00").status_code == 404  # a NUL names nothing
 
 
+def test_claiming_a_seat_signed_out_lands_on_the_ticket(client, csrf_on):
+    """The claim link comes by email and doesn't sign anyone in: the seat's ticket opens,
+    where the event page of a members-only event was a 404 to them."""
+    ev = make_event(make_group(make_user()), capacity=1, claim_window_hours=3, visibility="members")
+    a, b = make_user(), make_user(name="Bea")
+    svc.answer(ev, a, True, member=True)
+    svc.answer(ev, b, True, member=True)
+    svc.answer(ev, a, False, member=True)  # Bea is promoted, her seat held for 3 hours
+    db.session.commit()
+    token = _rsvp_of(ev, b).ticket_token
+    url = f"/e/{ev.key}/claim/{token}"
+    resp = client.post(url, data={"csrf_token": _csrf(client.get(url).get_data(as_text=True))})
+    assert resp.status_code == 303 and resp.headers["Location"] == f"/t/{token}"
+    ticket = client.get(resp.headers["Location"])
+    page = ticket.get_data(as_text=True)
+    assert ticket.status_code == 200
+    assert "Your seat is confirmed" in page and "Bea" in page and f"/t/{token}/qr.svg" in page
+
+
 # ------------------------------------------------------------------ organizers
 
 

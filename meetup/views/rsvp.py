@@ -346,6 +346,11 @@ def claim(event_key: str, ticket_token: str):
     rsvp_service.claim(rsvp)
     db.session.commit()
     flash(_("Your seat is confirmed. See you there!"), "success")
+    # On to the ticket, what they need next: it opens without signing in, where the event
+    # page of a members-only event is a 404 to someone signed out, and asks anyone else to
+    # RSVP again.
+    if "tickets.show" in current_app.view_functions:
+        return redirect(url_for("tickets.show", ticket_token=rsvp.ticket_token), 303)
     return redirect(_event_page(event), 303)
 
 
