@@ -267,6 +267,36 @@ def test_claiming_a_seat_signed_out_lands_on_the_ticket(client, csrf_on):
     page = ticket.get_data(as_text=True)
     assert ticket.status_code == 200
     assert "Your seat is confirmed" in page and "Bea" in page and f"/t/{token}/qr.svg" in page
+    assert "held for you" not in page
+
+
+def test_a_held_seats_ticket_asks_to_confirm_it(client, csrf_on):
+    """Opened from the email's ticket link rather than its claim link, a held seat's ticket
+    says until when it is held and confirms it in one tap; without that the seat passed on
+    while the ticket looked valid."""
+    ev = make_event(make_group(make_user()), capacity=1, claim_window_hours=3)
+    a, b = make_user(), make_user()
+    svc.answer(ev, a, True)
+    svc.answer(ev, b, True)
+    svc.answer(ev, a, False)
+    db.session.commit()
+    held = _rsvp_of(ev, b)
+    until = format_in_zone(held.claim_expires_at, ev.timezone)
+    page = client.get(f"/t/{held.ticket_token}").get_data(as_text=True)
+    assert f"This seat is held for you until {until}" in page
+    action = re.search(r'<form method="post" class="ticket-claim" action="([^"]+)"', page)[1]
+    resp = client.post(action, data={"csrf_token": _csrf(page)})
+    assert resp.status_code == 303 and _rsvp_of(ev, b).claim_expires_at is None
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Your seat is confirmed" in page and "held for you" not in page
+    # a seat taken the usual way has nothing to confirm
+    c = make_user()
+    ev.capacity = 2
+    svc.answer(ev, c, True)
+    db.session.commit()
+    assert "held for you" not in client.get(f"/t/{_rsvp_of(ev, c).ticket_token}").get_data(
+        as_text=True
+    )
 
 
 # ------------------------------------------------------------------ organizers
