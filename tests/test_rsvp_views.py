@@ -234,14 +234,20 @@ def test_a_guest_added_to_a_members_only_event_sees_its_page_and_can_decline(cli
     assert again.status_code == 403 and _rsvp_of(ev, speaker).status == "not_going"
 
 
-def test_claim_link(client, app):
-    ev = make_event(make_group(make_user()), capacity=1, claim_window_hours=3)
-    a, b = make_user(), make_user()
-    svc.answer(ev, a, True)
-    svc.answer(ev, b, True)
-    svc.answer(ev, a, False)
+def _held_seat(name: str = "Bea", **event_kw) -> tuple[Event, User, Rsvp]:
+    """A one-seat event with a 3-hour claim window whose seat was offered to `name` when
+    the first person left: (event, that person, their RSVP)."""
+    ev = make_event(make_group(make_user()), capacity=1, claim_window_hours=3, **event_kw)
+    a, b = make_user(), make_user(name=name)
+    svc.answer(ev, a, True, member=True)
+    svc.answer(ev, b, True, member=True)
+    svc.answer(ev, a, False, member=True)
     db.session.commit()
-    rsvp = _rsvp_of(ev, b)
+    return ev, b, _rsvp_of(ev, b)
+
+
+def test_claim_link(client, app):
+    ev, b, rsvp = _held_seat()
     url = f"/e/{ev.key}/claim/{rsvp.ticket_token}"
     assert "Yes, I" in client.get(url).get_data(as_text=True)
     assert client.post(url).status_code == 303
@@ -253,13 +259,8 @@ def test_claim_link(client, app):
 def test_claiming_a_seat_signed_out_lands_on_the_ticket(client, csrf_on):
     """The claim link comes by email and doesn't sign anyone in: the seat's ticket opens,
     where the event page of a members-only event was a 404 to them."""
-    ev = make_event(make_group(make_user()), capacity=1, claim_window_hours=3, visibility="members")
-    a, b = make_user(), make_user(name="Bea")
-    svc.answer(ev, a, True, member=True)
-    svc.answer(ev, b, True, member=True)
-    svc.answer(ev, a, False, member=True)  # Bea is promoted, her seat held for 3 hours
-    db.session.commit()
-    token = _rsvp_of(ev, b).ticket_token
+    ev, _bea, held = _held_seat(visibility="members")
+    token = held.ticket_token
     url = f"/e/{ev.key}/claim/{token}"
     resp = client.post(url, data={"csrf_token": _csrf(client.get(url).get_data(as_text=True))})
     assert resp.status_code == 303 and resp.headers["Location"] == f"/t/{token}"
@@ -274,13 +275,7 @@ def test_a_held_seats_ticket_asks_to_confirm_it(client, csrf_on):
     """Opened from the email's ticket link rather than its claim link, a held seat's ticket
     says until when it is held and confirms it in one tap; without that the seat passed on
     while the ticket looked valid."""
-    ev = make_event(make_group(make_user()), capacity=1, claim_window_hours=3)
-    a, b = make_user(), make_user()
-    svc.answer(ev, a, True)
-    svc.answer(ev, b, True)
-    svc.answer(ev, a, False)
-    db.session.commit()
-    held = _rsvp_of(ev, b)
+    ev, b, held = _held_seat()
     until = format_in_zone(held.claim_expires_at, ev.timezone)
     page = client.get(f"/t/{held.ticket_token}").get_data(as_text=True)
     assert f"This seat is held for you until {until}" in page
