@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from meetup.extensions import db
-from meetup.models import utcnow
+from meetup.models import OutboxMessage, utcnow
 from meetup.services import tickets
 from meetup.timeutil import format_in_zone
 from meetup.urls import ticket_url
@@ -150,3 +152,64 @@ def test_ticket_tokens_carry_at_least_128_bits(ticket):
 )
 def test_token_from_scan(scanned, expected):
     assert tickets.token_from_scan(scanned) == expected
+
+
+# ---------------------------------------------------------------- giving up a seat
+
+
+def _give_up_form(client, token: str) -> tuple[str, str]:
+    page = client.get(f"/t/{token}").get_data(as_text=True)
+    action = re.search(r'action="(/t/[^"]+/give-up)"', page)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert action and csrf, "no give-up form on the ticket"
+    return action[1], csrf[1]
+
+
+def test_the_ticket_holder_gives_up_the_seat_without_signing_in(client, csrf_on, ticket):
+    """Two taps from the ticket: the seat goes to the next in line, who is emailed, and the
+    holder gets a "cancelled" email as if they had answered on the event page."""
+    event = ticket.event
+    event.capacity = 1
+    wes = make_rsvp(event, make_user(name="Wes"), status="waitlisted")
+    db.session.commit()
+    token = ticket.ticket_token
+    action, csrf = _give_up_form(client, token)
+    assert client.post(action).status_code == 400  # CSRF, as for every POST
+    resp = client.post(action, data={"csrf_token": csrf})
+    assert resp.status_code == 303 and resp.headers["Location"] == f"/e/{event.key}"
+    db.session.expire_all()
+    assert (ticket.status, ticket.ticket_token) == ("not_going", None)
+    assert wes.status == "going" and wes.ticket_token
+    subjects = [
+        (m.to_addr, m.subject)
+        for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    ]
+    assert (ticket.user.email, "RSVP cancelled: Rust night") in subjects
+    assert (wes.user.email, "A seat opened up for you: Rust night") in subjects
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "You gave up your seat at Rust night" in page
+    # the old ticket is gone, and so is a second try
+    assert client.get(f"/t/{token}").status_code == 404
+    assert client.post(action, data={"csrf_token": csrf}).status_code == 404
+
+
+def test_a_members_only_events_seat_given_up_signed_out_lands_on_the_home_page(client, ticket):
+    ticket.event.visibility = "members"
+    db.session.commit()
+    action, _csrf = _give_up_form(client, ticket.ticket_token)
+    resp = client.post(action)
+    assert resp.status_code == 303 and resp.headers["Location"] == "/"
+    assert "You gave up your seat" in client.get("/").get_data(as_text=True)
+
+
+def test_once_the_event_is_on_the_ticket_offers_no_give_up(client, ticket):
+    token = ticket.ticket_token
+    _give_up_form(client, token)
+    ticket.event.starts_at = utcnow() - timedelta(minutes=5)
+    ticket.event.ends_at = utcnow() + timedelta(hours=2)
+    db.session.commit()
+    assert "give-up" not in client.get(f"/t/{token}").get_data(as_text=True)
+    resp = client.post(f"/t/{token}/give-up")
+    assert resp.status_code == 409
+    db.session.refresh(ticket)
+    assert ticket.status == "going"

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, abort, make_response, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 
+from ..extensions import db
+from ..models import utcnow
+from ..services import rsvp as rsvp_service
 from ..services import tickets
 from ..services.events import has_ended
+from ..services.permissions import can_view_event
 from ..urls import ticket_url
 
 bp = Blueprint("tickets", __name__)
@@ -29,6 +45,7 @@ def show(ticket_token: str):
             # A cancelled or finished event's ticket is a keepsake: no code to show, no
             # calendar entry to add.
             ended=has_ended(event),
+            closed=rsvp_service.list_closed(event, utcnow()),
             url=ticket_url(ticket_token),
         )
     )
@@ -51,3 +68,29 @@ def qr(ticket_token: str):
     resp.headers["Cache-Control"] = f"private, max-age={QR_MAX_AGE}, immutable"
     resp.headers["X-Robots-Tag"] = "noindex, nofollow"
     return resp.make_conditional(request)
+
+
+@bp.post("/t/<ticket_token>/give-up")
+def give_up(ticket_token: str):
+    """The ticket holder can't come after all: the seat goes to the next in line at once.
+
+    The ticket is the proof, as at the door: no sign-in, which is what kept people who
+    couldn't come from saying so. CSRFProtect has checked the form's token.
+    """
+    rsvp = tickets.find(ticket_token)
+    if rsvp is None or not tickets.is_valid(rsvp):
+        abort(404)
+    event = rsvp.event
+    rsvp_service.answer(event, rsvp.user, False)  # emails them, promotes whoever waits
+    db.session.commit()
+    flash(
+        _(
+            "You gave up your seat at %(title)s. Thanks for letting us know: it is free for "
+            "someone else now.",
+            title=event.title,
+        ),
+        "success",
+    )
+    if "events.show" in current_app.view_functions and can_view_event(event, current_user):
+        return redirect(url_for("events.show", event_key=event.key), 303)
+    return redirect(url_for("main.home"), 303)
