@@ -64,6 +64,8 @@ def test_going_until_full_then_waitlist_in_order(event):
     assert a.ticket_token and len(a.ticket_token) >= 32 and c.ticket_token is None
     going_mail = _mails("You're going")[0]
     assert a.ticket_token in going_mail.body_text and "/t/" in going_mail.body_html
+    # giving the seat up needs no sign-in: the ticket has it
+    assert "Open your ticket and tap “Can't make it?”" in going_mail.body_text
     waitlist_mail = _mails("waitlist")[0]
     assert "number 1 in line" in waitlist_mail.body_text
 
