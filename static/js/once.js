@@ -1,6 +1,7 @@
-// Forms marked data-once send once: a second tap while the first is on its way (a slow
-// network at a venue) would otherwise replace its answer with an error about a ticket that
-// no longer exists. Without JavaScript the server still refuses the second safely.
+// Forms marked data-once send once. They use something single-use (a sign-in or RSVP link, a
+// ticket given up): on a slow network a second tap, while the first is on its way, found it
+// used or gone, and its error page replaced the first tap's answer. Without JavaScript the
+// server still refuses the second request safely.
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
