@@ -12,6 +12,7 @@ from meetup.extensions import db
 from meetup.models import Rsvp
 from meetup.services import magic_links
 from meetup.services import rsvp as rsvp_service
+from tests.e2e.test_rsvp_browser import _sign_in
 from tests.factories import make_event, make_group, make_rsvp, make_user
 
 pytestmark = pytest.mark.browser
@@ -76,3 +77,20 @@ def test_an_rsvp_link_confirms_once(live_server, page):
     page.wait_for_selector(".rsvp-panel >> text=You're going!", timeout=15_000)
     assert len(sent) == 1
     assert _status(rsvp.id) == "going"
+
+
+def test_giving_a_seat_from_the_waitlist_happens_once(app, live_server, page):
+    """An organizer's "Give a seat": a second tap found the person seated already and the page
+    ended on "Only someone on the waitlist can be promoted"."""
+    organizer = make_user(name="Olga")
+    event = make_event(make_group(organizer), capacity=1, title="Rust night")
+    make_rsvp(event, make_user(name="Ana"))
+    wes = make_rsvp(event, make_user(name="Wes"), status="waitlisted")
+    event.capacity = 2  # a seat is free: no "over capacity" needed
+    db.session.commit()
+    _sign_in(app, page.context, organizer, live_server)
+    page.goto(f"{live_server}/e/{event.key}/attendees")
+    sent = tap_thrice_on_a_slow_network(page, ".attendee-promote button[type=submit]")
+    page.wait_for_selector("text=Wes now has a seat.", timeout=15_000)
+    assert len(sent) == 1
+    assert _status(wes.id) == "going"
