@@ -100,6 +100,19 @@ def test_signed_out_panel_and_csrf(client, csrf_on, event):
     assert "We emailed a link" not in client.get(f"/e/{other.key}").get_data(as_text=True)
 
 
+def test_the_panel_remembers_the_last_five_links_asked_for(client, event):
+    group = event.group
+    events = [make_event(group, title=f"Night {i}") for i in range(6)]
+    for i, ev in enumerate(events):
+        data = {"answer": "going", "name": "Cy", "email": f"cy{i}@example.org"}
+        assert client.post(f"/e/{ev.key}/rsvp", data=data).status_code == 303
+    told = [
+        "We emailed a link to" in client.get(f"/e/{ev.key}").get_data(as_text=True) for ev in events
+    ]
+    assert told == [False, True, True, True, True, True]  # the oldest ask is forgotten
+    assert "cy3@example.org" in client.get(f"/e/{events[3].key}").get_data(as_text=True)
+
+
 def test_signed_in_panel_states_with_csrf(client, login, csrf_on, event):
     make_rsvp(event, make_user())
     make_rsvp(event, make_user())

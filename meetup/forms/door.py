@@ -39,7 +39,7 @@ def _blank_is_none(value: Any) -> Any:
 
 Blank = BeforeValidator(_blank_is_none)  # "" is as good as leaving the field out
 Nonce = Annotated[str, Field(min_length=8, max_length=64, pattern=NONCE_PATTERN)]
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]  # a bigger number names no row
+RsvpId = Annotated[int, Field(ge=1, le=MAX_ID)]  # a bigger number names no row
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -61,7 +61,7 @@ class DoorBody(BaseModel):
 
 class ScanBody(DoorBody):
     token: _text(2000) = None
-    rsvp_id: RowId | None = None
+    rsvp_id: RsvpId | None = None
     method: Annotated[Literal[checkin.METHODS] | None, Blank] = None
 
     @model_validator(mode="after")
@@ -72,7 +72,7 @@ class ScanBody(DoorBody):
 
 
 class UndoBody(DoorBody):
-    rsvp_id: RowId
+    rsvp_id: RsvpId
     method: Annotated[Literal["manual", "offline"] | None, Blank] = None
 
 

@@ -184,19 +184,24 @@ def _event_page(event: Event) -> str:
 
 
 # A signed-out person who asked for a link sees "we emailed a link to ..." in the panel, on
-# every visit until they confirm, rather than the empty form again. By event key, the last few.
+# every visit until they sign in, rather than the empty form again: the last few asks, as
+# [event key, email] pairs, oldest first (a list: the session's JSON sorts a dict's keys).
 _ASKED = "rsvp_asked"
 _ASKED_KEPT = 5
 
 
+def _asked() -> list[list[str]]:
+    asked = session.get(_ASKED)
+    return asked if isinstance(asked, list) else []
+
+
 def _remember_ask(event_key: str, email: str) -> None:
-    asked = {k: v for k, v in session.get(_ASKED, {}).items() if k != event_key}
-    session[_ASKED] = dict([*list(asked.items())[-(_ASKED_KEPT - 1) :], (event_key, email)])
+    others = [pair for pair in _asked() if pair[0] != event_key]
+    session[_ASKED] = [*others[-(_ASKED_KEPT - 1) :], [event_key, email]]
 
 
 def _asked_email(event_key: str) -> str | None:
-    asked = session.get(_ASKED)
-    return asked.get(event_key) if isinstance(asked, dict) else None
+    return next((email for key, email in _asked() if key == event_key), None)
 
 
 def _my_rsvp(event: Event) -> Rsvp | None:
