@@ -179,3 +179,8 @@ def count_queries(cold: bool = True):
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", _count)
+
+
+def csrf_in(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)

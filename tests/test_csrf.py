@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.routing import Rule
 
 from meetup.extensions import csrf
-from tests.factories import make_user
+from tests.factories import csrf_in, make_user
 
 
 def _exempt(app, rule: Rule) -> bool:
@@ -59,7 +59,7 @@ def test_only_the_benchmark_endpoints_are_exempt(make_app):
 
 def test_a_valid_token_is_accepted(csrf_on, client):
     html = client.get("/login").get_data(as_text=True)
-    token = html.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    token = csrf_in(html)
     resp = client.post("/login/link", data={"email": "ana@example.org", "csrf_token": token})
     assert resp.status_code == 200
 

@@ -15,7 +15,7 @@ from meetup.models import Event, IntroBlock, IntroPair, OutboxMessage, User, utc
 from meetup.services import intros
 from meetup.timeutil import format_in_zone, zone_abbreviation
 
-from .factories import add_member, make_event, make_group, make_rsvp, make_user
+from .factories import add_member, csrf_in, make_event, make_group, make_rsvp, make_user
 
 LINK = re.compile(r"(https?://\S+/i/[\w-]+/(?:met/)?(?:yes|no))")
 
@@ -461,7 +461,7 @@ def test_answer_links_need_the_csrf_token(app, csrf_on):
     client = app.test_client()
     assert client.post(f"/i/{pair.token_a}/yes").status_code == 400
     page = client.get(f"/i/{pair.token_a}/yes").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_in(page)
     assert client.post(f"/i/{pair.token_a}/yes", data={"csrf_token": token}).status_code == 200
     db.session.rollback()
     assert db.session.get(IntroPair, pair.id).answer_a == "yes"

@@ -20,6 +20,7 @@ from meetup.timeutil import format_in_zone
 from tests.factories import (
     add_member,
     count_queries,
+    csrf_in,
     make_event,
     make_group,
     make_rsvp,
@@ -40,10 +41,6 @@ def event(org):
 def _rsvp_of(event, user) -> Rsvp | None:
     db.session.expire_all()
     return db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == user.id))
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
 def test_signed_in_one_tap_going_then_cant_go(client, login, event):
@@ -73,7 +70,7 @@ def test_an_answer_is_told_by_the_panel_and_leaves_the_session_cookie_alone(
         "not_going": "You said you can't go.",
     }
     for answer in ("going", "not_going", "going"):
-        csrf = _csrf(client.get(f"/e/{event.key}").get_data(as_text=True))
+        csrf = csrf_in(client.get(f"/e/{event.key}").get_data(as_text=True))
         resp = client.post(f"/e/{event.key}/rsvp", data={"answer": answer, "csrf_token": csrf})
         assert resp.status_code == 303 and resp.headers["Location"].endswith("#rsvp")
         assert "Set-Cookie" not in resp.headers, resp.headers["Set-Cookie"]
@@ -81,13 +78,13 @@ def test_an_answer_is_told_by_the_panel_and_leaves_the_session_cookie_alone(
         assert told[answer] in page[page.index('id="rsvp"') :]
 
 
-def test_signed_out_panel_and_csrf(client, csrf_on, event):
+def test_signed_out_panel_andcsrf_in(client, csrf_on, event):
     page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
     assert 'name="email"' in page and "Going: email me a link" in page
     data = {"answer": "going", "name": "Cy", "email": "cy@example.org"}
     assert client.post(f"/e/{event.key}/rsvp", data=data).status_code == 400
     assert db.session.scalar(select(Rsvp)) is None
-    resp = client.post(f"/e/{event.key}/rsvp", data={**data, "csrf_token": _csrf(page)})
+    resp = client.post(f"/e/{event.key}/rsvp", data={**data, "csrf_token": csrf_in(page)})
     assert resp.status_code == 303 and db.session.scalar(select(Rsvp)).status == "pending"
     # The panel the page lands on says where the link went, on every visit until confirmed,
     # with the form folded away (to send it again, or to another address).
@@ -113,7 +110,7 @@ def test_the_panel_remembers_the_last_five_links_asked_for(client, event):
     assert "cy3@example.org" in client.get(f"/e/{events[3].key}").get_data(as_text=True)
 
 
-def test_signed_in_panel_states_with_csrf(client, login, csrf_on, event):
+def test_signed_in_panel_states_withcsrf_in(client, login, csrf_on, event):
     make_rsvp(event, make_user())
     make_rsvp(event, make_user())
     late = make_user()
@@ -121,7 +118,9 @@ def test_signed_in_panel_states_with_csrf(client, login, csrf_on, event):
     page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
     assert "Full" in page and "Join the waitlist" in page
     assert "Full: join the waitlist" in client.get(f"/e/{event.key}").get_data(as_text=True)
-    resp = client.post(f"/e/{event.key}/rsvp", data={"answer": "going", "csrf_token": _csrf(page)})
+    resp = client.post(
+        f"/e/{event.key}/rsvp", data={"answer": "going", "csrf_token": csrf_in(page)}
+    )
     assert resp.status_code == 303, resp.get_data(as_text=True)[-1500:]
     assert _rsvp_of(event, late).status == "waitlisted"
     page = client.get(f"/e/{event.key}/rsvp").get_data(as_text=True)
@@ -275,7 +274,7 @@ def test_claiming_a_seat_signed_out_lands_on_the_ticket(client, csrf_on):
     ev, _bea, held = _held_seat(visibility="members")
     token = held.ticket_token
     url = f"/e/{ev.key}/claim/{token}"
-    resp = client.post(url, data={"csrf_token": _csrf(client.get(url).get_data(as_text=True))})
+    resp = client.post(url, data={"csrf_token": csrf_in(client.get(url).get_data(as_text=True))})
     assert resp.status_code == 303 and resp.headers["Location"] == f"/t/{token}"
     ticket = client.get(resp.headers["Location"])
     page = ticket.get_data(as_text=True)
@@ -293,7 +292,7 @@ def test_a_held_seats_ticket_asks_to_confirm_it(client, csrf_on):
     page = client.get(f"/t/{held.ticket_token}").get_data(as_text=True)
     assert f"This seat is held for you until {until}" in page
     action = re.search(r'<form method="post" class="ticket-claim" action="([^"]+)"', page)[1]
-    resp = client.post(action, data={"csrf_token": _csrf(page)})
+    resp = client.post(action, data={"csrf_token": csrf_in(page)})
     assert resp.status_code == 303 and _rsvp_of(ev, b).claim_expires_at is None
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Your seat is confirmed" in page and "held for you" not in page

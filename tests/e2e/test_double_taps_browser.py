@@ -12,7 +12,7 @@ from meetup.extensions import db
 from meetup.models import Rsvp
 from meetup.services import magic_links
 from meetup.services import rsvp as rsvp_service
-from tests.e2e.test_rsvp_browser import _sign_in
+from tests.e2e.browser_support import sign_in
 from tests.factories import make_event, make_group, make_rsvp, make_user
 
 pytestmark = pytest.mark.browser
@@ -88,7 +88,7 @@ def test_giving_a_seat_from_the_waitlist_happens_once(app, live_server, page):
     wes = make_rsvp(event, make_user(name="Wes"), status="waitlisted")
     event.capacity = 2  # a seat is free: no "over capacity" needed
     db.session.commit()
-    _sign_in(app, page.context, organizer, live_server)
+    sign_in(app, page.context, organizer, live_server)
     page.goto(f"{live_server}/e/{event.key}/attendees")
     sent = tap_thrice_on_a_slow_network(page, ".attendee-promote button[type=submit]")
     page.wait_for_selector("text=Wes now has a seat.", timeout=15_000)

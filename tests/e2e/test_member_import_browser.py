@@ -10,16 +10,10 @@ from sqlalchemy import func, select
 
 from meetup.extensions import db
 from meetup.models import Membership
+from tests.e2e.browser_support import sign_in
 from tests.factories import make_group, make_user
 
 DATA = Path(__file__).parent.parent / "data"
-
-
-def sign_in_cookie(app, user) -> dict:
-    """The session cookie Flask-Login would set, so the test needn't drive the sign-in form."""
-    serializer = app.session_interface.get_signing_serializer(app)
-    value = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
-    return {"name": app.config["SESSION_COOKIE_NAME"], "value": value}
 
 
 @pytest.mark.browser
@@ -31,7 +25,7 @@ def test_chunked_import_with_progress(app, live_server, page, monkeypatch, tmp_p
     org = make_user("org@example.org", name="Olga")
     group = make_group(org, name="Alumni")
     group_id, slug = group.id, group.slug
-    page.context.add_cookies([{**sign_in_cookie(app, org), "url": live_server}])
+    sign_in(app, page.context, org, live_server)
 
     page.goto(f"{live_server}/g/{slug}/import")
     page.set_input_files("input[type=file]", str(DATA / "slack_members.csv"))

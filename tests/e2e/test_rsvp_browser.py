@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, Rsvp, User
+from tests.e2e.browser_support import sign_in
 from tests.factories import make_event, make_group, make_rsvp, make_user, send_outbox
 
 pytestmark = pytest.mark.browser
@@ -76,17 +77,6 @@ def _confirm_from_email(page, email: str) -> None:
     page.wait_for_selector(".rsvp-panel")
 
 
-def _sign_in(app, context, user, base: str) -> None:
-    """`user`'s session cookie in a browser context, as a sign-in would leave it."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    context.add_cookies(
-        [{"name": "session", "value": client.get_cookie("session").value, "url": base}]
-    )
-
-
 def _panel_shot(page, shots: Path, name: str) -> None:
     page.locator(".rsvp-panel").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / f"rsvp-{name}.png"), full_page=True)
@@ -126,7 +116,7 @@ def test_rsvp_confirm_and_promotion_in_the_browser(app, live_server, browser, sh
     _panel_shot(ben, shots, "4-waitlisted")
 
     # The organizer's list at phone size.
-    _sign_in(app, org_ctx, organizer, live_server)
+    sign_in(app, org_ctx, organizer, live_server)
     org = org_ctx.new_page()
     org.goto(f"{live_server}/e/{event.key}/attendees")
     assert org.get_by_text("Ana").first.is_visible()
@@ -158,7 +148,7 @@ def test_the_organizer_finds_someone_in_the_list_accents_or_not(app, live_server
     for name, status in zip(everyone, ("going", "going", "waitlisted"), strict=True):
         make_rsvp(event, make_user(name=name), status=status)
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    _sign_in(app, context, organizer, live_server)
+    sign_in(app, context, organizer, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/e/{event.key}/attendees")
     find = page.get_by_placeholder("Find someone by name or email")
