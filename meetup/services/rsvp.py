@@ -26,12 +26,14 @@ Decisions (README, "RSVPs"):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import Integer, bindparam, func, insert, inspect, select, tuple_
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
@@ -493,6 +495,56 @@ def claim(rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
     return rsvp
 
 
+# ------------------------------------------------------------------ leaving the waitlist
+
+# Someone waiting holds no ticket, so the waitlist email carries a signed link to leave the
+# line without signing in. It names the RSVP and the moment they joined the line: it stops
+# working once they leave, get a seat or join again (a new moment).
+_LEAVE_SALT = "rsvp-leave-waitlist"
+
+
+def _leave_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(
+        current_app.secret_key, salt=_LEAVE_SALT, signer_kwargs={"digest_method": hashlib.sha256}
+    )
+
+
+def leave_token(rsvp: Rsvp) -> str:
+    return _leave_signer().dumps([rsvp.id, rsvp.requested_at.isoformat()])
+
+
+def waiting_by_leave_token(token: str) -> Rsvp:
+    """The waitlisted RSVP a leave link is for. `link_invalid` for anything forged, mangled
+    or outdated; `not_waitlisted` once they are no longer waiting."""
+    try:
+        rsvp_id, joined = _leave_signer().loads(token)
+    except (BadData, TypeError, ValueError):
+        raise DomainError("link_invalid") from None
+    rsvp = None
+    if isinstance(rsvp_id, int) and not isinstance(rsvp_id, bool) and isinstance(joined, str):
+        rsvp = db.session.get(
+            Rsvp, rsvp_id, options=[joinedload(Rsvp.event), joinedload(Rsvp.user)]
+        )
+    if rsvp is None or rsvp.requested_at.isoformat() != joined:
+        raise DomainError("link_invalid")
+    if rsvp.status != "waitlisted":
+        raise DomainError("not_waitlisted_anymore")
+    _ensure_changeable(rsvp.event, utcnow())
+    return rsvp
+
+
+def leave_waitlist(token: str, now: datetime | None = None) -> Rsvp:
+    """Use a leave link: the person is off the waitlist, as if they had said Can't go.
+
+    Read again under the lock: a seat may have come their way since the page was shown,
+    and a leave link must never give up a seat."""
+    rsvp = waiting_by_leave_token(token)
+    lock_event(rsvp.event_id)
+    db.session.refresh(rsvp)
+    waiting_by_leave_token(token)  # the same checks, on the row as committed
+    return answer(rsvp.event, rsvp.user, False, now=now)
+
+
 def find_by_ticket(event: Event, ticket_token: str) -> Rsvp | None:
     return db.session.scalar(
         select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.ticket_token == ticket_token)
@@ -711,6 +763,11 @@ def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | 
             else None
         ),
         "position": waitlist_position(rsvp) if kind == "waitlisted" else None,
+        "leave_link": (
+            absolute_url("rsvp.leave", token=leave_token(rsvp))
+            if kind == "waitlisted" and rsvp.status == "waitlisted"
+            else None
+        ),
     }
     body_text, body_html = mail.render_bodies(to_name, f"rsvp_{kind}", subject, context)
     invite = invites.write_for_notice(notice, event, rsvp.user)

@@ -68,6 +68,13 @@ register_messages(
         ),
         "invalid_capacity": (400, _l("The capacity must be a whole number, 0 or more.")),
         "claim_lapsed": (410, _l("This seat is no longer held for you.")),
+        "not_waitlisted_anymore": (
+            410,
+            _l(
+                "You're no longer on this event's waitlist. If a seat came your way, its email "
+                "has your ticket."
+            ),
+        ),
     }
 )
 # Shared with sign-in; keep the accounts blueprint's wording if it registered them first.
@@ -357,6 +364,27 @@ def claim(event_key: str, ticket_token: str):
     if "tickets.show" in current_app.view_functions:
         return redirect(url_for("tickets.show", ticket_token=rsvp.ticket_token), 303)
     return redirect(_event_page(event), 303)
+
+
+@bp.route("/rsvp/leave/<token>", methods=["GET", "POST"])
+def leave(token: str):
+    """The waitlist email's "leave the waitlist" link, no sign-in needed. GET shows one
+    button (mail scanners prefetch links); POST leaves."""
+    rsvp = rsvp_service.waiting_by_leave_token(token)
+    event = rsvp.event
+    if request.method == "GET":
+        position = rsvp_service.waitlist_position(rsvp)
+        return render_template(
+            "rsvp/leave.html", event=event, rsvp=rsvp, position=position, form=ButtonForm()
+        )
+    if not ButtonForm().validate():
+        abort(400)
+    rsvp_service.leave_waitlist(token)
+    db.session.commit()
+    flash(_("You left the waitlist for %(title)s. Thanks for letting us know.", title=event.title))
+    if "events.show" in current_app.view_functions and can_view_event(event, current_user):
+        return redirect(url_for("events.show", event_key=event.key), 303)
+    return redirect(url_for("main.home"), 303)
 
 
 # ------------------------------------------------------------------ organizers
