@@ -274,6 +274,7 @@ def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) 
         "position": rsvp_service.waitlist_position(my_rsvp) if my_rsvp else None,
         "pending": my_rsvp is not None and my_rsvp.status == "pending",
         "asked": None if signed_in else _asked_email(event.key),
+        "link_minutes": current_app.config["MAGIC_LINK_MINUTES"],
         "form": form,
         "signed_in": signed_in,
         "organizer": signed_in and is_organizer(event.group_id, current_user),
