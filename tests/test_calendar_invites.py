@@ -10,7 +10,7 @@ from sqlalchemy import select
 from meetup.extensions import db
 from meetup.models import OutboxMessage
 from meetup.services import invites
-from tests.factories import make_event, make_group, make_rsvp, make_user
+from tests.factories import make_event, make_group, make_rsvp, make_user, send_outbox
 from tests.ical_check import only_event, parse
 
 START = datetime(2031, 6, 5, 17, 0, tzinfo=UTC)
@@ -83,6 +83,33 @@ def test_notices_without_a_calendar_change_carry_nothing(app):
     rsvp.status = "not_going"
     assert invites.for_notice(rsvp, "cancelled", had_seat=False) == {}
     assert event.sequence == 0
+
+
+def test_leaving_the_waitlist_cancels_nothing_in_a_calendar(app):
+    """Only someone who held a seat has an invite to cancel. A CANCEL sent to someone who
+    was waiting shows the event itself as cancelled in their mail and calendar."""
+    from meetup.services import rsvp as svc
+
+    event = make_event(make_group(), capacity=1)
+    seated, waiting, removed = make_user(), make_user(), make_user()
+    for person in (seated, waiting, removed):
+        svc.answer(event, person, True)
+    db.session.commit()
+    send_outbox()
+    svc.answer(event, waiting, False)  # says Can't go from the waitlist
+    svc.remove(event, svc.find(event.id, removed.id).id)  # taken off the waitlist
+    svc.answer(event, seated, False)  # gives the seat up: the only CANCEL
+    db.session.commit()
+    sent = {(m["To"], m["Subject"].split(":")[0]): m for m in send_outbox()}
+
+    def calendar_parts(user, subject: str) -> list:
+        [message] = [m for (to, subj), m in sent.items() if user.email in to and subj == subject]
+        return [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+
+    assert calendar_parts(waiting, "RSVP cancelled") == []
+    assert calendar_parts(removed, "You're no longer on the list") == []
+    [cancel] = calendar_parts(seated, "RSVP cancelled")
+    assert str(parse(cancel.get_content())["METHOD"]) == "CANCEL"
 
 
 def test_promotion_and_lapsed_claim(app):

@@ -327,7 +327,9 @@ def test_going_again_claims_the_held_seat(app):
 def test_every_state_change_email_goes_through_notify(event, monkeypatch):
     kinds = []
     real = svc.notify
-    monkeypatch.setattr(svc, "notify", lambda r, k, now=None: kinds.append(k) or real(r, k, now))
+    monkeypatch.setattr(
+        svc, "notify", lambda r, k, now=None, **kw: kinds.append(k) or real(r, k, now, **kw)
+    )
     a, b, c = _going(event, 3)
     svc.answer(event, a.user, False)
     svc.remove(event, c.id)

@@ -382,9 +382,10 @@ def answer(
             rsvp.claim_expires_at = None  # "Yes, I'm coming": the held seat is theirs
         db.session.flush()
     elif rsvp.status in ACTIVE:
+        had_seat = rsvp.status == "going"
         _unseat(rsvp, "not_going", now)
         db.session.flush()
-        notify(rsvp, "cancelled", now)
+        notify(rsvp, "cancelled", now, had_seat=had_seat)
         fill_seats(event, now)
     else:
         rsvp.status = "not_going"
@@ -619,9 +620,10 @@ def remove(event: Event, rsvp_id: int, now: datetime | None = None) -> tuple[Rsv
     if rsvp.status not in ACTIVE:
         # Only a seat or a place in line is taken away (and given back by reinstate()).
         raise DomainError("not_removable")
+    had_seat = rsvp.status == "going"
     _unseat(rsvp, "removed", now)
     db.session.flush()
-    notify(rsvp, "removed", now)
+    notify(rsvp, "removed", now, had_seat=had_seat)
     return rsvp, fill_seats(event, now)
 
 
@@ -705,7 +707,7 @@ SUBJECTS = {
 }
 
 
-def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> None:
+def notify(rsvp: Rsvp, kind: str, now: datetime | None = None, *, had_seat: bool = True) -> None:
     """THE one place an RSVP state change becomes an email (templates/email/rsvp_<kind>.*).
 
     kind: "going" (confirmation, with the ticket link), "added" (the same, for someone an
@@ -721,7 +723,8 @@ def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> None:
 
     Calendar invites come with it (services/invites.py): REQUEST when the person now holds
     a seat (going/promoted); CANCEL when they lost it (cancelled/removed/claim_expired);
-    waitlisted people get none.
+    waitlisted people get none, and leaving the waitlist (`had_seat` False) cancels nothing:
+    their calendar holds no invite, and a CANCEL would show the event itself as cancelled.
     """
     event = rsvp.event
     notice = {
@@ -730,7 +733,7 @@ def notify(rsvp: Rsvp, kind: str, now: datetime | None = None) -> None:
         "rsvp_id": rsvp.id,
         "ticket_token": rsvp.ticket_token,
         "claim_until": rsvp.claim_expires_at.isoformat() if rsvp.claim_expires_at else None,
-        **invites.for_notice(rsvp, kind),
+        **invites.for_notice(rsvp, kind, had_seat=had_seat),
     }
     mail.queue_notice(
         rsvp.user, SUBJECTS[kind](event.title), notice, group_id=event.group_id, now=now
