@@ -318,6 +318,24 @@ def test_attendees_page_is_for_organizers(client, login, event):
     assert db.session.get(Event, event.id).capacity == 2
 
 
+def test_the_organizer_sees_whose_emailed_link_has_expired(client, login, org, event):
+    """Asked by email and never confirmed: a place in line only while the link works."""
+    fresh_at = utcnow() - timedelta(minutes=3)
+    make_rsvp(event, make_user(name="Fresh Fay"), "pending", requested_at=fresh_at)
+    make_rsvp(
+        event, make_user(name="Stale Sam"), "pending", requested_at=utcnow() - timedelta(hours=3)
+    )
+    login(client, org)
+    page = client.get(f"/e/{event.key}/attendees").get_data(as_text=True)
+    section = page[page.index("Asked by email, not confirmed") :]
+    fay, sam = section.index("Fresh Fay"), section.index("Stale Sam")
+    assert "(2)" in section[:fay] and "15 minutes" in section[:fay]
+    fay_entry, sam_entry = section[fay : section.index("</li>", fay)], section[sam:]
+    sent = format_in_zone(fresh_at, event.timezone, "HH:mm")
+    assert f"link sent {sent}" in fay_entry and "link expired" not in fay_entry
+    assert "link expired" in sam_entry[: sam_entry.index("</li>")]
+
+
 def test_organizer_lists_edits_removes_promotes(client, login, org, event):
     people = [make_user(name=f"Person {i}", looking_for=f"wish {i}") for i in range(5)]
     for p in people:

@@ -267,7 +267,7 @@ def _saved(rsvp: Rsvp) -> Rsvp:
     return rsvp
 
 
-def _pending_is_fresh(rsvp: Rsvp, now: datetime) -> bool:
+def pending_is_fresh(rsvp: Rsvp, now: datetime) -> bool:
     """A pending row holds its place only while the link that made it could still be used."""
     minutes = current_app.config["MAGIC_LINK_MINUTES"]
     return rsvp.status == "pending" and rsvp.requested_at >= now - timedelta(minutes=minutes)
@@ -374,7 +374,7 @@ def answer(
     if joining:
         if asked_at is not None:
             rsvp.requested_at = min(asked_at, now)
-        elif not _pending_is_fresh(rsvp, now):
+        elif not pending_is_fresh(rsvp, now):
             rsvp.requested_at = now
         rsvp = _place(rsvp, event, state, now)
     elif going:
@@ -423,7 +423,7 @@ def request_by_email(
         if answers.wants_intros is not None:
             rsvp.wants_intros = answers.wants_intros
         rsvp = _saved(rsvp)
-    elif rsvp.status == "pending" and not _pending_is_fresh(rsvp, now):
+    elif rsvp.status == "pending" and not pending_is_fresh(rsvp, now):
         rsvp.requested_at = now  # an old unconfirmed request holds no place
     asked_at = rsvp.requested_at if rsvp.status == "pending" else now
     token = magic_links.issue(
