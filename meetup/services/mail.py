@@ -49,7 +49,9 @@ def render_bodies(to_name: str, template: str, subject: str, context: dict) -> t
 
 
 # One INSERT, prebuilt: notices are queued inside the event's lock, on every RSVP of a burst.
-_NOTICE = insert(OutboxMessage.__table__)  # Core: the ORM's bulk path costs more than the row
+# Core: the ORM's bulk path costs more than the row. inline(): nothing reads the new id, so
+# no RETURNING (PostgreSQL would otherwise send it back, and we would build a result for it).
+_NOTICE = insert(OutboxMessage.__table__).inline()
 
 
 def queue_notice(
