@@ -1,5 +1,6 @@
 """The RSVP flow in Chromium at phone size: open the event link, RSVP signed out, confirm by
-the emailed link, get a seat; a waitlisted person is promoted when someone cancels.
+the emailed link, get a seat; a waitlisted person is promoted when someone cancels; another
+leaves the waitlist from the link in their email.
 
 Screenshots of each panel state and of the organizer's list go to $SCREENSHOT_DIR (default:
 the test's temporary folder), to be looked at.
@@ -165,4 +166,29 @@ def test_the_organizer_finds_someone_in_the_list_accents_or_not(app, live_server
     assert people.count() == 0 and page.get_by_text("No one by that name or email.").is_visible()
     find.fill("")
     assert people.count() == 3 and not page.get_by_text("No one by that name").is_visible()
+    context.close()
+
+
+def test_leaving_the_waitlist_from_the_email_at_phone_size(app, live_server, browser, shots):
+    from meetup.services import rsvp as svc
+
+    event = make_event(make_group(make_user()), capacity=1, title="Rust & Coffee")
+    ana, ben, cleo = (make_user(name=n) for n in ("Ana", "Ben", "Cleo"))
+    for person in (ana, ben, cleo):
+        svc.answer(event, person, True)
+    db.session.commit()
+    waiting = _mail_to(ben.email, "You're on the waitlist")
+    link = re.search(r"(http://127\.0\.0\.1:\d+/rsvp/leave/\S+)", waiting.body_text).group(1)
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(link)
+    expect(page.get_by_text("you're number 1 on the waitlist")).to_be_visible()
+    button = page.get_by_role("button", name="Leave the waitlist")
+    expect(button).to_be_in_viewport()
+    page.screenshot(path=str(shots / "rsvp-7-leave-waitlist.png"))
+    button.click()
+    expect(page.get_by_text("You left the waitlist for Rust & Coffee")).to_be_in_viewport()
+    assert _status(event, ben.email) == "not_going"
+    assert _status(event, cleo.email) == "waitlisted" and _status(event, ana.email) == "going"
     context.close()
