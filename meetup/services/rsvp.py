@@ -516,7 +516,8 @@ def leave_token(rsvp: Rsvp) -> str:
 
 def waiting_by_leave_token(token: str) -> Rsvp:
     """The waitlisted RSVP a leave link is for. `link_invalid` for anything forged, mangled
-    or outdated; `not_waitlisted` once they are no longer waiting."""
+    or outdated; `not_waitlisted_anymore` once they are no longer waiting; `event_started`
+    or `event_cancelled` once the list is closed."""
     try:
         rsvp_id, joined = _leave_signer().loads(token)
     except (BadData, TypeError, ValueError):

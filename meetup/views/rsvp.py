@@ -382,7 +382,16 @@ def leave(token: str):
         abort(400)
     rsvp_service.leave_waitlist(token)
     db.session.commit()
-    flash(_("You left the waitlist for %(title)s. Thanks for letting us know.", title=event.title))
+    flash(
+        _("You left the waitlist for %(title)s. Thanks for letting us know.", title=event.title),
+        "success",
+    )
+    return after_leaving(event)
+
+
+def after_leaving(event: Event) -> Response:
+    """Where someone who left an event's list without signing in lands: its page, or the
+    home page if they may not see it (members-only, signed out)."""
     if "events.show" in current_app.view_functions and can_view_event(event, current_user):
         return redirect(url_for("events.show", event_key=event.key), 303)
     return redirect(url_for("main.home"), 303)

@@ -7,24 +7,20 @@ import hashlib
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
-    redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from ..extensions import db
 from ..models import utcnow
 from ..services import rsvp as rsvp_service
 from ..services import tickets
 from ..services.events import has_ended
-from ..services.permissions import can_view_event
 from ..urls import ticket_url
+from .rsvp import after_leaving
 
 bp = Blueprint("tickets", __name__)
 
@@ -91,6 +87,4 @@ def give_up(ticket_token: str):
         ),
         "success",
     )
-    if "events.show" in current_app.view_functions and can_view_event(event, current_user):
-        return redirect(url_for("events.show", event_key=event.key), 303)
-    return redirect(url_for("main.home"), 303)
+    return after_leaving(event)
