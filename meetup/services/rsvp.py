@@ -38,7 +38,7 @@ from sqlalchemy import Integer, bindparam, func, insert, inspect, select, tuple_
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from ..extensions import db
-from ..models import Event, Rsvp, User, UTCDateTime, utcnow
+from ..models import Event, LoginToken, Rsvp, User, UTCDateTime, utcnow
 from ..urls import absolute_url, event_url, ticket_url
 from . import accounts, invites, magic_links, mail
 from .errors import DomainError
@@ -267,10 +267,33 @@ def _saved(rsvp: Rsvp) -> Rsvp:
     return rsvp
 
 
-def pending_is_fresh(rsvp: Rsvp, now: datetime) -> bool:
+def _pending_is_fresh(rsvp: Rsvp, now: datetime) -> bool:
     """A pending row holds its place only while the link that made it could still be used."""
     minutes = current_app.config["MAGIC_LINK_MINUTES"]
     return rsvp.status == "pending" and rsvp.requested_at >= now - timedelta(minutes=minutes)
+
+
+def open_links(pending: list[Rsvp], now: datetime) -> dict[int, datetime]:
+    """Until when the newest unused confirmation link emailed for each pending RSVP works,
+    by RSVP id; none for those whose links have all expired (one query). While one works it
+    holds their place: asking again within that time renews the link, not the place."""
+    ids = {rsvp.id for rsvp in pending}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(LoginToken.payload, LoginToken.expires_at).where(
+            LoginToken.purpose == LINK_PURPOSE,
+            LoginToken.email.in_({rsvp.user.email for rsvp in pending}),
+            LoginToken.used_at.is_(None),
+            LoginToken.expires_at > now,
+        )
+    )
+    until: dict[int, datetime] = {}
+    for payload, expires_at in rows:
+        rsvp_id = (payload or {}).get("rsvp_id")
+        if rsvp_id in ids:
+            until[rsvp_id] = max(expires_at, until.get(rsvp_id, expires_at))
+    return until
 
 
 # ------------------------------------------------------------------ state changes
@@ -374,7 +397,7 @@ def answer(
     if joining:
         if asked_at is not None:
             rsvp.requested_at = min(asked_at, now)
-        elif not pending_is_fresh(rsvp, now):
+        elif not _pending_is_fresh(rsvp, now):
             rsvp.requested_at = now
         rsvp = _place(rsvp, event, state, now)
     elif going:
@@ -423,7 +446,7 @@ def request_by_email(
         if answers.wants_intros is not None:
             rsvp.wants_intros = answers.wants_intros
         rsvp = _saved(rsvp)
-    elif rsvp.status == "pending" and not pending_is_fresh(rsvp, now):
+    elif rsvp.status == "pending" and not _pending_is_fresh(rsvp, now):
         rsvp.requested_at = now  # an old unconfirmed request holds no place
     asked_at = rsvp.requested_at if rsvp.status == "pending" else now
     token = magic_links.issue(

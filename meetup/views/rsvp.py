@@ -421,8 +421,7 @@ def _attendees_page(event: Event, add_form: AddForm | None = None, status: int =
         roster=roster,
         started=rsvp_service.list_closed(event, now),
         ended=has_ended(event, now),
-        # Asked by email and not confirmed: whose link still holds a place in line.
-        fresh_pending={r.id for r in roster.pending if rsvp_service.pending_is_fresh(r, now)},
+        open_links=rsvp_service.open_links(roster.pending, now),
         capacity_form=CapacityForm(capacity=event.capacity),
         button_form=ButtonForm(),
         promote_form=PromoteForm(),
