@@ -119,7 +119,7 @@ def test_forged_or_mangled_links_are_a_clear_404(client, line, mangle):
     for method in (client.get, client.post):
         resp = method(f"/rsvp/leave/{mangle(token)}")
         assert resp.status_code == 404
-        assert "Ask for a new one" in resp.get_data(as_text=True)
+        assert "Use the one in your latest waitlist email" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert ben.status == "waitlisted"
 

@@ -538,20 +538,20 @@ def leave_token(rsvp: Rsvp) -> str:
 
 
 def waiting_by_leave_token(token: str) -> Rsvp:
-    """The waitlisted RSVP a leave link is for. `link_invalid` for anything forged, mangled
+    """The waitlisted RSVP a leave link is for. `leave_link_invalid` for anything forged, mangled
     or outdated; `not_waitlisted_anymore` once they are no longer waiting; `event_started`
     or `event_cancelled` once the list is closed."""
     try:
         rsvp_id, joined = _leave_signer().loads(token)
     except (BadData, TypeError, ValueError):
-        raise DomainError("link_invalid") from None
+        raise DomainError("leave_link_invalid") from None
     rsvp = None
     if isinstance(rsvp_id, int) and not isinstance(rsvp_id, bool) and isinstance(joined, str):
         rsvp = db.session.get(
             Rsvp, rsvp_id, options=[joinedload(Rsvp.event), joinedload(Rsvp.user)]
         )
     if rsvp is None or rsvp.requested_at.isoformat() != joined:
-        raise DomainError("link_invalid")
+        raise DomainError("leave_link_invalid")
     if rsvp.status != "waitlisted":
         raise DomainError("not_waitlisted_anymore")
     _ensure_changeable(rsvp.event, utcnow())

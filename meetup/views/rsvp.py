@@ -68,6 +68,14 @@ register_messages(
         ),
         "invalid_capacity": (400, _l("The capacity must be a whole number, 0 or more.")),
         "claim_lapsed": (410, _l("This seat is no longer held for you.")),
+        # Not "ask for a new one", as for sign-in links: nobody hands these out on request.
+        "leave_link_invalid": (
+            404,
+            _l(
+                "This link isn't valid. Use the one in your latest waitlist email, or sign in "
+                "and leave the waitlist from the event's page."
+            ),
+        ),
         "not_waitlisted_anymore": (
             410,
             _l(
