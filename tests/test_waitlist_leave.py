@@ -136,6 +136,17 @@ def test_a_link_signed_for_another_purpose_or_key_is_refused(app, client, line):
         assert client.get(f"/rsvp/leave/{serializer.dumps(payload)}").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [[2**63, "2031-01-01T00:00:00+00:00"], [0, "x"], [True, "x"], ["1", "x"], [1], {"a": 1}, None],
+)
+def test_a_well_signed_link_holding_nonsense_is_a_404_not_a_500(client, line, payload):
+    """Only the server signs these; if one ever held a nonsense id, it is still no 500."""
+    token = svc._leave_signer().dumps(payload)
+    for method in (client.get, client.post):
+        assert method(f"/rsvp/leave/{token}").status_code == 404
+
+
 def test_once_the_event_is_on_the_link_changes_nothing(client, line):
     event, (_ana, ben, _cleo), messages = line
     link = _link(messages, ben.user)

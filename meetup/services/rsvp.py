@@ -39,7 +39,7 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from ..extensions import db
 from ..models import Event, LoginToken, Rsvp, User, UTCDateTime, utcnow
-from ..urls import absolute_url, event_url, ticket_url
+from ..urls import MAX_ID, absolute_url, event_url, ticket_url
 from . import accounts, invites, magic_links, mail
 from .errors import DomainError
 from .locking import lock_event, widen_race_window
@@ -546,7 +546,8 @@ def waiting_by_leave_token(token: str) -> Rsvp:
     except (BadData, TypeError, ValueError):
         raise DomainError("leave_link_invalid") from None
     rsvp = None
-    if isinstance(rsvp_id, int) and not isinstance(rsvp_id, bool) and isinstance(joined, str):
+    # Only we sign these, but a row id the database can't hold must not become a 500.
+    if type(rsvp_id) is int and 1 <= rsvp_id <= MAX_ID and isinstance(joined, str):
         rsvp = db.session.get(
             Rsvp, rsvp_id, options=[joinedload(Rsvp.event), joinedload(Rsvp.user)]
         )
