@@ -282,7 +282,6 @@ def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) 
         "position": rsvp_service.waitlist_position(my_rsvp) if my_rsvp else None,
         "pending": my_rsvp is not None and my_rsvp.status == "pending",
         "asked": None if signed_in else _asked_email(event.key),
-        "link_minutes": current_app.config["MAGIC_LINK_MINUTES"],
         "form": form,
         "signed_in": signed_in,
         "organizer": signed_in and is_organizer(event.group_id, current_user),
@@ -379,16 +378,15 @@ def claim(event_key: str, ticket_token: str):
 def leave(token: str):
     """The waitlist email's "leave the waitlist" link, no sign-in needed. GET shows one
     button (mail scanners prefetch links); POST leaves."""
-    rsvp = rsvp_service.waiting_by_leave_token(token)
-    event = rsvp.event
     if request.method == "GET":
+        rsvp = rsvp_service.waiting_by_leave_token(token)
         position = rsvp_service.waitlist_position(rsvp)
         return render_template(
-            "rsvp/leave.html", event=event, rsvp=rsvp, position=position, form=ButtonForm()
+            "rsvp/leave.html", event=rsvp.event, rsvp=rsvp, position=position, form=ButtonForm()
         )
     if not ButtonForm().validate():
         abort(400)
-    rsvp_service.leave_waitlist(token)
+    event = rsvp_service.leave_waitlist(token).event
     db.session.commit()
     flash(
         _("You left the waitlist for %(title)s. Thanks for letting us know.", title=event.title),
