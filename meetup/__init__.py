@@ -8,7 +8,7 @@ from dotenv import load_dotenv
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, database, input_guard, security, templating, urls
+from . import cli, database, input_guard, log_redaction, security, templating, urls
 from .config import Defaults, load_secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .views import register_blueprints
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("MEETUP")
     app.config.update(config or {})
     _fill_defaults(app)
+    log_redaction.init_app(app)
     if proxies := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
