@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "rsvp",
     "tickets",
     "door",
+    "offline",
     "intros",
 )
 

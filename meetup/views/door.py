@@ -21,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     session,
     url_for,
 )
@@ -53,6 +52,7 @@ from ..services.events import has_ended
 from ..services.permissions import ORGANIZER_ROLES, is_organizer, require_organizer
 from ..urls import absolute_url
 from .errors import register_messages
+from .offline import service_worker_url
 
 bp = Blueprint("door", __name__)
 
@@ -223,9 +223,8 @@ def _page_config(event: Event) -> dict:
             "undo": url_for("door.undo", event_key=event.key),
             "walkin": url_for("door.walkin", event_key=event.key),
             "guests": url_for("door.guests", event_key=event.key),
-            "serviceWorker": url_for("door.service_worker"),
+            "serviceWorker": service_worker_url([url_for("static", filename=f) for f in static]),
         },
-        "assets": [url_for("static", filename=f) for f in static],
         "messages": _messages(),
     }
 
@@ -356,14 +355,6 @@ def walkin(event_key: str):
             **common,
         ),
     )
-
-
-@bp.get("/door-sw.js")
-def service_worker():
-    """The offline door's service worker, served from the root so it may control door pages."""
-    resp = send_from_directory(current_app.static_folder, "js/door-sw.js", max_age=0)
-    resp.headers["Cache-Control"] = "no-cache"
-    return resp
 
 
 # ---------------------------------------------------------------- organizer: links and flags

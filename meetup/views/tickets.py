@@ -11,6 +11,7 @@ from flask import (
     make_response,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 
@@ -20,6 +21,7 @@ from ..services import rsvp as rsvp_service
 from ..services import tickets
 from ..services.events import has_ended
 from ..urls import ticket_url
+from .offline import service_worker_url
 from .rsvp import after_leaving
 
 bp = Blueprint("tickets", __name__)
@@ -31,24 +33,38 @@ QR_MAX_AGE = 365 * 24 * 3600
 def show(ticket_token: str):
     rsvp = tickets.find(ticket_token) or abort(404)
     event = rsvp.event
+    valid, ended = tickets.is_valid(rsvp), has_ended(event)
+    # A cancelled or finished event's ticket is a keepsake: no code to show, no calendar
+    # entry to add.
+    shows_code = valid and not ended and event.cancelled_at is None
     resp = make_response(
         render_template(
             "tickets/show.html",
             rsvp=rsvp,
             event=event,
             my_rsvp=rsvp,
-            valid=tickets.is_valid(rsvp),
-            # A cancelled or finished event's ticket is a keepsake: no code to show, no
-            # calendar entry to add.
-            ended=has_ended(event),
+            valid=valid,
+            ended=ended,
             closed=rsvp_service.list_closed(event, utcnow()),
             url=ticket_url(ticket_token),
+            offline_worker=service_worker_url(_offline_files(ticket_token, shows_code)),
         )
     )
     # The URL is the ticket: keep it out of search engines and shared caches.
     resp.headers["X-Robots-Tag"] = "noindex, nofollow"
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
+
+
+def _offline_files(ticket_token: str, shows_code: bool) -> list[str]:
+    """What the ticket page needs with no network, besides itself."""
+    files = [
+        url_for("static", filename=name)
+        for name in ("vendor/pico/pico.min.css", "css/app.css", "js/once.js", "js/ticket.js")
+    ]
+    if shows_code:
+        files.append(url_for("tickets.qr", ticket_token=ticket_token))
+    return files
 
 
 @bp.get("/t/<ticket_token>/qr.svg")

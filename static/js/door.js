@@ -596,10 +596,8 @@
   window.addEventListener("offline", function () { setOnline(false); });
 
   if ("serviceWorker" in navigator) {
-    var swUrl = config.urls.serviceWorker + "?" + config.assets.map(function (a) {
-      return "a=" + encodeURIComponent(a);
-    }).join("&");
-    navigator.serviceWorker.register(swUrl, { scope: location.pathname }).catch(function () {});
+    navigator.serviceWorker.register(config.urls.serviceWorker, { scope: location.pathname })
+      .catch(function () {});
   }
 
   // Exposed for tests and debugging: the queue length and a way to feed a scan by hand.
