@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+from werkzeug.serving import make_server
+
+from tests.conftest import free_port
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
 
 def sign_in(app, context, user, base: str) -> None:
     """`user`'s session cookie in a browser context, as Flask-Login would set it, so a test
@@ -9,3 +23,39 @@ def sign_in(app, context, user, base: str) -> None:
     serializer = app.session_interface.get_signing_serializer(app)
     value = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base}])
+
+
+def wait_js(page, expression: str, timeout: float = 20) -> object:
+    """Poll `expression` in the page until truthy. (page.wait_for_function evaluates its
+    predicate with eval, which the page's CSP rightly forbids.)"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = page.evaluate(expression)
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {expression}")
+
+
+class Server:
+    """The app on a fixed port of 127.0.0.1, which can be stopped and started again (the
+    phone's pages and service worker belong to that origin)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        app.config["BASE_URL"] = self.base
+        self.httpd = None
+
+    def start(self) -> None:
+        self.httpd = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.thread.join(timeout=5)
+            self.httpd = None

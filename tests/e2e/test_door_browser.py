@@ -13,7 +13,6 @@ works without any network.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,23 +21,17 @@ import pytest
 import qrcode
 import qrcode.constants
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from meetup.extensions import db
 from meetup.models import CheckinLog, Event, Rsvp, utcnow
 from meetup.urls import ticket_url
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.door_support import door_link
+from tests.e2e.browser_support import PHONE, wait_js
 from tests.factories import make_event, make_group, make_rsvp, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 3,
-    "is_mobile": True,
-    "has_touch": True,
-}
 W, H = 640, 480
 
 
@@ -87,54 +80,8 @@ def wait_for(check: Callable[[], object], timeout: float = 30, what: str = "cond
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def wait_js(page, expression: str, timeout: float = 20) -> object:
-    """Poll `expression` in the page until truthy. (page.wait_for_function evaluates its
-    predicate with eval, which the page's CSP rightly forbids.)"""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = page.evaluate(expression)
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {expression}")
-
-
 def checked_in(rsvp_id: int) -> bool:
     return db.session.scalar(select(Rsvp.checked_in_at).where(Rsvp.id == rsvp_id)) is not None
-
-
-class Server:
-    """The app on a fixed port of 127.0.0.1, which can be stopped and started again (the
-    phone's pages and service worker belong to that origin)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        app.config["BASE_URL"] = self.base
-        self.httpd = None
-
-    def start(self) -> None:
-        self.httpd = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.thread.join(timeout=5)
-            self.httpd = None
-
-
-@pytest.fixture
-def server(app):
-    server = Server(app)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -17,20 +17,10 @@ from meetup.extensions import db
 from meetup.services import rsvp as rsvp_service
 from meetup.urls import ticket_url
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_door_browser import PHONE, Server, wait_js
+from tests.e2e.browser_support import PHONE, wait_js
 from tests.factories import make_event, make_group, make_rsvp, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def server(app):
-    server = Server(app)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def phone(playwright, profile: Path, *, offline: bool):
@@ -54,19 +44,28 @@ def first_visit(playwright, profile: Path, url: str) -> None:
         context.close()
 
 
-def decode(png: Path) -> str:
-    return subprocess.run(
-        ["zbarimg", "-q", "--raw", str(png)], check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-def test_a_ticket_opened_once_shows_its_qr_code_with_no_network(playwright, app, server, tmp_path):
+@pytest.fixture
+def opened(playwright, app, server, tmp_path):
+    """Ana's ticket, opened once on her phone while online. Returns (rsvp, url, profile)."""
     event = make_event(make_group(make_user()), title="Rust night")
     rsvp = make_rsvp(event, make_user(name="Ana Attendee"))
     db.session.commit()
     url = ticket_url(rsvp.ticket_token)
     profile = tmp_path / "phone"
     first_visit(playwright, profile, url)
+    return rsvp, url, profile
+
+
+def decode(png: Path) -> str:
+    return subprocess.run(
+        ["zbarimg", "-q", "--raw", str(png)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def test_a_ticket_opened_once_shows_its_qr_code_with_no_network(
+    playwright, server, opened, tmp_path
+):
+    _rsvp, url, profile = opened
 
     server.stop()
     try:
@@ -92,15 +91,9 @@ def test_a_ticket_opened_once_shows_its_qr_code_with_no_network(playwright, app,
     assert decode(shot) == url
 
 
-def test_a_ticket_given_up_does_not_come_back_offline(playwright, app, server, tmp_path):
-    event = make_event(make_group(make_user()), title="Rust night")
-    rsvp = make_rsvp(event, make_user(name="Ana Attendee"))
-    db.session.commit()
-    url = ticket_url(rsvp.ticket_token)
-    profile = tmp_path / "phone"
-    first_visit(playwright, profile, url)
-
-    rsvp_service.answer(event, rsvp.user, False)  # "Can't go": the ticket stops working
+def test_a_ticket_given_up_does_not_come_back_offline(playwright, server, opened):
+    rsvp, url, profile = opened
+    rsvp_service.answer(rsvp.event, rsvp.user, False)  # "Can't go": the ticket stops working
     db.session.commit()
     context, page = phone(playwright, profile, offline=False)
     try:
