@@ -356,6 +356,7 @@ class OutboxMessage(db.Model):
     notice: Mapped[dict | None] = mapped_column(JSON)  # what to write (services/notices.py)
     ics: Mapped[str | None] = mapped_column(Text)  # a text/calendar part, for invites
     ics_method: Mapped[str | None] = mapped_column(String(20))  # REQUEST, CANCEL, PUBLISH
+    qr_url: Mapped[str | None] = mapped_column(String(500))  # a ticket, shown as a QR image
     status: Mapped[str] = mapped_column(String(20), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

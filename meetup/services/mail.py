@@ -30,6 +30,11 @@ def new_message_id() -> str:
     return f"<{secrets.token_hex(16)}@{base_host()}>"
 
 
+# The HTML of an email carrying a ticket shows its QR code as <img src="cid:ticket-qr">; the
+# image is drawn from the row's qr_url when the message is built (services/outbox.py).
+QR_CID = "ticket-qr"
+
+
 class Written(NamedTuple):
     """A message's content, as stored in its outbox row."""
 
@@ -37,6 +42,7 @@ class Written(NamedTuple):
     body_html: str
     ics: str | None = None
     ics_method: str | None = None
+    qr_url: str | None = None
 
 
 def render_bodies(to_name: str, template: str, subject: str, context: dict) -> tuple[str, str]:
@@ -79,7 +85,7 @@ def queue(
 ) -> OutboxMessage | None:
     """Add one message to the outbox; None if `dedupe_key` was already queued.
 
-    `fields`: context, ics, ics_method, group_id, now (see build()).
+    `fields`: context, ics, ics_method, qr_url, group_id, now (see build()).
     """
     if dedupe_key is not None and db.session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
@@ -100,10 +106,12 @@ def build(
     dedupe_key: str | None = None,
     ics: str | None = None,
     ics_method: str | None = None,
+    qr_url: str | None = None,
     group_id: int | None = None,
     now: datetime | None = None,
 ) -> OutboxMessage:
-    """The outbox row for one message, not yet added: for sending many in one flush."""
+    """The outbox row for one message, not yet added: for sending many in one flush.
+    `qr_url`: a ticket's URL, shown as a QR code where the HTML has <img src="cid:QR_CID">."""
     if isinstance(to, User):
         to_addr, to_name = to.email, to.name
     else:
@@ -119,6 +127,7 @@ def build(
         body_html=body_html,
         ics=ics,
         ics_method=ics_method,
+        qr_url=qr_url,
         group_id=group_id,
         next_attempt_at=now or utcnow(),
     )

@@ -51,9 +51,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import database
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
-from . import notices
+from . import notices, tickets
 from .errors import DomainError
-from .mail import one_line
+from .mail import QR_CID, one_line
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class Claimed:
     body_html: str | None
     ics: str | None
     ics_method: str | None
+    qr_url: str | None
     attempts: int  # including the one in progress
     created_at: datetime
     notice: dict | None = None
@@ -93,11 +94,12 @@ _COLUMNS = (
     OutboxMessage.body_html,
     OutboxMessage.ics,
     OutboxMessage.ics_method,
+    OutboxMessage.qr_url,
     OutboxMessage.attempts,
     OutboxMessage.created_at,
     OutboxMessage.notice,
 )
-_BODIES = ("body_text", "body_html", "ics", "ics_method")
+_BODIES = ("body_text", "body_html", "ics", "ics_method", "qr_url")
 
 
 class _HeaderClasses(HeaderRegistry):
@@ -123,8 +125,11 @@ def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
 
     multipart/alternative (text, HTML[, text/calendar]); with a calendar invite the whole is
     wrapped in multipart/mixed with the same file attached as invite.ics, the shape Gmail,
-    Outlook and Apple Mail show as an invitation. Header values go through one_line() again
-    here, so a row written by any path can't inject headers.
+    Outlook and Apple Mail show as an invitation. A ticket's QR code (qr_url) goes beside the
+    HTML in multipart/related, as the inline PNG its <img src="cid:..."> shows: the code is
+    in the mail app, which keeps it with no network, and needs no image from our server.
+    Header values go through one_line() again here, so a row written by any path can't
+    inject headers.
     """
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = one_line(sender)
@@ -135,6 +140,15 @@ def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(row.body_text)
     msg.add_alternative(row.body_html, subtype="html")
+    if row.qr_url:
+        msg.get_body(("html",)).add_related(
+            tickets.qr_png(row.qr_url),
+            maintype="image",
+            subtype="png",
+            cid=f"<{QR_CID}>",
+            disposition="inline",
+            filename="ticket.png",
+        )
     if row.ics:
         method = (row.ics_method or "PUBLISH").upper()
         method = method if _METHOD.match(method) else "PUBLISH"

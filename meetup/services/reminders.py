@@ -75,12 +75,14 @@ def send_reminders(now: datetime) -> int:
             continue
         event = events[rsvp.event_id]
         when = format_in_zone(event.starts_at, event.timezone)
+        ticket = ticket_url(rsvp.ticket_token) if rsvp.ticket_token else None
         context = {
             "event": event,
             "when": when,
             "zone": zone_abbreviation(event.starts_at, event.timezone),
             "map_url": map_url(event.venue_address) if event.venue_address else None,
-            "ticket_url": ticket_url(rsvp.ticket_token) if rsvp.ticket_token else None,
+            "ticket_url": ticket,
+            "qr_cid": mail.QR_CID if ticket else None,
             "event_url": event_url(event.key),
             "ics_url": event_url(event.key) + "/event.ics",
         }
@@ -90,6 +92,7 @@ def send_reminders(now: datetime) -> int:
             "reminder",
             subject,
             context=context,
+            qr_url=ticket,
             dedupe_key=key,
             group_id=event.group_id,
             now=now,

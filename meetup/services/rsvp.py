@@ -777,13 +777,15 @@ def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | 
     if rsvp is None:
         return None
     event, token, kind = rsvp.event, notice.get("ticket_token"), notice["kind"]
+    ticket_link = ticket_url(token) if token else None
     claim_until = notice.get("claim_until")
     claim_until = datetime.fromisoformat(claim_until) if claim_until else None
     context = {
         "event": event,
         "kind": kind,
         "event_link": event_url(event.key),
-        "ticket_link": ticket_url(token) if token else None,
+        "ticket_link": ticket_link,
+        "qr_cid": mail.QR_CID if ticket_link else None,
         "claim_until": claim_until,
         "claim_link": (
             absolute_url("rsvp.claim", event_key=event.key, ticket_token=token)
@@ -799,4 +801,6 @@ def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | 
     }
     body_text, body_html = mail.render_bodies(to_name, f"rsvp_{kind}", subject, context)
     invite = invites.write_for_notice(notice, event, rsvp.user)
-    return mail.Written(body_text, body_html, invite.get("ics"), invite.get("ics_method"))
+    return mail.Written(
+        body_text, body_html, invite.get("ics"), invite.get("ics_method"), qr_url=ticket_link
+    )
