@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from meetup.extensions import db
-from meetup.models import utcnow
+from meetup.models import Rsvp, utcnow
 from meetup.timeutil import format_in_zone
 from tests.factories import add_member, count_queries, make_event, make_group, make_rsvp, make_user
 
@@ -41,6 +43,7 @@ def test_my_upcoming_events_and_groups(client, login):
     make_rsvp(left, me)  # I was a member once; now it's a 404 to me, so not listed
     make_event(mine, title="Last year", starts_at=utcnow() - timedelta(days=300))
     cancelled = make_event(mine, title="Called off", starts_at=soon, cancelled_at=utcnow())
+    make_rsvp(cancelled, me)  # its ticket lets nobody in: not offered
 
     login(client, me)
     page = client.get("/").get_data(as_text=True)
@@ -51,6 +54,10 @@ def test_my_upcoming_events_and_groups(client, login):
     # soonest first
     assert page.index("Faraway talk") < page.index("Rust workshop") < page.index("Acme drinks")
     assert "Going" in page and "Waitlist" in page and "Cancelled" in page
+    # One tap to the ticket at the door: for the seat I hold, not the place in line.
+    seat = db.session.scalar(select(Rsvp).where(Rsvp.event_id == going.id))
+    assert page.count("Show my ticket") == 1
+    assert f'class="home-ticket" href="/t/{seat.ticket_token}"' in page
 
     assert "Acme Alumni" in page and "Rust Paris" in page
     assert "Faraway Club" not in page.split("Your groups", 1)[1]

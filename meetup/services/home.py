@@ -23,6 +23,7 @@ ATTENDING = ("going", "waitlisted")
 class HomeEvent:
     event: Event
     rsvp_status: str | None  # mine, or None when I haven't answered
+    ticket_token: str | None = None  # my ticket, when I have a seat
 
 
 @dataclass
@@ -49,7 +50,7 @@ def upcoming_events(
     now = now or utcnow()
     my_groups = select(Membership.group_id).where(Membership.user_id == user.id)
     rows = db.session.execute(
-        select(Event, Rsvp.status)
+        select(Event, Rsvp.status, Rsvp.ticket_token)
         .join(Event.group)
         .outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == user.id))
         .where(
@@ -64,7 +65,7 @@ def upcoming_events(
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
     )
-    return [HomeEvent(event, status) for event, status in rows]
+    return [HomeEvent(event, status, token) for event, status, token in rows]
 
 
 def recent_events(user: User, *, now: datetime | None = None) -> list[PastEvent]:
