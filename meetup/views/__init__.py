@@ -13,6 +13,7 @@ BLUEPRINTS = (
     "outbox",
     "events",
     "rsvp",
+    "announcements",
     "tickets",
     "door",
     "offline",

@@ -74,6 +74,15 @@ def _group_or_404(slug: str) -> Group:
     return group
 
 
+def event_for_organizer(event_key: str) -> Event:
+    """An event its group's organizers manage: 404 if there is none, 403 for anyone else."""
+    event = db.session.scalar(select(Event).where(Event.key == event_key))
+    if event is None:
+        abort(404)
+    permissions.require_organizer(event.group_id, current_user)
+    return event
+
+
 def _visible_event_or_404(key: str) -> Event:
     event = svc.get_by_key(key)
     if event is None or not permissions.can_view_event(event, current_user):

@@ -32,6 +32,7 @@ from ..services import intents, intro_settings
 from ..services import intros as svc
 from ..services.permissions import require_organizer
 from .errors import register_messages
+from .events import event_for_organizer
 
 bp = Blueprint("intros", __name__)
 
@@ -132,14 +133,6 @@ def intro_settings_form() -> IntroSettingsForm:
 # ---------------------------------------------------------------- organizer
 
 
-def _event_for_organizer(event_key: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.key == event_key))
-    if event is None:
-        abort(404)
-    require_organizer(event.group_id, current_user)
-    return event
-
-
 def _prepare(event: Event) -> None:
     """Build the proposals the first time the page is opened after the event (a write);
     not once it is too late to send them: they would be a list of what never happens."""
@@ -160,9 +153,9 @@ def _prepare(event: Event) -> None:
 @bp.get("/e/<event_key>/intros")
 @login_required
 def review(event_key: str):
-    event = _event_for_organizer(event_key)
+    event = event_for_organizer(event_key)
     _prepare(event)
-    event = _event_for_organizer(event_key)
+    event = event_for_organizer(event_key)
     pairs, now = svc.pairs(event), utcnow()
     people = [u for _r, u in svc.attendees(event)]
     form = AddPairForm()
@@ -186,7 +179,7 @@ def review(event_key: str):
 @bp.post("/e/<event_key>/intros/approve")
 @login_required
 def approve(event_key: str):
-    event = _event_for_organizer(event_key)
+    event = event_for_organizer(event_key)
     if not AppForm().validate_on_submit():
         abort(400)
     svc.approve(event)
@@ -198,7 +191,7 @@ def approve(event_key: str):
 @bp.post("/e/<event_key>/intros/<id:pair_id>/remove")
 @login_required
 def remove(event_key: str, pair_id: int):
-    event = _event_for_organizer(event_key)
+    event = event_for_organizer(event_key)
     if not AppForm().validate_on_submit():
         abort(400)
     svc.remove_pair(event, pair_id)
@@ -210,7 +203,7 @@ def remove(event_key: str, pair_id: int):
 @bp.post("/e/<event_key>/intros/add")
 @login_required
 def add(event_key: str):
-    event = _event_for_organizer(event_key)
+    event = event_for_organizer(event_key)
     form = AddPairForm()
     people = [u for _r, u in svc.attendees(event)]
     form.user_id.choices = form.other_id.choices = [
