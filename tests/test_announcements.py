@@ -6,6 +6,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
@@ -201,3 +202,28 @@ def test_the_service_refuses_what_the_form_would(app, world):
             announcements.send(event, olga, **{**base, **change})
         assert err.value.code == code
     assert announcements.send(event, olga, **base) == announcements.Sent(queued=2, already=0)
+
+
+def test_the_same_form_sent_twice_at_once_answers_both_and_writes_once(
+    client, login, world, monkeypatch
+):
+    """The other request's INSERTs won the outbox's unique key between this one's check and
+    its own INSERT: a database error, rolled back, and the send runs again to find them."""
+    olga, event, _people = world
+    login(client, olga)
+    data = _form(client, event)
+    real, calls = announcements.send, []
+
+    def raced(*args, **kwargs):
+        calls.append(kwargs["form_key"])
+        if len(calls) == 1:
+            real(*args, **kwargs)  # the other request's rows...
+            db.session.commit()
+            raise IntegrityError("INSERT INTO outbox", {}, Exception("duplicate dedupe_key"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(announcements, "send", raced)
+    resp = client.post(f"/e/{event.key}/message", data=data, follow_redirects=True)
+    assert resp.status_code == 200 and len(calls) == 2
+    assert "This message was already sent, to 2 people" in resp.get_data(as_text=True)
+    assert len(_outbox()) == 2
