@@ -25,9 +25,6 @@ SUBJECT_MAX = 150
 BODY_MAX = 5000
 KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
-# Who an audience is, by RSVP status; "came" are those checked in at the door.
-AUDIENCES = ("going", "everyone", "came")
-
 
 @dataclass(frozen=True)
 class Sent:
@@ -36,6 +33,7 @@ class Sent:
 
 
 def _audience(event: Event, audience: str):
+    """Who an audience is, by RSVP status; "came" are those checked in at the door."""
     query = select(User).join(Rsvp, Rsvp.user_id == User.id).where(Rsvp.event_id == event.id)
     if audience == "going":
         return query.where(Rsvp.status == "going")
