@@ -200,6 +200,15 @@ def smtp_server():
         controller.stop()
 
 
+@pytest.fixture
+def smtp_app(make_app, smtp_server):
+    """An app that sends its mail to the real SMTP server. Yields (app, inbox)."""
+    port, inbox = smtp_server
+    app = make_app(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    with app.app_context():
+        yield app, inbox
+
+
 @contextmanager
 def serve(app):
     """`app` over HTTP on 127.0.0.1 from a thread (BASE_URL follows). Yields the base URL."""

@@ -20,14 +20,6 @@ from .factories import add_member, csrf_in, make_event, make_group, make_rsvp, m
 LINK = re.compile(r"(https?://\S+/i/[\w-]+/(?:met/)?(?:yes|no))")
 
 
-@pytest.fixture
-def smtp_app(make_app, smtp_server):
-    port, inbox = smtp_server
-    app = make_app(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    with app.app_context():
-        yield app, inbox
-
-
 def setup_event(**event_kw):
     org = make_user("org@example.org", name="Olga")
     group = make_group(org, name="Data Paris")

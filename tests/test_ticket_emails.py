@@ -8,7 +8,6 @@ from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from meetup.extensions import db
@@ -17,14 +16,6 @@ from meetup.services import outbox, reminders
 from meetup.services import rsvp as svc
 from meetup.urls import ticket_url
 from tests.factories import add_member, make_event, make_group, make_user, send_outbox
-
-
-@pytest.fixture
-def smtp_app(make_app, smtp_server):
-    port, inbox = smtp_server
-    app = make_app(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    with app.app_context(), app.test_request_context():
-        yield app, inbox
 
 
 def deliver(app) -> None:
