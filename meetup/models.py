@@ -244,6 +244,10 @@ class Rsvp(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by: Mapped[str | None] = mapped_column(String(120))  # a name, for "by Sam"
     checkin_flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # admitted twice offline
+    # Rises each time this person gains or loses their seat: their emailed invites carry
+    # Event.sequence + this (services/invites.py), so a seat taken by one person leaves
+    # the event, and everyone's feeds, as they were.
+    invite_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     event: Mapped[Event] = relationship(back_populates="rsvps")
     user: Mapped[User] = relationship()

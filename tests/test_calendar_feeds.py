@@ -183,3 +183,33 @@ def test_feeds_use_a_constant_number_of_queries(app, client):
     many = [_count_queries(client, u) for u in urls]
     assert few == many
     assert len(parse(client.get("/g/many/calendar.ics").data).walk("VEVENT")) == 30
+
+
+def test_seats_taken_and_given_up_leave_the_feeds_as_they_were(app, client, login):
+    """A burst of RSVPs must not make every subscriber's calendar download the feed again:
+    only a change everyone sees (the time, the place) changes the feed and its ETag."""
+    group = make_group(slug="pyparis")
+    event = make_event(group, title="Open night", capacity=1)
+    ana, bob = make_user(name="Ana"), make_user(name="Bob")
+    for user in (ana, bob):
+        add_member(group, user)
+    reader = app.test_client()
+    feeds = ("/g/pyparis/calendar.ics", f"/e/{event.key}/event.ics")
+    before = {url: reader.get(url) for url in feeds}
+
+    answers = ((ana, "going"), (bob, "going"), (ana, "not_going"))  # Bob gets the seat
+    for user, answer in answers:
+        login(client, user)
+        assert client.post(f"/e/{event.key}/rsvp", data={"answer": answer}).status_code == 303
+    db.session.expire_all()
+    assert sorted(r.status for r in event.rsvps) == ["going", "not_going"]
+    for url, first in before.items():
+        again = reader.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, url
+
+    event.venue_name = "Bigger room"
+    event.sequence += 1  # as services/events.py does for a change of place
+    db.session.commit()
+    for url, first in before.items():
+        moved = reader.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert moved.status_code == 200 and b"Bigger room" in moved.data, url

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from meetup import database
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, utcnow
 from meetup.services import events as svc
@@ -427,6 +428,26 @@ def test_update_returns_changed_fields_and_bumps_sequence_only_for_time_or_place
     # Same wall clock in another zone is another moment.
     assert edit(timezone="Europe/London") == {"timezone", "starts_at", "ends_at"}
     assert event.sequence == 4
+
+
+def test_an_edit_applies_to_the_event_as_committed(organizer, group):
+    """The edit is read before the lock, and another change may commit meanwhile (an
+    organizer in another tab, or a sequence raised since): the sequence the edit raises is
+    the committed one plus one, so its invites outrank every invite already sent."""
+    now = datetime(2031, 1, 1, tzinfo=UTC)
+    data = event_input()
+    event = svc.create_event(group, organizer, data, now=now)
+    database.commit_writes(db.session)  # what the request read stays loaded
+    assert event.sequence == 0
+    with db.engine.begin() as other:
+        other.execute(update(Event).where(Event.id == event.id).values(sequence=5))
+    moved = dataclasses.replace(data, starts_local=datetime(2031, 5, 6, 19, 30))
+    assert svc.update_event(event, organizer, moved, now=now) == {"starts_at"}
+    db.session.commit()
+    assert db.session.scalar(select(Event.sequence).where(Event.id == event.id)) == 6
+    assert svc.cancel_event(event, organizer, now=now)
+    db.session.commit()
+    assert db.session.scalar(select(Event.sequence).where(Event.id == event.id)) == 7
 
 
 def test_a_past_event_can_be_edited_but_not_moved_into_the_past(client, login, organizer, group):

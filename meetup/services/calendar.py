@@ -3,8 +3,9 @@
 What keeps calendars in step with the event:
 - one UID per event for ever (`<event key>@<host>`), so every file updates the same entry;
 - SEQUENCE from Event.sequence, which rises on each change of time or place and on
-  cancellation; a CANCEL sent to one attendee raises it too, so the CANCEL outranks the
-  REQUEST they hold and any later REQUEST outranks the CANCEL;
+  cancellation; an attendee's own invites add their Rsvp.invite_sequence, which rises when
+  they gain or lose their seat, so their CANCEL outranks the REQUEST they hold and any later
+  REQUEST outranks the CANCEL (person_sequence; services/invites.py);
 - times carry the event's IANA TZID with its VTIMEZONE (never floating); a local reading
   that the zone repeats (the hour clocks go back) is written in UTC instead, because a TZID
   reading in an overlap means its first occurrence (RFC 5545 3.3.5).
@@ -101,9 +102,22 @@ def feed(
     return _calendar(events, body, method="PUBLISH", properties=properties)
 
 
+def person_sequence(rsvp: Rsvp) -> int:
+    """The SEQUENCE of this attendee's invites: above all they received before, as both
+    terms only rise, without a write to the event for one person's seat. A row not yet
+    written counts none of its own."""
+    return rsvp.event.sequence + (rsvp.invite_sequence or 0)
+
+
 def request_for(rsvp: Rsvp, *, now: datetime | None = None) -> Invite:
     """The attendee's own invite (METHOD:REQUEST) for a confirmed seat or an update."""
-    return request_to(rsvp.event, rsvp.user, ticket_token=rsvp.ticket_token, now=now)
+    return request_to(
+        rsvp.event,
+        rsvp.user,
+        ticket_token=rsvp.ticket_token,
+        sequence=person_sequence(rsvp),
+        now=now,
+    )
 
 
 def request_to(

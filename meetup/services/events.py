@@ -21,6 +21,7 @@ from ..models import VISIBILITIES, Event, Group, Rsvp, User, utcnow
 from ..timeutil import is_valid_timezone, local_to_utc, wall_clock_exists
 from . import invites, permissions, rsvp
 from .errors import DomainError
+from .locking import lock_event
 from .tokens import new_event_key
 
 # Limits shared by the form and these functions (the form shows them, these enforce them).
@@ -83,6 +84,7 @@ def update_event(
 ) -> set[str]:
     """Apply an edit; returns the names of the fields that changed (empty: nothing did)."""
     permissions.require_organizer(event.group_id, user)
+    _lock_fresh(event)
     if event.cancelled_at is not None:
         raise DomainError("cancelled_event_is_final")
     now = now or utcnow()
@@ -101,9 +103,18 @@ def update_event(
     return changed
 
 
+def _lock_fresh(event: Event) -> None:
+    """An edit takes its turn with RSVPs and other edits, on the event as committed: the
+    sequence it raises is then above every invite already sent (services/invites.py), and
+    two organizers saving at once both count."""
+    lock_event(event.id)
+    db.session.refresh(event)
+
+
 def cancel_event(event: Event, user: User, *, now: datetime | None = None) -> bool:
     """Cancel; returns False when it already was (a repeated click changes nothing)."""
     permissions.require_organizer(event.group_id, user)
+    _lock_fresh(event)
     if event.cancelled_at is not None:
         return False
     now = now or utcnow()

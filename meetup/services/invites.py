@@ -7,10 +7,12 @@
   description alone sends nothing. Cancelling the event sends every going attendee a CANCEL.
 
 SEQUENCE: clients keep the message with the highest SEQUENCE for a UID and ignore older or
-equal ones. Messages to one person (their confirmation, their cancellation) raise
-Event.sequence first, so each outranks everything that person received before: the CANCEL
-beats their REQUEST, and a later REQUEST (they RSVP again) beats that CANCEL. Changes that
-concern everyone raise it in services/events.py.
+equal ones. Each person's invites carry Event.sequence + Rsvp.invite_sequence
+(calendar.person_sequence). Their own seat gained or lost raises the second (services/rsvp.py),
+a change of time or place or a cancellation the first (services/events.py). Neither ever
+falls, so each message outranks everything that person received before: the CANCEL beats
+their REQUEST, a later REQUEST (they RSVP again) beats that CANCEL. One person's seat leaves
+the event, its feeds and their validators as they were.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import Event, Rsvp, User, utcnow
@@ -41,9 +42,9 @@ def for_notice(rsvp: Rsvp, kind: str, *, had_seat: bool = True) -> dict[str, obj
     notice (write_for_notice).
     """
     if kind in SEAT_GAINED and rsvp.status == "going":
-        return {"invite": "REQUEST", "sequence": _raise_sequence(rsvp.event)}
+        return {"invite": "REQUEST", "sequence": calendar.person_sequence(rsvp)}
     if kind in SEAT_LOST and had_seat:
-        return {"invite": "CANCEL", "sequence": _raise_sequence(rsvp.event)}
+        return {"invite": "CANCEL", "sequence": calendar.person_sequence(rsvp)}
     return {}
 
 
@@ -62,26 +63,6 @@ def write_for_notice(
     return invite.mail_kwargs()
 
 
-# In SQL, so two transactions can't both write the same next value; updated_at is kept as
-# it was: the event itself didn't change (feed validators include the sequence). A Core
-# statement built once: it runs under the event's lock on every seat taken or given up, and
-# building it plus the ORM's bulk-update path cost more than the UPDATE itself.
-_EVENTS = Event.__table__
-_RAISE_SEQUENCE = (
-    update(_EVENTS)
-    .where(_EVENTS.c.id == bindparam("event_id"))
-    .values(sequence=_EVENTS.c.sequence + 1, updated_at=_EVENTS.c.updated_at)
-    .returning(_EVENTS.c.sequence)
-)
-
-
-def _raise_sequence(event: Event) -> int:
-    db.session.flush()
-    sequence = db.session.connection().execute(_RAISE_SEQUENCE, {"event_id": event.id}).scalar_one()
-    set_committed_value(event, "sequence", sequence)
-    return sequence
-
-
 def send_update(event: Event, changed: set[str], *, now: datetime | None = None) -> int:
     """After services.events.update_event: if the time or place moved, every going attendee
     gets an updated REQUEST. Returns the number of messages queued. A correction to an event
@@ -97,7 +78,9 @@ def send_cancellation(event: Event, *, now: datetime | None = None) -> int:
     subject = _("Cancelled: %(title)s", title=event.title)
 
     def cancel(rsvp: Rsvp, *, now: datetime | None) -> calendar.Invite:
-        return calendar.cancel_for(event, rsvp.user, now=now)
+        return calendar.cancel_for(
+            event, rsvp.user, sequence=calendar.person_sequence(rsvp), now=now
+        )
 
     return _send_to_going(event, "event_cancelled", subject, cancel, now=now)
 

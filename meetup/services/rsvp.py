@@ -36,6 +36,8 @@ from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import Integer, bindparam, func, insert, inspect, select, tuple_
 from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
 from ..models import Event, LoginToken, Rsvp, User, UTCDateTime, utcnow
@@ -87,6 +89,7 @@ class Seats(NamedTuple):
     starts_at: datetime
     rsvp_deadline: datetime | None
     cancelled_at: datetime | None
+    sequence: int
 
     @property
     def free(self) -> float:
@@ -107,6 +110,7 @@ _SEATS = select(
     Event.starts_at,
     Event.rsvp_deadline,
     Event.cancelled_at,
+    Event.sequence,
 ).where(Event.id == bindparam("event_id"))
 _MINE = (
     select(Rsvp.id)
@@ -147,17 +151,24 @@ def going_count(event_id: int) -> int:
 
 def seats(event_id: int) -> Seats:
     """One query: fresh capacity and rules (an organizer may just have changed them) + count."""
-    row = _core(_SEATS, {"event_id": event_id}).one()
-    widen_race_window()
-    return Seats(*row)
+    return _fresh(Seats(*_core(_SEATS, {"event_id": event_id}).one()), event_id)
 
 
 def seats_and_row(event_id: int, user_id: int) -> tuple[Seats, int | None]:
     """seats(), and the id of the person's RSVP if they have one, in the same query: a new
     RSVP (most of a burst) then costs no second query under the lock."""
     *row, rsvp_id = _core(_SEATS_AND_MINE, {"event_id": event_id, "user_id": user_id}).one()
+    return _fresh(Seats(*row), event_id), rsvp_id
+
+
+def _fresh(state: Seats, event_id: int) -> Seats:
+    """The session's copy of the event may have been read before the lock: the invites of
+    this change count from the event's sequence as committed."""
+    event = db.session.identity_map.get(identity_key(Event, event_id))
+    if event is not None:
+        set_committed_value(event, "sequence", state.sequence)
     widen_race_window()
-    return Seats(*row), rsvp_id
+    return state
 
 
 def counts(event_id: int) -> dict[str, int]:
@@ -244,6 +255,7 @@ def _new_row(event: Event, user: User, status: str, now: datetime) -> Rsvp:
         checked_in_at=None,
         checked_in_by=None,
         checkin_flagged=False,
+        invite_sequence=0,
     )  # every column set: once written, nothing is left to load
 
 
@@ -301,6 +313,8 @@ def open_links(pending: list[Rsvp], now: datetime) -> dict[int, datetime]:
 
 def _seat(rsvp: Rsvp, event: Event, now: datetime, *, claim: bool) -> None:
     rsvp.status = "going"
+    # Their REQUEST outranks any CANCEL they hold.
+    rsvp.invite_sequence = (rsvp.invite_sequence or 0) + 1
     rsvp.ticket_token = new_token()
     rsvp.claim_expires_at = None
     if claim and event.claim_window_hours:
@@ -311,6 +325,9 @@ def _seat(rsvp: Rsvp, event: Event, now: datetime, *, claim: bool) -> None:
 
 def _unseat(rsvp: Rsvp, status: str, now: datetime) -> None:
     """Leave the seat or the waitlist. The ticket stops working: a later RSVP gets a new one."""
+    if rsvp.status == "going":
+        # Their CANCEL outranks the REQUEST they hold.
+        rsvp.invite_sequence = (rsvp.invite_sequence or 0) + 1
     rsvp.status = status
     rsvp.ticket_token = None
     rsvp.claim_expires_at = None
