@@ -390,6 +390,75 @@ def test_edit_prefills_and_saves(client, login, organizer, group):
     assert event.starts_at == datetime(2031, 5, 6, 17, 0, tzinfo=UTC)
 
 
+def test_a_new_event_starts_as_a_copy_of_an_earlier_one(client, login, organizer, group):
+    """The next of a monthly series: the organizer picks a day, the rest is filled in."""
+    login(client, organizer)
+    data = form_data(
+        title="Data night #12",
+        start_time="19:30",
+        end_time="22:00",
+        capacity="60",
+        visibility="members",
+        claim_window_hours="6",
+        rsvp_deadline_date=FUTURE.isoformat(),
+        rsvp_deadline_time="12:00",
+    )
+    assert client.post("/g/acme-alumni/events/new", data=data).status_code == 302
+    first = db.session.scalar(select(Event))
+    page = client.get(f"/e/{first.key}").get_data(as_text=True)
+    copy_link = f'href="/g/acme-alumni/events/new?like={first.key}"'
+    assert copy_link in page
+
+    form = client.get(f"/g/acme-alumni/events/new?like={first.key}")
+    assert form.status_code == 200
+    page = form.get_data(as_text=True)
+    assert "A copy of “Data night #12” of 6 May 2031" in page
+    for name, value in (
+        ("title", "Data night #12"),
+        ("start_time", "19:30"),
+        ("end_time", "22:00"),
+        ("venue_name", "The Loft"),
+        ("capacity", "60"),
+        ("claim_window_hours", "6"),
+        ("start_date", ""),
+        ("end_date", ""),
+        ("rsvp_deadline_date", ""),
+        ("rsvp_deadline_time", ""),
+    ):
+        assert re.search(rf'name="{name}"[^>]*value="{re.escape(value)}"', page) or (
+            not value and not re.search(rf'name="{name}"[^>]*value="[^"]', page)
+        ), name
+    assert "Bring a **demo**.</textarea>" in page
+    assert re.search(r'checked[^>]*value="members"|value="members"[^>]*checked', page)
+
+    nxt = form_data(**{**data, "start_date": "2031-06-03", "rsvp_deadline_date": ""})
+    nxt["rsvp_deadline_time"] = ""
+    assert client.post("/g/acme-alumni/events/new", data=nxt).status_code == 302
+    second = db.session.scalar(select(Event).where(Event.id != first.id))
+    assert second.key != first.key and second.title == first.title
+    assert second.starts_at == datetime(2031, 6, 3, 17, 30, tzinfo=UTC)
+    assert (second.capacity, second.visibility) == (60, "members")
+    db.session.expire_all()
+    assert first.starts_at == datetime(2031, 5, 6, 17, 30, tzinfo=UTC)  # left as it was
+
+
+def test_only_an_event_of_the_same_group_is_copied(client, login, organizer, group):
+    other = make_group(slug="elsewhere")
+    theirs = minute_event(other, title="Their secret dinner")
+    login(client, organizer)
+    for like in (theirs.key, "nope", "x" * 300, ""):
+        resp = client.get("/g/acme-alumni/events/new", query_string={"like": like})
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and "A copy of" not in page, like
+        assert "Their secret dinner" not in page
+    member = make_user()
+    add_member(group, member)
+    mine = minute_event(group)
+    login(client, member)
+    assert client.get(f"/g/acme-alumni/events/new?like={mine.key}").status_code == 403
+    assert "?like=" not in client.get(f"/e/{mine.key}").get_data(as_text=True)
+
+
 def test_edit_with_no_change_says_so(client, login, organizer, group):
     login(client, organizer)
     client.post("/g/acme-alumni/events/new", data=form_data())

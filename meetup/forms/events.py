@@ -191,6 +191,15 @@ class EventForm(AppForm):
             self.rsvp_deadline_time.data = _minute(deadline.time())
         self.timezone.choices = timezone_choices(event.timezone)
 
+    def fill_as_copy(self, event: Event) -> None:
+        """Prefill a new event from an earlier one (the next of a monthly series): all but
+        the days, which the organizer picks. The times of day stay; an RSVP deadline hangs
+        on the day, so it goes."""
+        self.fill_from(event)
+        for day in (self.start_date, self.end_date, self.rsvp_deadline_date):
+            day.data = None
+        self.rsvp_deadline_time.data = None
+
 
 def _minute(t: time) -> time:
     return t.replace(second=0, microsecond=0)

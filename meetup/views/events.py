@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -114,10 +114,22 @@ def _submit(form: EventForm, action: Callable[[svc.EventInput], T]) -> T | _Inva
     return result
 
 
-def _render_form(form: EventForm, group: Group, event: Event | None, guess_zone: bool = False):
+def _render_form(
+    form: EventForm,
+    group: Group,
+    event: Event | None,
+    guess_zone: bool = False,
+    *,
+    model: Event | None = None,
+):
     status = 400 if form.is_submitted() else 200
     page = render_template(
-        "events/form.html", form=form, group=group, event=event, guess_zone=guess_zone
+        "events/form.html",
+        form=form,
+        group=group,
+        event=event,
+        guess_zone=guess_zone,
+        model=model,
     )
     return page, status
 
@@ -140,13 +152,23 @@ def new(group_slug: str):
     group = _group_or_404(group_slug)
     permissions.require_organizer(group, current_user)
     form = EventForm(zone=svc.last_timezone(group))
+    model = None if form.is_submitted() else _model_event(group, request.args.get("like"))
+    if model is not None:
+        form.fill_as_copy(model)
     created = _submit(form, lambda data: svc.create_event(group, current_user, data))
     if isinstance(created, Event):
         flash(gettext("Your event is ready. Share its link!"), "success")
         return redirect(url_for("events.show", event_key=created.key))
     # Nothing to go on (no earlier event, nothing typed yet): let the browser suggest its zone.
     guess_zone = not form.is_submitted() and not svc.has_events(group)
-    return _render_form(form, group, None, guess_zone)
+    return _render_form(form, group, None, guess_zone, model=model)
+
+
+def _model_event(group: Group, key: str | None) -> Event | None:
+    """The event a new one is copied from: one of this group's (any other key, or none,
+    gives the empty form)."""
+    event = svc.get_by_key(key) if key else None
+    return event if event is not None and event.group_id == group.id else None
 
 
 @bp.route("/e/<event_key>/edit", methods=["GET", "POST"])
