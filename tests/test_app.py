@@ -1,6 +1,7 @@
 """The factory, configuration, security headers, error pages and the schema."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,18 @@ def test_every_id_in_a_url_is_a_row_id_and_a_number_too_big_is_a_404(app, login)
             assert resp.status_code == 404, (url, resp.status_code)
             checked += 1
     assert checked >= 9 * 3
+
+
+def test_pages_link_an_icon_that_draws(client):
+    """Phones show it in tabs and bookmarks; without one, browsers ask for /favicon.ico
+    on every page and get a 404."""
+
+    page = client.get("/login").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert href, "no icon link in the page's head"
+    icon = client.get(href.group(1))
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    png = subprocess.run(
+        ["rsvg-convert", "-w", "64"], input=icon.data, capture_output=True, check=True
+    ).stdout
+    assert png.startswith(b"\x89PNG")

@@ -1,6 +1,7 @@
-"""Every page passes axe-core's WCAG 2.1 A and AA checks at phone size: as a visitor, a
-member and an organizer see it, with the demo community's data (a full event, a past one
-with introductions, a ticket)."""
+"""Every page passes axe-core's WCAG 2.1 A and AA checks at phone size, and loads without a
+failing request (a missing icon, script or style): as a visitor, a member and an organizer
+see it, with the demo community's data (a full event, a past one with introductions, a
+ticket)."""
 
 from __future__ import annotations
 
@@ -24,17 +25,20 @@ def axe() -> Axe:
     return Axe()
 
 
-def _violations(axe: Axe, page, url: str) -> list[str]:
+def _problems(axe: Axe, page, url: str) -> list[str]:
+    failed: list[str] = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
     page.goto(url)
     page.wait_for_load_state("networkidle")
     found = axe.run(page, options=WCAG).response["violations"]
-    return [
+    return failed + [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in found
     ]
 
 
-def test_every_page_passes_axe_at_phone_size(app, live_server, browser, axe):
+def test_every_page_passes_axe_and_loads_whole_at_phone_size(app, live_server, browser, axe):
     seeded = demo.seed()
     db.session.commit()
     group, event = f"/g/{seeded.group.slug}", f"/e/{seeded.upcoming.key}"
@@ -73,9 +77,10 @@ def test_every_page_passes_axe_at_phone_size(app, live_server, browser, axe):
         context = browser.new_context(**PHONE)
         if user is not None:
             sign_in(app, context, user, live_server)
-        page = context.new_page()
         for path in paths:
-            found = _violations(axe, page, live_server + path)
+            page = context.new_page()  # its own listeners: a request is told of once
+            found = _problems(axe, page, live_server + path)
+            page.close()
             if found:
                 failures[f"{user.name if user else 'visitor'}: {path}"] = found
         context.close()
