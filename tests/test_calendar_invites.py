@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from meetup import database
 from meetup.extensions import db
-from meetup.models import OutboxMessage
+from meetup.models import Event, OutboxMessage, utcnow
 from meetup.services import invites
 from meetup.services import rsvp as rsvp_service
 from tests.factories import make_event, make_group, make_rsvp, make_user, send_outbox
@@ -208,3 +209,24 @@ def test_updates_are_set_based(app):
         return len([s for s in statements if "SELECT" in str(s[2]).upper()[:20]])
 
     assert queries(2) == queries(20)
+
+
+def test_a_lapsed_claims_cancel_counts_from_the_event_as_committed(app):
+    """The worker may hold the event from earlier in its pass; a move committed since
+    raised its sequence, and the CANCEL must still outrank the move's REQUEST."""
+    event = make_event(make_group(make_user()), capacity=1, claim_window_hours=2)
+    start = utcnow()
+    first, second = make_user(), make_user()
+    rsvp_service.answer(event, first, True, member=True, now=start)
+    held = rsvp_service.answer(event, second, True, member=True, now=start)  # waitlisted
+    rsvp_service.answer(event, first, False, now=start + timedelta(minutes=5))
+    db.session.commit()
+    assert (held.status, event.sequence) == ("going", 0)
+    database.commit_writes(db.session)  # the worker's copy, read before the move
+    with db.engine.begin() as other:  # an organizer moved it: sequence 7, REQUESTs sent
+        other.execute(update(Event).where(Event.id == event.id).values(sequence=7))
+    assert rsvp_service.expire_claims(start + timedelta(hours=3)) == 1
+    db.session.commit()
+    notices = [m.notice for m in _outbox() if m.notice and m.notice["rsvp_id"] == held.id]
+    cancel = next(n for n in notices if n.get("invite") == "CANCEL")
+    assert cancel["sequence"] == 7 + held.invite_sequence > 7 + 1, notices

@@ -614,7 +614,8 @@ def expire_claims(now: datetime | None = None) -> int:
     released = 0
     for event_id in event_ids:
         lock_event(event_id)
-        event = db.session.get(Event, event_id)
+        # As committed: the CANCELs below count from the event's sequence (invites.py).
+        event = db.session.get(Event, event_id, populate_existing=True)
         lapsed = db.session.scalars(
             select(Rsvp)
             .where(
