@@ -56,9 +56,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+class Answers(urllib.request.HTTPErrorProcessor):
+    """A redirect is the answer here (an RSVP's 303), read as a response like the ceiling's
+    200: through urllib's error path it cost the load generator, on the server's cores,
+    about 0.2 ms more per RSVP than per ceiling request (an exception and its traceback)."""
+
+    def http_response(self, request, response):
+        if 300 <= response.status < 400:
+            return response
+        return super().http_response(request, response)
 
 
 # ------------------------------------------------------------------ database
@@ -252,7 +258,7 @@ class Member:
         self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect
+            urllib.request.HTTPCookieProcessor(self.jar), Answers
         )
         self.csrf = ""
 

@@ -241,7 +241,7 @@ def _apply_answers(rsvp: Rsvp, user: User, answers: Answers) -> None:
 
 def _new_row(event: Event, user: User, status: str, now: datetime) -> Rsvp:
     """A row prefilled from the profile, not in the session yet: _saved() writes it."""
-    return Rsvp(
+    row = Rsvp(
         event_id=event.id,
         user_id=user.id,
         status=status,
@@ -257,6 +257,11 @@ def _new_row(event: Event, user: User, status: str, now: datetime) -> Rsvp:
         checkin_flagged=False,
         invite_sequence=0,
     )  # every column set: once written, nothing is left to load
+    # Nor its event and person, which the notice reads under the lock: set as loaded, not
+    # assigned, so no cascade puts the row in the session before _saved() writes it.
+    set_committed_value(row, "event", event)
+    set_committed_value(row, "user", user)
+    return row
 
 
 # A new row is written with one Core INSERT ... RETURNING id and joins the session as is:
