@@ -57,27 +57,32 @@ def render_bodies(to_name: str, template: str, subject: str, context: dict) -> t
 # One INSERT, prebuilt: notices are queued inside the event's lock, on every RSVP of a burst.
 # Core: the ORM's bulk path costs more than the row. inline(): nothing reads the new id, so
 # no RETURNING (PostgreSQL would otherwise send it back, and we would build a result for it).
-_NOTICE = insert(OutboxMessage.__table__).inline()
+NOTICE_INSERT = insert(OutboxMessage.__table__).inline()
 
 
-def queue_notice(
+def notice_row(
     to: User, subject: str, notice: dict, *, group_id: int | None, now: datetime | None = None
-) -> None:
-    """Add a message the worker writes when it first sends it (services/notices.py), in the
-    caller's transaction."""
+) -> dict[str, Any]:
+    """The outbox row of a message the worker writes when it first sends it
+    (services/notices.py): every column NOTICE_INSERT writes, defaults included."""
     now = now or utcnow()
-    db.session.connection().execute(
-        _NOTICE,
-        {
-            "message_id": new_message_id(),
-            "to_addr": one_line(to.email),
-            "to_name": one_line(to.name)[:120],
-            "subject": one_line(subject)[:300],
-            "notice": notice,
-            "group_id": group_id,
-            "next_attempt_at": now,
-        },
-    )
+    return {
+        "message_id": new_message_id(),
+        "to_addr": one_line(to.email),
+        "to_name": one_line(to.name)[:120],
+        "subject": one_line(subject)[:300],
+        "notice": notice,
+        "group_id": group_id,
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": utcnow(),  # as the column's default: when it was written
+    }
+
+
+def queue_notice(row: dict[str, Any]) -> None:
+    """Add a notice_row() to the outbox, in the caller's transaction."""
+    db.session.connection().execute(NOTICE_INSERT, row)
 
 
 def queue(

@@ -32,9 +32,10 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Integer, bindparam, func, insert, inspect, select, tuple_
+from sqlalchemy import Integer, bindparam, func, insert, inspect, select, text, tuple_
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -154,11 +155,41 @@ def seats(event_id: int) -> Seats:
     return _fresh(Seats(*_core(_SEATS, {"event_id": event_id}).one()), event_id)
 
 
-def seats_and_row(event_id: int, user_id: int) -> tuple[Seats, int | None]:
-    """seats(), and the id of the person's RSVP if they have one, in the same query: a new
-    RSVP (most of a burst) then costs no second query under the lock."""
-    *row, rsvp_id = _core(_SEATS_AND_MINE, {"event_id": event_id, "user_id": user_id}).one()
-    return _fresh(Seats(*row), event_id), rsvp_id
+class Locked(NamedTuple):
+    """What an answer reads under the event's lock."""
+
+    seats: Seats
+    rsvp_id: int | None  # the person's row, if they have one
+    new_id: int | None  # PostgreSQL: the id drawn for their row if they have none
+
+
+# PostgreSQL's rsvp_seats_locked (migration 0006): the lock, then _SEATS_AND_MINE as a
+# statement of its own, in one round trip: the lock is held for one fewer.
+_LOCKED_SEATS_AND_MINE = text(
+    "SELECT * FROM rsvp_seats_locked(:event_id, :user_id, :lock)"
+).columns(
+    capacity=Integer,
+    going=Integer,
+    starts_at=UTCDateTime,
+    rsvp_deadline=UTCDateTime,
+    cancelled_at=UTCDateTime,
+    sequence=Integer,
+    mine=Integer,
+    new_id=Integer,
+)
+
+
+def lock_seats_and_row(event_id: int, user_id: int) -> Locked:
+    """lock_event(), then seats() and the id of the person's RSVP if they have one, in the
+    same query: a new RSVP (most of a burst) costs no second query under the lock."""
+    params = {"event_id": event_id, "user_id": user_id}
+    if db.session.connection().dialect.name != "postgresql":
+        lock_event(event_id)
+        *row, rsvp_id = _core(_SEATS_AND_MINE, params).one()
+        return Locked(_fresh(Seats(*row), event_id), rsvp_id, None)
+    params["lock"] = not current_app.config["TESTING_SKIP_LOCKS"]
+    *row, rsvp_id, new_id = _core(_LOCKED_SEATS_AND_MINE, params).one()
+    return Locked(_fresh(Seats(*row), event_id), rsvp_id, new_id)
 
 
 def _fresh(state: Seats, event_id: int) -> Seats:
@@ -239,9 +270,13 @@ def _apply_answers(rsvp: Rsvp, user: User, answers: Answers) -> None:
         user.wants_intros = rsvp.wants_intros
 
 
-def _new_row(event: Event, user: User, status: str, now: datetime) -> Rsvp:
-    """A row prefilled from the profile, not in the session yet: _saved() writes it."""
+def _new_row(
+    event: Event, user: User, status: str, now: datetime, new_id: int | None = None
+) -> Rsvp:
+    """A row prefilled from the profile, not in the session yet: _saved() or _place() writes
+    it. `new_id`: the id drawn for it under the lock (PostgreSQL), else the INSERT draws one."""
     row = Rsvp(
+        id=new_id,
         event_id=event.id,
         user_id=user.id,
         status=status,
@@ -268,18 +303,47 @@ def _new_row(event: Event, user: User, status: str, now: datetime) -> Rsvp:
 # under the event lock, on every new RSVP of a burst, a unit-of-work flush cost more than
 # half again as much, and an ORM INSERT ... RETURNING the entity a third more.
 _INSERT = insert(Rsvp.__table__).returning(Rsvp.__table__.c.id)
-_COLUMNS = frozenset(column.key for column in Rsvp.__table__.columns) - {"id"}
+_COLUMNS = frozenset(column.key for column in Rsvp.__table__.columns)
+# PostgreSQL: a new row whose id was drawn under the lock is written with its notice in one
+# statement, its INSERT as a CTE (which runs whether or not the outbox's INSERT reads it):
+# one round trip fewer while every other RSVP of the event waits on the lock.
+_ROW_PREFIX = "new_rsvp_"
+_INSERT_WITH_NOTICE = mail.NOTICE_INSERT.add_cte(
+    insert(Rsvp.__table__)
+    .values({c: bindparam(_ROW_PREFIX + c.key, type_=c.type) for c in Rsvp.__table__.columns})
+    .cte("new_rsvp")
+)
+
+
+def _row_values(rsvp: Rsvp) -> dict:
+    values = {key: value for key, value in vars(rsvp).items() if key in _COLUMNS}
+    if values.get("id") is None:
+        values.pop("id", None)  # the INSERT draws it
+    return values
+
+
+def _joined(rsvp: Rsvp) -> Rsvp:
+    """A new row just written joins the session as it is, nothing left to load."""
+    # Its event and person are in the session already: add() would walk them (and theirs).
+    loaded = {key: rsvp.__dict__.pop(key) for key in ("event", "user") if key in rsvp.__dict__}
+    make_transient_to_detached(rsvp)
+    db.session.add(rsvp)
+    for key, value in loaded.items():
+        set_committed_value(rsvp, key, value)
+    return rsvp
+
+
+def _drawn_not_written(rsvp: Rsvp) -> bool:
+    """A new row whose id was drawn under the lock (PostgreSQL): notify() writes it."""
+    return inspect(rsvp).transient and rsvp.id is not None
 
 
 def _saved(rsvp: Rsvp) -> Rsvp:
     """Write `rsvp`; a new one (from _new_row) becomes a persistent object of the session."""
     if inspect(rsvp).transient:
-        values = {key: value for key, value in vars(rsvp).items() if key in _COLUMNS}
         db.session.flush()  # what the row refers to is written first, as autoflush would
-        rsvp.id = db.session.connection().execute(_INSERT, values).scalar_one()
-        make_transient_to_detached(rsvp)
-        db.session.add(rsvp)
-        return rsvp
+        rsvp.id = db.session.connection().execute(_INSERT, _row_values(rsvp)).scalar_one()
+        return _joined(rsvp)
     db.session.flush()
     return rsvp
 
@@ -345,7 +409,8 @@ def _place(rsvp: Rsvp, event: Event, state: Seats, now: datetime) -> Rsvp:
         _seat(rsvp, event, now, claim=False)
     else:
         _unseat(rsvp, "waitlisted", now)
-    rsvp = _saved(rsvp)
+    if not _drawn_not_written(rsvp):
+        rsvp = _saved(rsvp)
     notify(rsvp, rsvp.status, now)  # the notice kinds "going" and "waitlisted"
     return rsvp
 
@@ -402,9 +467,9 @@ def answer(
         member = True
     elif member is None:  # read before the lock, which guards seats, not memberships
         member = is_member(event.group_id, user)
-    lock_event(event.id)
+    get_locale()  # the notice's subject is translated under the lock: its language chosen now
+    state, rsvp_id, new_id = lock_seats_and_row(event.id, user.id)
     now = now or utcnow()  # after the lock: requested_at follows arrival order
-    state, rsvp_id = seats_and_row(event.id, user.id)
     _ensure_changeable(state, now)
     rsvp = find(event.id, user.id) if rsvp_id is not None else None
     if rsvp is not None and rsvp.status == "removed":
@@ -413,7 +478,7 @@ def answer(
     if joining:
         _ensure_can_join(member, state, now)
     if rsvp is None:
-        rsvp = _new_row(event, user, "not_going", now)
+        rsvp = _new_row(event, user, "not_going", now, new_id)
     _apply_answers(rsvp, user, answers)
     rsvp.updated_at = now
     if joining:
@@ -763,7 +828,8 @@ def notify(rsvp: Rsvp, kind: str, now: datetime | None = None, *, had_seat: bool
     "promoted" (ticket link, and the claim link when a claim window applies), "cancelled"
     (they said Can't go after going or waiting), "removed" (by an organizer),
     "claim_expired" (a held seat passed on). Called after the change is flushed, so
-    `rsvp` shows the new state (status, ticket_token, claim_expires_at).
+    `rsvp` shows the new state (status, ticket_token, claim_expires_at); a new row whose id
+    was drawn under the lock (PostgreSQL) is written here, with its notice, in one statement.
 
     Only the notice is queued here, with what was true at this moment (the ticket, the
     held-until time, the invite's SEQUENCE); the worker writes the email when it first sends
@@ -774,6 +840,20 @@ def notify(rsvp: Rsvp, kind: str, now: datetime | None = None, *, had_seat: bool
     waitlisted people get none, and leaving the waitlist (`had_seat` False) cancels nothing:
     their calendar holds no invite, and a CANCEL would show the event itself as cancelled.
     """
+    row = _notice(rsvp, kind, now, had_seat=had_seat)
+    if _drawn_not_written(rsvp):
+        new = {_ROW_PREFIX + key: value for key, value in _row_values(rsvp).items()}
+        db.session.flush()
+        db.session.connection().execute(_INSERT_WITH_NOTICE, {**new, **row})
+        _joined(rsvp)
+    else:
+        mail.queue_notice(row)
+
+
+def _notice(
+    rsvp: Rsvp, kind: str, now: datetime | None = None, *, had_seat: bool = True
+) -> dict[str, object]:
+    """The outbox row of notify()'s notice."""
     event = rsvp.event
     notice = {
         "type": NOTICE,
@@ -783,9 +863,8 @@ def notify(rsvp: Rsvp, kind: str, now: datetime | None = None, *, had_seat: bool
         "claim_until": rsvp.claim_expires_at.isoformat() if rsvp.claim_expires_at else None,
         **invites.for_notice(rsvp, kind, had_seat=had_seat),
     }
-    mail.queue_notice(
-        rsvp.user, SUBJECTS[kind](event.title), notice, group_id=event.group_id, now=now
-    )
+    subject = SUBJECTS[kind](event.title)
+    return mail.notice_row(rsvp.user, subject, notice, group_id=event.group_id, now=now)
 
 
 def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:
