@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
@@ -196,24 +197,44 @@ _TO_ANSWER = _EVENT_ROLE_AND_USER.options(
 )
 
 
+# PostgreSQL: an answer's read takes the event's lock and reads its seats too (one round
+# trip fewer per answer, while every other answer to the event waits on the lock).
+_TO_ANSWER_LOCKED = rsvp_service.with_lock(_TO_ANSWER)
+
+
 def _event_and_role_or_404(
     event_key: str, *, to_answer: bool = False
 ) -> tuple[Event, User | None, str | None]:
     """The event, the signed-in user (None: signed out) and their role in its group (None:
     not a member). Unknown and forged keys are 404. `to_answer`: only what an answer uses."""
+    event, user, role, _ = _read_or_404(event_key, to_answer=to_answer)
+    return event, user, role
+
+
+def _read_or_404(
+    event_key: str, *, to_answer: bool = False, lock: bool = False
+) -> tuple[Event, User | None, str | None, rsvp_service.Locked | None]:
+    """_event_and_role_or_404(), and with `lock` (PostgreSQL, signed in) the event's lock
+    for the user's answer, taken by the same statement."""
     if not _TOKEN_SHAPE.fullmatch(event_key):
         abort(404)
     claimed = security.claimed_user_id()
+    params: dict = {"key": event_key, "user_id": claimed}
+    lock = lock and claimed is not None and rsvp_service.can_lock_with_read()
     if claimed is None:
         statement = _EVENT_AND_ROLE
+    elif lock:
+        statement, params["lock"] = _TO_ANSWER_LOCKED, rsvp_service.lock_param()
     else:
         statement = _TO_ANSWER if to_answer else _EVENT_ROLE_AND_USER
-    row = db.session.execute(statement, {"key": event_key, "user_id": claimed}).first()
+    row = db.session.execute(statement, params).first()
     if row is None:
         abort(404)
     user = security.signed_in_user(prefetched=row.User if claimed is not None else None)
+    signed_in = user is not None and user.id == claimed
+    locked = rsvp_service.locked_from_row(row, row.Event.id) if lock and signed_in else None
     # The role was read for the claimed id: it counts only if the session proved it.
-    return row.Event, user, row.role if user is not None and user.id == claimed else None
+    return row.Event, user, row.role if signed_in else None, locked
 
 
 def _event_or_404(event_key: str) -> Event:
@@ -337,22 +358,34 @@ def page(event_key: str):
 @database.reads_first  # SQLite's write lock is held for the answer alone, not the reads
 @limiter.limit("10/minute;50/hour", exempt_when=lambda: current_user.is_authenticated)
 def submit(event_key: str):
-    event, user, role = _event_and_role_or_404(event_key, to_answer=True)
+    # The form is checked before the first read: on PostgreSQL that read takes the event's
+    # lock (for a signed-in answer), which is then held only for the answer itself.
+    form = _rsvp_form(signed_in=security.claimed_user_id() is not None)
+    valid = form.validate()
+    get_locale()  # the notice's language, chosen before the lock too
+    event, user, role, locked = _read_or_404(event_key, to_answer=True, lock=valid)
     signed_in = user is not None
-    form = RsvpForm()
-    if not signed_in:
-        form.name.validators = [InputRequired(), Length(max=120)]
-        form.email.validators = [InputRequired(), Email(), Length(max=254)]
-    if not form.validate():
+    if not signed_in and security.claimed_user_id() is not None:
+        form = _rsvp_form(signed_in=False)  # a session that no longer signs anyone in
+        valid = form.validate()
+    if not valid:
         return render_template("rsvp/page.html", event=event, my_rsvp=None, rsvp_form=form), 400
     answers = form.answers()
     if signed_in:
         going = form.answer.data == "going"
         member = event.visibility == "public" or role is not None  # read before the lock
+        # The lock taken by the read holds for the first try only: a retry runs in a new
+        # transaction, which takes it again.
+        first_try = [locked]
+
+        def act() -> Rsvp:
+            held = first_try.pop() if first_try else None
+            return rsvp_service.answer(event, user, going, answers, member=member, locked=held)
+
         # The answer's outcome is told by the panel the redirect scrolls to ("You're going!",
         # the place in line): a flash sat at the top of the page, out of view on a phone, and
         # rewrote the session cookie on every answer of a burst.
-        _retry_once(lambda: rsvp_service.answer(event, user, going, answers, member=member))
+        _retry_once(act)
     else:
         if form.answer.data != "going":
             return redirect(_event_page(event), 303)
@@ -361,6 +394,14 @@ def submit(event_key: str):
         )
         _remember_ask(event.key, form.email.data)
     return redirect(_event_page(event), 303)
+
+
+def _rsvp_form(*, signed_in: bool) -> RsvpForm:
+    form = RsvpForm()
+    if not signed_in:
+        form.name.validators = [InputRequired(), Length(max=120)]
+        form.email.validators = [InputRequired(), Email(), Length(max=254)]
+    return form
 
 
 @bp.route("/rsvp/confirm/<token>", methods=["GET", "POST"])
