@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from werkzeug.serving import make_server
 
 from meetup.extensions import db
@@ -251,3 +251,110 @@ def test_fifty_identical_posts_make_one_rsvp(make_app, skip_locks):
     assert statuses == [303] * 50
     rows = _rows(app, event_id)
     assert len(rows) == 1 and rows[0].status == "going"
+
+
+# ------------------------------------------------------------------ PostgreSQL's shared lock
+
+
+@pytest.fixture
+def postgresql_only(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the shared lock is PostgreSQL's (SQLite has one writer at a time)")
+
+
+def _lock_call(conn, event_id: int, user_id: int, share_if_full: bool = True):
+    """rsvp_seats_locked on its own connection, in a transaction left open: (shared, going)."""
+    conn.exec_driver_sql("SET lock_timeout = '1s'")
+    row = conn.exec_driver_sql(
+        "SELECT shared, going FROM rsvp_seats_locked(%(e)s, %(u)s, true, %(s)s)",
+        {"e": event_id, "u": user_id, "s": share_if_full},
+    ).one()
+    return tuple(row)
+
+
+def test_joining_the_waitlist_of_a_full_event_shares_the_lock(postgresql_only, make_app):
+    """Two new people answering a full event hold the lock at once; anything that may
+    change a seat (the exclusive lock) waits for them. Before the event is full, the second
+    answer waits for the first."""
+    from sqlalchemy.exc import OperationalError
+
+    app = _app(make_app)
+    event_id, user_ids = _setup(app, 4, seats=1)
+    with app.app_context():
+        engine = db.engine
+        with engine.connect() as first, engine.connect() as second:
+            assert _lock_call(first, event_id, user_ids[0]) == (False, 0)  # a seat is free
+            with pytest.raises(OperationalError, match="lock timeout"):
+                _lock_call(second, event_id, user_ids[1])
+        event, first_user = db.session.get(Event, event_id), db.session.get(User, user_ids[0])
+        seated = svc.answer(event, first_user, True)
+        db.session.commit()
+        assert seated.status == "going"
+        with engine.connect() as first, engine.connect() as second, engine.connect() as third:
+            assert _lock_call(first, event_id, user_ids[1]) == (True, 1)
+            assert _lock_call(second, event_id, user_ids[2]) == (True, 1)  # did not wait
+            with pytest.raises(OperationalError, match="lock timeout"):
+                _lock_call(third, event_id, user_ids[3], share_if_full=False)
+        db.session.remove()
+
+
+def test_a_seat_freed_while_waiting_on_the_shared_lock_is_taken_once(postgresql_only, make_app):
+    """The event looked full when Bo and Cy answered, so both answers asked for the shared
+    lock, while Ana was cancelling under the exclusive one. Once she commits, both hold the
+    shared lock and see her seat free: neither may take it under that lock (both would), so
+    each starts over with the exclusive one: one gets the seat, the other the waitlist."""
+    app = _app(make_app)
+    event_id, (ana, *others) = _setup(app, 3, seats=1)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        key = event.key
+        svc.answer(event, db.session.get(User, ana), True)
+        db.session.commit()
+        db.session.remove()
+    cookies = [_session_cookie(app, uid) for uid in others]
+    cancelling, commit = threading.Event(), threading.Event()
+
+    def cancel():
+        with app.app_context():
+            svc.answer(db.session.get(Event, event_id), db.session.get(User, ana), False)
+            cancelling.set()
+            commit.wait(timeout=60)
+            db.session.commit()
+            db.session.remove()
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    assert cancelling.wait(timeout=60)
+    statuses: list[int] = []
+    with _serve(app) as base:
+        answering = threading.Thread(
+            target=lambda: statuses.extend(_post_all(base, f"/e/{key}/rsvp", cookies))
+        )
+        answering.start()
+        with app.app_context():
+            _wait_for_lock_waits(len(others))
+            db.session.remove()
+        commit.set()
+        canceller.join(timeout=60)
+        answering.join(timeout=60)
+    assert statuses == [303, 303]
+    rows = {r.user_id: r for r in _rows(app, event_id)}
+    assert rows[ana].status == "not_going"
+    assert sorted(rows[uid].status for uid in others) == ["going", "waitlisted"]
+
+
+def _wait_for_lock_waits(n: int, timeout: float = 30) -> None:
+    """Until `n` other connections of this database wait on a lock."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    while time.monotonic() < deadline:
+        if db.session.scalar(query) >= n:
+            return
+        db.session.rollback()
+        time.sleep(0.02)
+    raise AssertionError("the answers did not wait on the event's lock")

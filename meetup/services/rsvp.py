@@ -2,7 +2,9 @@
 
 Seats are never kept in a counter: `going` rows are counted under
 services.locking.lock_event, and every change that can free a seat ends with fill_seats(),
-so nobody waits while a seat is free.
+so nobody waits while a seat is free. On PostgreSQL a new person's answer to an event that
+looks full takes the lock shared (migration 0007): joining the waitlist changes no seat, so
+such answers run side by side, while every seat change still holds the lock alone.
 
 Place in line is `requested_at`. It is read from the clock *after* the lock is taken, so it
 follows the order in which requests were serialised: arrival order. Someone signed out holds
@@ -36,6 +38,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import (
+    Boolean,
     Integer,
     Select,
     bindparam,
@@ -173,10 +176,18 @@ class Locked(NamedTuple):
     seats: Seats
     rsvp_id: int | None  # the person's row, if they have one
     new_id: int | None  # PostgreSQL: the id drawn for their row if they have none
+    # PostgreSQL: the lock is the shared one (migration 0007), held by a new person's answer
+    # to an event that looked full: it allows joining the waitlist, not a seat change.
+    shared: bool = False
 
 
-# PostgreSQL's rsvp_seats_locked (migration 0006): the lock, then _SEATS_AND_MINE as a
-# statement of its own, in one round trip: the lock is held for one fewer.
+class NeedsExclusiveLock(Exception):  # noqa: N818 (a signal to the caller, not an error)
+    """The answer needs the event's exclusive lock but holds the shared one: start over
+    (a new transaction) with lock_seats_and_row(), which takes the exclusive one."""
+
+
+# PostgreSQL's rsvp_seats_locked (migrations 0006, 0007): the lock, then _SEATS_AND_MINE as
+# a statement of its own, in one round trip: the lock is held for one fewer.
 _LOCKED_COLUMNS = (
     column("capacity", Integer),
     column("going", Integer),
@@ -186,13 +197,15 @@ _LOCKED_COLUMNS = (
     column("sequence", Integer),
     column("mine", Integer),
     column("new_id", Integer),
+    column("shared", Boolean),
 )
 _LOCKED_SEATS_AND_MINE = text(
-    "SELECT * FROM rsvp_seats_locked(:event_id, :user_id, :lock)"
+    "SELECT * FROM rsvp_seats_locked(:event_id, :user_id, :lock, false)"
 ).columns(*_LOCKED_COLUMNS)
-# The same call as a LATERAL join of a statement that reads the event (with_lock()).
+# The same call as a LATERAL join of a statement that reads the event (with_lock()); the
+# shared lock if the event looks full and the person has no RSVP yet.
 _LOCKED_WITH_EVENT = (
-    func.rsvp_seats_locked(Event.id, bindparam("user_id"), bindparam("lock"))
+    func.rsvp_seats_locked(Event.id, bindparam("user_id"), bindparam("lock"), true())
     .table_valued(*_LOCKED_COLUMNS, name="locked")
     .lateral()
 )
@@ -234,8 +247,8 @@ def locked_from_row(row, event_id: int) -> Locked:
 
 
 def _locked(row, event_id: int) -> Locked:
-    *seats_row, rsvp_id, new_id = row
-    return Locked(_fresh(Seats(*seats_row), event_id), rsvp_id, new_id)
+    *seats_row, rsvp_id, new_id, shared = row
+    return Locked(_fresh(Seats(*seats_row), event_id), rsvp_id, new_id, shared)
 
 
 def _fresh(state: Seats, event_id: int) -> Seats:
@@ -508,7 +521,8 @@ def answer(
     repeating the request changes nothing); Going when the seat was offered with a claim
     window claims it. `asked_at` is when a signed-out request was made (from its link).
     `member`: whether `user` is in the event's group, if the caller read it already.
-    `locked`: the event's lock, taken in this transaction by the caller's read (with_lock()).
+    `locked`: the event's lock, taken in this transaction by the caller's read (with_lock());
+    if it is the shared one and the answer would change a seat, NeedsExclusiveLock.
     """
     answers = answers or Answers()
     if event.visibility == "public":
@@ -516,13 +530,15 @@ def answer(
     elif member is None:  # read before the lock, which guards seats, not memberships
         member = is_member(event.group_id, user)
     get_locale()  # the notice's subject is translated under the lock: its language chosen now
-    state, rsvp_id, new_id = locked or lock_seats_and_row(event.id, user.id)
+    state, rsvp_id, new_id, shared = locked or lock_seats_and_row(event.id, user.id)
     now = now or utcnow()  # after the lock: requested_at follows arrival order
     _ensure_changeable(state, now)
     rsvp = find(event.id, user.id) if rsvp_id is not None else None
     if rsvp is not None and rsvp.status == "removed":
         raise DomainError("rsvp_removed")
     joining = going and (rsvp is None or rsvp.status not in ACTIVE)
+    if shared and (rsvp is not None or (joining and state.free > 0)):
+        raise NeedsExclusiveLock  # before any write: only a new waitlist row may be shared
     if joining:
         _ensure_can_join(member, state, now)
     if rsvp is None:

@@ -277,14 +277,15 @@ def _my_rsvp(event: Event) -> Rsvp | None:
 
 
 def _retry_once(action):
-    """Run a service call as the request's write and commit; a unique-constraint race (two
-    identical requests at once) is rolled back and run again, when the other request's row
-    is visible. What the request reads afterwards, it reads as a reader."""
+    """Run a service call as the request's write and commit. It is rolled back and run
+    again (when the other request's row is visible) after a unique-constraint race (two
+    identical requests at once), or with the event's exclusive lock if it held the shared
+    one and needs more. What the request reads afterwards, it reads as a reader."""
     database.begin_writes(db.session)
     try:
         result = action()
         database.commit_writes(db.session)
-    except IntegrityError:
+    except (IntegrityError, rsvp_service.NeedsExclusiveLock):
         db.session.rollback()
         result = action()
         database.commit_writes(db.session)
@@ -375,7 +376,7 @@ def submit(event_key: str):
         going = form.answer.data == "going"
         member = event.visibility == "public" or role is not None  # read before the lock
         # The lock taken by the read holds for the first try only: a retry runs in a new
-        # transaction, which takes it again.
+        # transaction, which takes the exclusive one.
         first_try = [locked]
 
         def act() -> Rsvp:
