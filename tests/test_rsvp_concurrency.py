@@ -262,9 +262,9 @@ def postgresql_only(database_url):
         pytest.skip("the shared lock is PostgreSQL's (SQLite has one writer at a time)")
 
 
-def _lock_call(conn, event_id: int, user_id: int, share_if_full: bool = True):
+def _lock_call(conn, event_id: int, user_id: int, share_if_full: bool = True, wait: str = "1s"):
     """rsvp_seats_locked on its own connection, in a transaction left open: (shared, going)."""
-    conn.exec_driver_sql("SET lock_timeout = '1s'")
+    conn.exec_driver_sql(f"SET lock_timeout = '{wait}'")
     row = conn.exec_driver_sql(
         "SELECT shared, going FROM rsvp_seats_locked(%(e)s, %(u)s, true, %(s)s)",
         {"e": event_id, "u": user_id, "s": share_if_full},
@@ -274,27 +274,44 @@ def _lock_call(conn, event_id: int, user_id: int, share_if_full: bool = True):
 
 def test_joining_the_waitlist_of_a_full_event_shares_the_lock(postgresql_only, make_app):
     """Two new people answering a full event hold the lock at once; anything that may
-    change a seat (the exclusive lock) waits for them. Before the event is full, the second
-    answer waits for the first."""
+    change a seat (the exclusive lock) waits for them, and a newcomer arriving after it
+    waits its turn rather than pass it. Before the event is full, answers take turns."""
     from sqlalchemy.exc import OperationalError
 
     app = _app(make_app)
-    event_id, user_ids = _setup(app, 4, seats=1)
+    event_id, users = _setup(app, 5, seats=1)
     with app.app_context():
         engine = db.engine
         with engine.connect() as first, engine.connect() as second:
-            assert _lock_call(first, event_id, user_ids[0]) == (False, 0)  # a seat is free
+            assert _lock_call(first, event_id, users[0]) == (False, 0)  # a seat is free
             with pytest.raises(OperationalError, match="lock timeout"):
-                _lock_call(second, event_id, user_ids[1])
-        event, first_user = db.session.get(Event, event_id), db.session.get(User, user_ids[0])
-        seated = svc.answer(event, first_user, True)
+                _lock_call(second, event_id, users[1])
+        seated = svc.answer(db.session.get(Event, event_id), db.session.get(User, users[0]), True)
         db.session.commit()
         assert seated.status == "going"
-        with engine.connect() as first, engine.connect() as second, engine.connect() as third:
-            assert _lock_call(first, event_id, user_ids[1]) == (True, 1)
-            assert _lock_call(second, event_id, user_ids[2]) == (True, 1)  # did not wait
+        first, second, waiting, late = (engine.connect() for _ in range(4))
+        granted: list[tuple] = []
+        exclusive = threading.Thread(
+            target=lambda: granted.append(
+                _lock_call(waiting, event_id, users[3], share_if_full=False, wait="20s")
+            )
+        )
+        try:
+            assert _lock_call(first, event_id, users[1]) == (True, 1)
+            assert _lock_call(second, event_id, users[2]) == (True, 1)  # did not wait
+            exclusive.start()
+            _wait_for_lock_waits(1)
+            assert not granted
             with pytest.raises(OperationalError, match="lock timeout"):
-                _lock_call(third, event_id, user_ids[3], share_if_full=False)
+                _lock_call(late, event_id, users[4])  # in turn, behind the exclusive request
+        finally:
+            first.rollback()
+            second.rollback()
+            if exclusive.is_alive():
+                exclusive.join(timeout=30)
+            for conn in (first, second, waiting, late):
+                conn.close()
+        assert granted == [(False, 1)]
         db.session.remove()
 
 

@@ -1,20 +1,22 @@
 """The lock that every "count then insert" runs under.
 
-PostgreSQL: SELECT ... FOR UPDATE on the event row. SQLite: writing requests run in
-BEGIN IMMEDIATE transactions (see database.py), which already serialise writers, so
-there is nothing more to take here.
+PostgreSQL: SELECT ... FOR UPDATE on the event row, after an advisory lock on (1, event id)
+that keeps requests in turn: the function event_lock() (migration 0007) takes both. The RSVP
+path takes it shared to join a full event's waitlist. SQLite: writing requests run in
+BEGIN IMMEDIATE transactions (see database.py), which already serialise writers, so there
+is nothing more to take here.
 """
 
 import time
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 
 from ..extensions import db
 from ..models import Event
 
 _EVENT_ID = select(Event.id).where(Event.id == bindparam("event_id"))
-_LOCK = _EVENT_ID.with_for_update()  # built once: taken on every RSVP of a burst
+_LOCK = text("SELECT event_lock(:event_id, false)")
 
 
 def lock_event(event_id: int) -> None:

@@ -197,8 +197,8 @@ _TO_ANSWER = _EVENT_ROLE_AND_USER.options(
 )
 
 
-# PostgreSQL: an answer's read takes the event's lock and reads its seats too (one round
-# trip fewer per answer, while every other answer to the event waits on the lock).
+# PostgreSQL: an answer's read takes the event's lock (shared by newcomers to a full event:
+# rsvp_service.with_lock) and reads its seats too, one round trip fewer per answer.
 _TO_ANSWER_LOCKED = rsvp_service.with_lock(_TO_ANSWER)
 
 

@@ -17,6 +17,12 @@ seats are counted after it was granted, as before. If they show a free seat afte
 was freed in between), the answer may not take it under a shared lock: the caller starts
 over with the exclusive one (services/rsvp.py, NeedsExclusiveLock). A shared lock is never
 turned into an exclusive one: two holders doing so at once would deadlock.
+
+Both are taken by event_lock(), which every lock of an event goes through (lock_event() in
+services/locking.py too): first an advisory lock on (1, event id), shared or exclusive, then
+the row lock. A row lock lets a shared request pass an exclusive one that waits, so a steady
+stream of waitlist joins could hold back a cancellation for as long as the stream lasts;
+advisory locks are granted in turn, so later shared requests wait behind it.
 """
 
 from alembic import op
@@ -25,6 +31,21 @@ revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
+
+EVENT_LOCK = """
+CREATE FUNCTION event_lock(p_event integer, p_shared boolean) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF p_shared THEN
+        PERFORM pg_advisory_xact_lock_shared(1, p_event);
+        PERFORM 1 FROM events WHERE id = p_event FOR SHARE;
+    ELSE
+        PERFORM pg_advisory_xact_lock(1, p_event);
+        PERFORM 1 FROM events WHERE id = p_event FOR UPDATE;
+    END IF;
+END
+$$
+"""
 
 FUNCTION = """
 CREATE FUNCTION rsvp_seats_locked(
@@ -57,10 +78,8 @@ BEGIN
          WHERE e.id = p_event;
         v_shared := coalesce(v_shared, false);
     END IF;
-    IF p_lock AND v_shared THEN
-        PERFORM 1 FROM events WHERE id = p_event FOR SHARE;
-    ELSIF p_lock THEN
-        PERFORM 1 FROM events WHERE id = p_event FOR UPDATE;
+    IF p_lock THEN
+        PERFORM event_lock(p_event, v_shared);
     END IF;
     -- A statement of its own, so it reads every seat committed before the lock was granted.
     RETURN QUERY
@@ -83,11 +102,13 @@ $$
 def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION rsvp_seats_locked(integer, integer, boolean)")
+        op.execute(EVENT_LOCK)
         op.execute(FUNCTION)
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION rsvp_seats_locked(integer, integer, boolean, boolean)")
+        op.execute("DROP FUNCTION event_lock(integer, boolean)")
         previous = op.get_context().script.get_revision("0006").module
         op.execute(previous.FUNCTION)
