@@ -22,8 +22,8 @@ import tracemalloc
 
 import numpy as np
 
-from meetup.services import intents
-from meetup.services.matching import Person, match, score_matrix
+from meetup.services.intros import intents
+from meetup.services.intros.matching import Person, match, score_matrix
 
 ROLES = ["data engineer", "backend developer", "frontend developer", "product manager",
          "designer", "data scientist", "engineering manager", "marketer", "sales lead",

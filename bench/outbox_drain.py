@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from meetup import create_app  # noqa: E402
 from meetup.extensions import db  # noqa: E402
 from meetup.models import OutboxMessage, utcnow  # noqa: E402
-from meetup.services.mail import new_message_id  # noqa: E402
+from meetup.services.mail.messages import new_message_id  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET_ONE_WORKER = 200.0  # messages/s
@@ -87,7 +87,7 @@ def queue_notices(n: int) -> None:
     from datetime import timedelta
 
     from meetup.models import Event, Group, User
-    from meetup.services import rsvp
+    from meetup.services.events import rsvp
     from meetup.services.tokens import new_event_key, new_token
 
     now = utcnow()

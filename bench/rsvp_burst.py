@@ -133,7 +133,7 @@ def prepare(db: Database, base: str, members: int, seats: int) -> tuple[str, lis
     from meetup import create_app, database
     from meetup.extensions import db as sqla
     from meetup.models import Event, Group, Membership, User, utcnow
-    from meetup.services import magic_links
+    from meetup.services.accounts import magic_links
     from meetup.services.tokens import new_event_key, new_token
 
     app = create_app(app_config(db, base))

@@ -78,7 +78,7 @@ def demo_command() -> None:
     """Load demo data (idempotent) and print what to open and how to sign in."""
     from . import demo
     from .extensions import db
-    from .services import magic_links
+    from .services.accounts import magic_links
     from .urls import absolute_url, event_url, ticket_url
 
     result = demo.seed()

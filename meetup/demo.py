@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Event, Group, Membership, Rsvp, User, utcnow
-from .services import accounts, groups, member_import
-from .services.events import EventInput, create_event
+from .services.accounts import users as accounts
+from .services.community import groups, member_import
+from .services.events.editing import EventInput, create_event
 from .services.tokens import new_token
 
 # No passwords: the command prints fresh magic links, so a demo run leaves no known secret.
@@ -31,6 +32,7 @@ PAST_TITLE = "Data Engineers Meetup: hiring panel"
 # What each member looks for and can offer (words and tags), so the introductions after the
 # past event have something real to work with.
 PROFILES_FILE = Path(__file__).resolve().parent / "demo_data" / "profiles.json"
+SLACK_CSV = Path(__file__).resolve().parent / "demo_data" / "slack_members.csv"
 
 
 @dataclass
@@ -81,7 +83,7 @@ def seed(now: datetime | None = None) -> DemoResult:
             community_url="https://paris-data-engineers.slack.com",
             now=now,
         )
-        member_import.import_csv_file(group, now=now)
+        member_import.import_csv_file(group, SLACK_CSV, now=now)
         groups.create_invite(group, organizer, "Slack #general", now=now)
         groups.create_invite(group, organizer, "Alumni newsletter", now=now)
 

@@ -38,7 +38,7 @@ def is_safe_next(target: str | None) -> bool:
 
 def next_or_home(target: str | None) -> str:
     """Where to go after signing in: `target` if it is a local path, else the home page."""
-    return target if is_safe_next(target) else url_for("main.home")
+    return target if is_safe_next(target) else url_for("home.home")
 
 
 # The public contract's links (DESIGN.md), used in emails, calendar files and QR codes.

@@ -9,7 +9,7 @@ import urllib.request
 
 from meetup.extensions import db
 from meetup.models import Event
-from meetup.services import door_links
+from meetup.services.door import links as door_links
 
 
 class Device:

@@ -106,7 +106,7 @@ def last_link_token(email: str) -> str:
 
 def queue_messages(n: int, *, group_id: int | None = None, **kw) -> list[int]:
     """n outbox rows with distinct subjects ("Message 0".."Message n-1"), committed."""
-    from meetup.services.mail import new_message_id
+    from meetup.services.mail.messages import new_message_id
 
     now = kw.pop("now", None) or utcnow()
     rows = [
@@ -150,7 +150,7 @@ def send_outbox() -> list:
     Rows read afterwards are read fresh."""
     from sqlalchemy import func
 
-    from meetup.services import outbox
+    from meetup.services.mail import outbox
 
     db.session.commit()
     latest = db.session.scalar(

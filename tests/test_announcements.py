@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services import announcements
 from meetup.services.errors import DomainError
+from meetup.services.mail import attendee_email as announcements
 from tests.factories import add_member, csrf_in, make_event, make_group, make_rsvp, make_user
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from meetup.extensions import db
 from meetup.models import LoginToken, OutboxMessage, User, utcnow
-from meetup.services import magic_links
+from meetup.services.accounts import magic_links
 from tests.factories import last_link_token, make_user
 
 UNSAFE_NEXT = [

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from meetup.extensions import db
 from meetup.models import utcnow
-from meetup.services import events
-from meetup.services import rsvp as rsvps
+from meetup.services.events import editing as events
+from meetup.services.events import rsvp as rsvps
 from meetup.timeutil import in_zone
 from tests.factories import add_member, make_event, make_group, make_user
 from tests.ical_check import only_event, parse

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from meetup.extensions import db
-from meetup.services import calendar
+from meetup.services.calendar import files as calendar
 from tests.factories import add_member, make_event, make_group, make_rsvp, make_user
 from tests.ical_check import only_event, parse, vobject_instants
 

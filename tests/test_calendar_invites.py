@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from meetup import database
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, utcnow
-from meetup.services import invites
-from meetup.services import rsvp as rsvp_service
+from meetup.services.calendar import invites
+from meetup.services.events import rsvp as rsvp_service
 from tests.factories import make_event, make_group, make_rsvp, make_user, send_outbox
 from tests.ical_check import only_event, parse
 
@@ -92,7 +92,7 @@ def test_notices_without_a_calendar_change_carry_nothing(app):
 def test_leaving_the_waitlist_cancels_nothing_in_a_calendar(app):
     """Only someone who held a seat has an invite to cancel. A CANCEL sent to someone who
     was waiting shows the event itself as cancelled in their mail and calendar."""
-    from meetup.services import rsvp as svc
+    from meetup.services.events import rsvp as svc
 
     event = make_event(make_group(), capacity=1)
     seated, waiting, removed = make_user(), make_user(), make_user()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage
-from meetup.services import rsvp as rsvps
+from meetup.services.events import rsvp as rsvps
 from tests.factories import make_event, make_group, make_user, send_outbox
 from tests.ical_check import only_event, parse
 

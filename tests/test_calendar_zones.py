@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meetup.models import Event, Group, Rsvp, User
-from meetup.services import calendar
+from meetup.services.calendar import files as calendar
 from meetup.timeutil import local_to_utc
 from tests.ical_check import only_event, vobject_instants
 

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 
 from meetup.extensions import db
 from meetup.models import CheckinLog, DoorLink, Rsvp, User, utcnow
-from meetup.services import checkin, door_links
-from meetup.services import rsvp as rsvp_service
-from meetup.services.checkin import Actor
+from meetup.services.door import checkin
+from meetup.services.door import links as door_links
+from meetup.services.door.checkin import Actor
 from meetup.services.errors import DomainError
+from meetup.services.events import rsvp as rsvp_service
 from meetup.services.tokens import hash_token
 from meetup.timeutil import format_in_zone
 from tests.conftest import serve

@@ -60,7 +60,7 @@ def test_the_demos_past_event_has_introductions_to_review(app, client):
     """Two days after it, with its introductions held for review; the members' profiles
     make pairs whose reasons are what one looks for and the other offers."""
     from meetup.models import IntroPair
-    from meetup.services import intros
+    from meetup.services.intros import proposals as intros
 
     app.test_cli_runner().invoke(args=["demo"])
     past = db.session.scalar(select(Event).where(Event.capacity == 40))

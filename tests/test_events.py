@@ -13,8 +13,8 @@ from sqlalchemy import func, select, update
 from meetup import database
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, utcnow
-from meetup.services import events as svc
 from meetup.services.errors import DomainError
+from meetup.services.events import editing as svc
 from meetup.timeutil import format_in_zone
 from tests.factories import add_member, count_queries, make_event, make_group, make_rsvp, make_user
 

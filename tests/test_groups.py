@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from meetup.extensions import db
 from meetup.models import Event, Group, Invite, Membership, User, utcnow
-from meetup.services import groups as svc
+from meetup.services.community import groups as svc
 from meetup.services.errors import DomainError
 from tests.factories import (
     add_member,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from meetup import worker
 from meetup.extensions import db
 from meetup.models import Event, IntroBlock, IntroPair, OutboxMessage, User, utcnow
-from meetup.services import intros
+from meetup.services.intros import proposals as intros
 from meetup.timeutil import format_in_zone, zone_abbreviation
 
 from .factories import add_member, csrf_in, make_event, make_group, make_rsvp, make_user

@@ -9,7 +9,8 @@ import pytest
 
 from meetup.extensions import db
 from meetup.log_redaction import redact
-from meetup.services import magic_links, tickets
+from meetup.services.accounts import magic_links
+from meetup.services.door import tickets
 from tests.conftest import serve
 from tests.factories import make_event, make_group, make_rsvp, make_user
 

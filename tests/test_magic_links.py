@@ -6,7 +6,7 @@ import pytest
 
 from meetup.extensions import db
 from meetup.models import LoginToken, utcnow
-from meetup.services import magic_links
+from meetup.services.accounts import magic_links
 from meetup.services.errors import DomainError
 
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meetup.services import intents
-from meetup.services.matching import Person, company_key, match, score_matrix
+from meetup.services.intros import intents
+from meetup.services.intros.matching import Person, company_key, match, score_matrix
 
 
 def person(pid: int, **kw) -> Person:
@@ -219,7 +219,7 @@ def test_the_same_input_in_any_order_gives_the_same_pairs():
 def test_string_hashing_does_not_change_the_result():
     code = (
         "import json, sys; sys.path.insert(0, 'bench');"
-        "from intros_scale import cohort; from meetup.services.matching import match;"
+        "from intros_scale import cohort; from meetup.services.intros.matching import match;"
         "r = match(*cohort(80, seed=11));"
         "print(json.dumps([[p.a, p.b, p.score, p.reason_for_a] for p in r.pairs]))"
     )

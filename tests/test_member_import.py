@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from meetup.demo import SLACK_CSV
 from meetup.extensions import db
 from meetup.models import Membership, OutboxMessage, User
-from meetup.services import member_import as mi
+from meetup.services.community import member_import as mi
 from meetup.services.errors import DomainError
 from tests.factories import add_member, count_queries, make_group, make_user
 
@@ -244,7 +245,7 @@ def test_ten_thousand_rows_import_with_set_based_queries(app):
 
 def test_demo_sample_imports_in_one_go(app):
     group = make_group(make_user())
-    result = mi.import_csv_file(group)
+    result = mi.import_csv_file(group, SLACK_CSV)
     db.session.commit()
     assert result.added == 30
     assert result.skipped["deactivated"] == 1
@@ -290,7 +291,7 @@ def test_upload_preview_import_without_javascript(organizer_client, import_dir):
 
 
 def test_chunked_import_answers_progress_as_json(organizer_client, import_dir, monkeypatch):
-    from meetup.views import group_import
+    from meetup.views.community import member_import as group_import
 
     monkeypatch.setattr(group_import, "CHUNK_ROWS", 2)
     client, group = organizer_client

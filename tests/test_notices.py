@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services import outbox
-from meetup.services import rsvp as svc
-from meetup.services.outbox import DeliveryError
+from meetup.services.events import rsvp as svc
+from meetup.services.mail import outbox
+from meetup.services.mail.outbox import DeliveryError
 from tests.factories import make_event, make_group, make_user, queue_messages, send_outbox
 from tests.ical_check import only_event
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services import mail, outbox
+from meetup.services.mail import messages as mail
+from meetup.services.mail import outbox
 
 from .conftest import free_port
 from .factories import add_member, make_group, make_user, queue_messages

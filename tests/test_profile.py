@@ -16,7 +16,8 @@ from meetup.models import (
     Rsvp,
     User,
 )
-from meetup.services import accounts, magic_links
+from meetup.services.accounts import magic_links
+from meetup.services.accounts import users as accounts
 from meetup.services.errors import DomainError
 from tests.factories import (
     add_member,
@@ -120,7 +121,7 @@ def test_tags_are_cleaned():
 
 
 def test_the_page_leaves_room_for_other_features(app):
-    source = app.jinja_env.loader.get_source(app.jinja_env, "profile/edit.html")[0]
+    source = app.jinja_env.loader.get_source(app.jinja_env, "accounts/profile.html")[0]
     assert '{% include "calendar/_feed_settings.html" ignore missing %}' in source
     assert '{% include "intros/_profile_fields.html" ignore missing %}' in source
     # ... outside our form, so their forms are not nested in it.

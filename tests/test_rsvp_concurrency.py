@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, Rsvp, User, utcnow
-from meetup.services import rsvp as svc
+from meetup.services.events import rsvp as svc
 from tests.factories import make_event, make_group, make_user
 
 SEATS = 20

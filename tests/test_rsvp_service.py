@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from meetup.extensions import db
 from meetup.models import LoginToken, OutboxMessage, Rsvp, User, utcnow
-from meetup.services import rsvp as svc
 from meetup.services.errors import DomainError
+from meetup.services.events import rsvp as svc
 from tests.factories import (
     add_member,
     make_event,
@@ -347,7 +347,7 @@ def test_every_state_change_email_goes_through_notify(event, monkeypatch):
 
 
 def test_the_worker_expires_claims(app):
-    from meetup.services.jobs import JOBS, run_jobs
+    from meetup.worker.jobs import JOBS, run_jobs
 
     assert svc.expire_claims in JOBS
     event = make_event(make_group(make_user()), capacity=1, claim_window_hours=1)
@@ -364,7 +364,7 @@ def test_the_worker_expires_claims(app):
 def test_raising_capacity_in_the_event_form_promotes(app):
     from zoneinfo import ZoneInfo
 
-    from meetup.services import events
+    from meetup.services.events import editing as events
 
     org = make_user()
     event = make_event(make_group(org), capacity=1, timezone="Europe/Paris")

@@ -26,8 +26,8 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import Rsvp, utcnow
-from meetup.services import rsvp as svc
 from meetup.services.errors import DomainError
+from meetup.services.events import rsvp as svc
 from tests.factories import make_event, make_group, make_user
 
 PEOPLE = 7

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, Rsvp, User, utcnow
-from meetup.services import rsvp as svc
+from meetup.services.events import rsvp as svc
 from meetup.timeutil import format_in_zone
 from tests.factories import (
     add_member,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services import outbox, reminders
-from meetup.services import rsvp as svc
+from meetup.services.events import rsvp as svc
+from meetup.services.mail import outbox, reminders
 from meetup.urls import ticket_url
 from tests.factories import add_member, make_event, make_group, make_user, send_outbox
 

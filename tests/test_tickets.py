@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services import tickets
+from meetup.services.door import tickets
 from meetup.timeutil import format_in_zone
 from meetup.urls import ticket_url
 from tests.factories import csrf_in, make_event, make_group, make_rsvp, make_user

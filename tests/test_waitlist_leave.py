@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services import rsvp as svc
+from meetup.services.events import rsvp as svc
 from tests.factories import csrf_in, make_event, make_group, make_user, send_outbox
 
 LEAVE_LINK = re.compile(r"http://[^\s\"]+/rsvp/leave/([A-Za-z0-9_.-]+)")

@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services import jobs, outbox
-from meetup.services.reminders import send_reminders
+from meetup.services.mail import outbox
+from meetup.services.mail.reminders import send_reminders
+from meetup.worker import jobs
 
 from .conftest import free_port
 from .factories import make_event, make_group, make_rsvp, make_user, queue_messages

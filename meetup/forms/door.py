@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 from wtforms import BooleanField, Form, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
-from ..services import checkin
+from ..services.door import checkin
 from ..urls import MAX_ID
 from .base import AppForm
 

@@ -24,10 +24,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..error_messages import message_for
 from ..models import Event
-from ..services import events as svc
+from ..services.events import editing as svc
 from ..timeutil import in_zone, is_valid_timezone, timezone_names
-from ..views.errors import message_for
 from .base import AppForm
 
 # Regions of the canonical zone names; legacy aliases (US/Eastern, EST5EDT) are left out of the

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased, contains_eager
 
 from ..extensions import db
 from ..models import Event, Group, Membership, Rsvp, User, utcnow
-from . import intros
+from .intros import proposals as intros
 from .permissions import ORGANIZER_ROLES
 
 HOME_EVENTS_LIMIT = 20

@@ -5,18 +5,19 @@ from importlib import import_module
 from flask import Flask
 
 BLUEPRINTS = (
-    "main",
-    "auth",
-    "profile",
-    "groups",
+    "home",
+    "accounts.auth",
+    "accounts.profile",
+    "community.groups",
+    "community.member_import",
     "calendar",
-    "outbox",
-    "events",
-    "rsvp",
-    "announcements",
-    "tickets",
-    "door",
-    "offline",
+    "mail.outbox",
+    "events.events",
+    "events.rsvp",
+    "mail.attendee_email",
+    "door.tickets",
+    "door.door",
+    "door.offline",
     "intros",
 )
 

@@ -14,8 +14,11 @@ from werkzeug.http import is_resource_modified
 from ..extensions import db
 from ..forms.base import AppForm
 from ..models import Event, Group, Rsvp
-from ..services import calendar, events, feeds, permissions
-from ..services.calendar_links import add_links
+from ..services import permissions
+from ..services.calendar import feeds
+from ..services.calendar import files as calendar
+from ..services.calendar.links import add_links
+from ..services.events import editing as events
 from ..urls import absolute_url
 
 bp = Blueprint("calendar", __name__)
@@ -81,7 +84,7 @@ def reset_feed_token():
         flash(_("Your calendar link was reset: subscriptions using the old one stop updating."))
     else:
         flash(_("Your calendar link is ready."))
-    target = "profile.edit" if "profile.edit" in current_app.view_functions else "main.home"
+    target = "profile.edit" if "profile.edit" in current_app.view_functions else "home.home"
     return redirect(url_for(target) + "#calendar-feed")
 
 

@@ -1,6 +1,7 @@
 """Domain error codes to messages and statuses; friendly 400/403/404 pages; JSON for APIs.
 
-Each blueprint registers the codes its services raise with `register_messages`.
+Each blueprint registers the codes its services raise with
+`error_messages.register_messages`.
 """
 
 from __future__ import annotations
@@ -10,19 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..error_messages import message_for
 from ..extensions import db
 from ..services.errors import DomainError
-
-MESSAGES: dict[str, tuple[int, object]] = {
-    "forbidden": (403, _l("You don't have permission to do that.")),
-    "not_found": (404, _l("We couldn't find that.")),
-    "invalid": (400, _l("Some of what you sent isn't valid.")),
-    "bad_json": (400, _l("Send a JSON object.")),
-    "nul_character": (
-        400,
-        _l("Some of what you sent holds a NUL character, which text can't contain."),
-    ),
-}
 
 TITLES = {
     400: _l("That didn't work"),
@@ -35,15 +26,6 @@ TITLES = {
     429: _l("Slow down"),
     500: _l("Something went wrong"),
 }
-
-
-def register_messages(messages: dict[str, tuple[int, object]]) -> None:
-    MESSAGES.update(messages)
-
-
-def message_for(code: str) -> tuple[int, str]:
-    status, message = MESSAGES.get(code, (400, MESSAGES["invalid"][1]))
-    return status, str(message)
 
 
 def wants_json() -> bool:

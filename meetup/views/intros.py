@@ -25,14 +25,15 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import database
+from ..error_messages import register_messages
 from ..extensions import db
 from ..forms.base import AppForm
 from ..models import Event, Group, utcnow
-from ..services import intents, intro_settings
-from ..services import intros as svc
+from ..services.intros import intents
+from ..services.intros import proposals as svc
+from ..services.intros import settings as intro_settings
 from ..services.permissions import require_organizer
-from .errors import register_messages
-from .events import event_for_organizer
+from .events.events import event_for_organizer
 
 bp = Blueprint("intros", __name__)
 
@@ -298,4 +299,4 @@ def save_settings():
 def _profile_url() -> str:
     if "profile.edit" in current_app.view_functions:
         return url_for("profile.edit") + "#intros"
-    return url_for("main.home")
+    return url_for("home.home")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import Event
-from meetup.services import magic_links
+from meetup.services.accounts import magic_links
 from tests.factories import make_event, make_group, make_user
 
 pytestmark = pytest.mark.browser

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import Rsvp
-from meetup.services import magic_links
-from meetup.services import rsvp as rsvp_service
+from meetup.services.accounts import magic_links
+from meetup.services.events import rsvp as rsvp_service
 from tests.e2e.browser_support import sign_in
 from tests.factories import make_event, make_group, make_rsvp, make_user
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from meetup import worker
 from meetup.extensions import db
 from meetup.models import IntroPair, OutboxMessage
-from meetup.services import intros, magic_links
+from meetup.services.accounts import magic_links
+from meetup.services.intros import proposals as intros
 from tests.test_intros import setup_event
 
 pytestmark = pytest.mark.browser

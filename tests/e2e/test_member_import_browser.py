@@ -18,7 +18,7 @@ DATA = Path(__file__).parent.parent / "data"
 
 @pytest.mark.browser
 def test_chunked_import_with_progress(app, live_server, page, monkeypatch, tmp_path):
-    from meetup.views import group_import
+    from meetup.views.community import member_import as group_import
 
     monkeypatch.setattr(group_import, "CHUNK_ROWS", 2)  # several requests for 4 people
     app.config["IMPORT_DIR"] = str(tmp_path)

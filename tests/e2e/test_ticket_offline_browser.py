@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from meetup.extensions import db
-from meetup.services import rsvp as rsvp_service
+from meetup.services.events import rsvp as rsvp_service
 from meetup.urls import ticket_url
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.browser_support import PHONE, wait_js

@@ -1,0 +1,1 @@
+"""Accounts: people, their passwords and sign-in links."""

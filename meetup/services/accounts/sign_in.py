@@ -1,0 +1,67 @@
+"""Signing in and signing up by emailed link; the pages never say whether an address has
+an account, the email does (only its owner reads it).
+
+Signing up also goes through the email: a password is bound to an address only once its
+owner has opened the link, so nobody can set a password on someone else's address first
+and later read their account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ...models import User, utcnow
+from . import magic_links
+from . import users as accounts
+
+
+def request_link(
+    raw_email: str, *, next_url: str | None = None, now: datetime | None = None
+) -> str:
+    """Email a sign-in link; an unknown address gets one that creates the account."""
+    email = accounts.normalize_email(raw_email)
+    return magic_links.send(email, payload=_next(next_url), now=now)
+
+
+def request_signup(
+    raw_email: str,
+    name: str,
+    password: str,
+    *,
+    next_url: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Email a link that creates the account (or sets a first password) when opened.
+
+    An address that already has a password gets a plain sign-in link instead: its
+    password is changed from the profile, after signing in.
+    """
+    email = accounts.normalize_email(raw_email)
+    user = accounts.find_by_email(email)
+    payload = {**_next(next_url), "name": name.strip()[:120]}
+    if user is not None and user.password_hash:
+        return magic_links.send(
+            email, payload=_next(next_url), context={"reason": "signup_existing"}, now=now
+        )
+    payload["password_hash"] = accounts.hash_password(password)
+    return magic_links.send(email, payload=payload, context={"reason": "signup"}, now=now)
+
+
+def complete(token: str, *, now: datetime | None = None) -> tuple[User, dict]:
+    """Use a link once: the account (made on first sight), confirmed; and the link's payload."""
+    now = now or utcnow()
+    link = magic_links.redeem(token, now=now)
+    payload = dict(link.payload or {})
+    user = accounts.get_or_create(link.email, payload.pop("name", ""), now=now)
+    password_hash = payload.pop("password_hash", None)
+    link.payload = payload  # the hash has done its job: don't keep a copy in the link row
+    if password_hash and not user.password_hash:
+        user.password_hash = password_hash
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+    magic_links.run_sign_in_handlers(user, payload, now)
+    return user, payload
+
+
+def _next(next_url: str | None) -> dict:
+    return {"next": next_url} if next_url else {}

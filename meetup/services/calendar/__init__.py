@@ -1,0 +1,1 @@
+"""Calendar: .ics files, subscription feeds, emailed invites, add-to-calendar links."""

@@ -1,0 +1,343 @@
+"""iCalendar files for events: the .ics download, feeds, and emailed invites (iTIP).
+
+What keeps calendars in step with the event:
+- one UID per event for ever (`<event key>@<host>`), so every file updates the same entry;
+- SEQUENCE from Event.sequence, which rises on each change of time or place and on
+  cancellation; an attendee's own invites add their Rsvp.invite_sequence, which rises when
+  they gain or lose their seat, so their CANCEL outranks the REQUEST they hold and any later
+  REQUEST outranks the CANCEL (person_sequence; services/invites.py);
+- times carry the event's IANA TZID with its VTIMEZONE (never floating); a local reading
+  that the zone repeats (the hour clocks go back) is written in UTC instead, because a TZID
+  reading in an overlap means its first occurrence (RFC 5545 3.3.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
+from functools import lru_cache
+from threading import Lock
+from zoneinfo import ZoneInfo
+
+from cachetools import LRUCache, cached
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from icalendar import Alarm, Calendar, Component, Timezone, vCalAddress, vText
+from icalendar import Event as VEvent
+from sqlalchemy import Row
+
+from ...models import Event, Rsvp, User, utcnow
+from ...urls import base_host, event_url, ticket_url
+
+PRODID = "-//Meetup//Meetup calendar//EN"
+REMINDER = timedelta(hours=1)
+UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"})
+FEED_REFRESH = timedelta(hours=1)  # what subscribed clients are asked to poll at
+DESCRIPTION_MAX = 2000
+
+
+@dataclass(frozen=True)
+class Invite:
+    """An iTIP message ready for mail.queue(ics=..., ics_method=...)."""
+
+    ics: str
+    method: str
+
+    def mail_kwargs(self) -> dict[str, str]:
+        return {"ics": self.ics, "ics_method": self.method}
+
+
+def event_uid(event: Event) -> str:
+    return f"{event.key}@{base_host()}"
+
+
+# ------------------------------------------------------------------ whole files
+
+
+def event_file(event: Event, *, now: datetime | None = None) -> bytes:
+    """The event's own file (METHOD:PUBLISH), as served at /e/<key>/event.ics."""
+    return _calendar([event], [_vevent(event, stamp=event.updated_at)], method="PUBLISH")
+
+
+# What a feed's VEVENT is made of: feeds load these columns only (rows, not ORM objects,
+# which cost more to load than the cached VEVENT costs to reuse). Description last: see below.
+FEED_COLUMNS = (
+    Event.id,
+    Event.key,
+    Event.sequence,
+    Event.title,
+    Event.starts_at,
+    Event.ends_at,
+    Event.timezone,
+    Event.venue_name,
+    Event.venue_address,
+    Event.cancelled_at,
+    Event.created_at,
+    Event.updated_at,
+    Event.description,
+)
+
+
+def feed(
+    name: str, events: Iterable[Row | Event], *, statuses: dict[int, str] | None = None
+) -> bytes:
+    """A subscription feed. `statuses` maps event ids to a STATUS (e.g. TENTATIVE).
+
+    Each VEVENT is serialised once per revision of its event (see _cached_vevent): icalendar
+    spends about half a millisecond per event, too slow for a feed of a thousand.
+    """
+    statuses = statuses or {}
+    events = list(events)
+    properties = {
+        "name": name,
+        "x-wr-calname": name,
+        "refresh-interval": FEED_REFRESH,
+        "x-published-ttl": FEED_REFRESH,
+    }
+    context = _context_key()
+    body = [_cached_vevent(e, statuses.get(e.id), context) for e in events]
+    return _calendar(events, body, method="PUBLISH", properties=properties)
+
+
+def person_sequence(rsvp: Rsvp) -> int:
+    """The SEQUENCE of this attendee's invites: above all they received before, as both
+    terms only rise, without a write to the event for one person's seat. A row not yet
+    written counts none of its own."""
+    return rsvp.event.sequence + (rsvp.invite_sequence or 0)
+
+
+def request_for(rsvp: Rsvp, *, now: datetime | None = None) -> Invite:
+    """The attendee's own invite (METHOD:REQUEST) for a confirmed seat or an update."""
+    return request_to(
+        rsvp.event,
+        rsvp.user,
+        ticket_token=rsvp.ticket_token,
+        sequence=person_sequence(rsvp),
+        now=now,
+    )
+
+
+def request_to(
+    event: Event,
+    user: User,
+    *,
+    ticket_token: str | None,
+    sequence: int | None = None,
+    now: datetime | None = None,
+) -> Invite:
+    """METHOD:REQUEST for one attendee: `sequence` (default Event.sequence)."""
+    vevent = _vevent(
+        event, stamp=now or utcnow(), ticket_token=ticket_token, attendee=user, sequence=sequence
+    )
+    return Invite(_calendar([event], [vevent], method="REQUEST").decode(), "REQUEST")
+
+
+def cancel_for(
+    event: Event, user: User, *, sequence: int | None = None, now: datetime | None = None
+) -> Invite:
+    """METHOD:CANCEL for one attendee: same UID, `sequence` (default Event.sequence)."""
+    vevent = _vevent(
+        event,
+        stamp=now or utcnow(),
+        attendee=user,
+        status="CANCELLED",
+        sequence=sequence,
+    )
+    return Invite(_calendar([event], [vevent], method="CANCEL").decode(), "CANCEL")
+
+
+# ------------------------------------------------------------------ building blocks
+
+
+def _calendar(
+    events: list[Event],
+    vevents: list[bytes],
+    *,
+    method: str,
+    properties: dict[str, object] | None = None,
+) -> bytes:
+    """A whole file from serialised parts: its header, one VTIMEZONE per zone used, VEVENTs."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    for key, value in (properties or {}).items():
+        params = {"VALUE": "DURATION"} if key == "refresh-interval" else None
+        cal.add(key, value, parameters=params)
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    zones = [_vtimezone(tzid, low, high) for tzid, (low, high) in sorted(_zones(events).items())]
+    return head.removesuffix(end) + b"".join(zones) + b"".join(vevents) + end
+
+
+def _zones(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
+    """The zones of these events, with their first and last year (UTC years: _vtimezone pads)."""
+    years: dict[str, tuple[int, int]] = {}
+    for event in events:
+        if event.timezone in UTC_ZONES:
+            continue
+        low, high = years.get(event.timezone, (event.starts_at.year, event.ends_at.year))
+        years[event.timezone] = (min(low, event.starts_at.year), max(high, event.ends_at.year))
+    return years
+
+
+def _context_key() -> tuple[str, str]:
+    return current_app.config["BASE_URL"], str(get_locale())
+
+
+def _vevent_key(event: Row | Event, status: str | None, context: tuple[str, str]) -> tuple:
+    """Everything the VEVENT is made of, with the description by hash to keep keys small.
+    `event`: a row starting with FEED_COLUMNS (or an Event)."""
+    if isinstance(event, Row):
+        values = tuple(event[: len(FEED_COLUMNS) - 1])
+    else:
+        values = tuple(getattr(event, column.key) for column in FEED_COLUMNS[:-1])
+    return (context, status, *values, hash(event.description))
+
+
+# Serialised VEVENTs, per process: a feed rebuilds only the events that changed.
+@cached(LRUCache(maxsize=20_000), key=_vevent_key, lock=Lock())
+def _cached_vevent(event: Row | Event, status: str | None, context: tuple[str, str]) -> bytes:
+    return _vevent(event, stamp=event.updated_at, status=status)
+
+
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
+    """The zone's VTIMEZONE: the same text in all our files (from 1970, in whole decades), since
+    some readers keep the first definition they see for a TZID."""
+    first = min(1970, first_year - 1)
+    last = max(2040, (last_year + 12) // 10 * 10)
+    return _vtimezone_cached(tzid, first, last)
+
+
+class _Zone(Timezone):
+    """icalendar builds a VTIMEZONE by stepping through the zone 64 days at a time, and so
+    misses shorter periods: Boa Vista's week of summer time in October 2000, Fiji's in
+    2020-21, Morocco's Ramadan hour in 2012-14, in 27 zones between 1970 and 2040. Steps of
+    4 days find the same changes as steps of 1 day in every zone, in a quarter of the time."""
+
+    _from_tzinfo_skip_search = [timedelta(days=4)] + [
+        step for step in Timezone._from_tzinfo_skip_search if step <= timedelta(days=1)
+    ]
+
+
+@lru_cache(maxsize=512)
+def _vtimezone_cached(tzid: str, first: int, last: int) -> bytes:
+    """Built once per zone and range (tens of milliseconds), then reused by every file."""
+    vtimezone = _Zone.from_tzid(tzid, first_date=date(first, 1, 1), last_date=date(last, 1, 1))
+    for observance in vtimezone.subcomponents:
+        _onset_in_offset_from(observance)
+    return vtimezone.to_ical()
+
+
+def _onset_in_offset_from(observance: Component) -> None:
+    """Rewrite an observance's onsets the way every reader understands them.
+
+    - RFC 5545 3.6.5: an onset is a reading of the clock *before* the change. icalendar
+      writes the first reading after it, which for clocks going forward (Paris: 02:00 becomes
+      03:00) is an hour late, and strict readers (dateutil, so vobject) misplace that hour.
+    - One RDATE per line: some readers (vobject) keep only the first of a comma list.
+    """
+    jump = max(observance.decoded("TZOFFSETTO") - observance.decoded("TZOFFSETFROM"), timedelta(0))
+    rdates = observance.get("RDATE", [])
+    rdates = rdates if isinstance(rdates, list) else [rdates]
+    onsets = [observance.decoded("DTSTART")] + [d.dt for value in rdates for d in value.dts]
+    observance.pop("DTSTART")
+    observance.pop("RDATE", None)
+    observance.add("DTSTART", onsets[0] - jump)
+    for onset in onsets[1:]:
+        observance.add("RDATE", onset - jump)
+
+
+def ical_time(instant: datetime, tz: str) -> datetime:
+    """The instant as a reading in `tz`, or in UTC where a TZID can't say it unambiguously."""
+    if tz in UTC_ZONES:
+        return instant.astimezone(UTC)
+    local = instant.astimezone(ZoneInfo(tz))
+    if local.replace(fold=0).astimezone(UTC) != instant.astimezone(UTC):
+        return instant.astimezone(UTC)  # second pass through a repeated hour
+    return local.replace(fold=0)
+
+
+def _vevent(
+    event: Event,
+    *,
+    stamp: datetime,
+    status: str | None = None,
+    sequence: int | None = None,
+    attendee: User | None = None,
+    ticket_token: str | None = None,
+) -> bytes:
+    url = event_url(event.key)
+    vevent = VEvent()
+    vevent.add("uid", event_uid(event))
+    vevent.add("dtstamp", stamp.astimezone(UTC))
+    vevent.add("sequence", event.sequence if sequence is None else sequence)
+    vevent.add("dtstart", ical_time(event.starts_at, event.timezone))
+    vevent.add("dtend", ical_time(event.ends_at, event.timezone))
+    vevent.add("summary", event.title)
+    location = location_text(event)
+    if location:
+        vevent.add("location", location)
+    vevent.add("url", url, parameters={"VALUE": "URI"})
+    vevent.add("description", _description(event, url, ticket_token))
+    if event.cancelled_at is not None:
+        status = "CANCELLED"
+    vevent.add("status", status or "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    if event.created_at:
+        vevent.add("created", event.created_at.astimezone(UTC))
+    if event.updated_at:
+        vevent.add("last-modified", event.updated_at.astimezone(UTC))
+    if attendee is not None:
+        vevent.add("organizer", _organizer(event))
+        vevent.add("attendee", _attendee(attendee))
+    if status != "CANCELLED":
+        vevent.add_component(_alarm(event))
+    return vevent.to_ical()
+
+
+def location_text(event: Event) -> str:
+    return ", ".join(part for part in (event.venue_name, event.venue_address) if part)
+
+
+def _description(event: Event, url: str, ticket_token: str | None) -> str:
+    parts = []
+    text = (event.description or "").strip()
+    if text:
+        if len(text) > DESCRIPTION_MAX:
+            text = text[:DESCRIPTION_MAX].rstrip() + "…"
+        parts.append(text)
+    parts.append(_("Event page: %(url)s", url=url))
+    if ticket_token:
+        parts.append(_("Your ticket: %(url)s", url=ticket_url(ticket_token)))
+    return "\n\n".join(parts)
+
+
+def _alarm(event: Event) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", event.title)
+    alarm.add("trigger", -REMINDER)
+    return alarm
+
+
+def _organizer(event: Event) -> vCalAddress:
+    """The group, speaking through our sender address (replies come back to us)."""
+    _, sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    organizer = vCalAddress(f"mailto:{sender or 'meetup@' + base_host()}")
+    organizer.params["CN"] = vText(event.group.name)
+    return organizer
+
+
+def _attendee(user: User) -> vCalAddress:
+    attendee = vCalAddress(f"mailto:{user.email}")
+    attendee.params["CN"] = vText(user.display_name)
+    attendee.params["CUTYPE"] = vText("INDIVIDUAL")
+    attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+    attendee.params["PARTSTAT"] = vText("ACCEPTED")
+    attendee.params["RSVP"] = vText("FALSE")
+    return attendee

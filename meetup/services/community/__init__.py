@@ -1,0 +1,1 @@
+"""Community: groups, their members, invite links and member imports."""

@@ -1,0 +1,1 @@
+"""The door: tickets, check-in, volunteer door links and the door log."""

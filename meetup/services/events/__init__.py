@@ -1,0 +1,1 @@
+"""Events: creating and editing them, RSVPs, seats, the waitlist and claims."""

@@ -1,0 +1,1 @@
+"""Introductions: intents, matching, proposals and people's settings."""

@@ -1,0 +1,1 @@
+"""Mail: queueing messages in the outbox, delivering them, reminders, organizer emails."""

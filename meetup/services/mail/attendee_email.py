@@ -1,0 +1,124 @@
+"""An organizer writes to the people of one event: "doors open at 18:45", "bring your ID",
+"the slides are here". One email each, queued in the outbox like any other.
+
+Sending twice is harmless: each form carries a random key, and a message is queued at most
+once per (key, person), by the outbox's unique dedupe key. A double tap, a retried POST or
+the back button then re-send finds everyone already written to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Event, OutboxMessage, Rsvp, User, utcnow
+from ...urls import event_url
+from ..errors import DomainError
+from ..tokens import new_token
+from . import messages as mail
+
+SUBJECT_MAX = 150
+BODY_MAX = 5000
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+@dataclass(frozen=True)
+class Sent:
+    queued: int  # new emails
+    already: int  # people this form's key had reached before (a repeat)
+
+
+def _audience(event: Event, audience: str):
+    """Who an audience is, by RSVP status; "came" are those checked in at the door."""
+    query = select(User).join(Rsvp, Rsvp.user_id == User.id).where(Rsvp.event_id == event.id)
+    if audience == "going":
+        return query.where(Rsvp.status == "going")
+    if audience == "everyone":
+        return query.where(Rsvp.status.in_(("going", "waitlisted")))
+    if audience == "came":
+        return query.where(Rsvp.status == "going", Rsvp.checked_in_at.is_not(None))
+    raise DomainError("bad_audience")
+
+
+def counts(event: Event) -> dict[str, int]:
+    """How many people each audience reaches (one query)."""
+    rows = db.session.execute(
+        select(Rsvp.status, Rsvp.checked_in_at.is_not(None)).where(
+            Rsvp.event_id == event.id, Rsvp.status.in_(("going", "waitlisted"))
+        )
+    ).all()
+    going = sum(1 for status, _came in rows if status == "going")
+    return {
+        "going": going,
+        "everyone": len(rows),
+        "came": sum(1 for status, came in rows if status == "going" and came),
+    }
+
+
+def _key(event: Event, form_key: str, user: User) -> str:
+    return f"announce:{event.id}:{form_key}:{user.id}"
+
+
+def send(
+    event: Event,
+    sender: User,
+    *,
+    audience: str,
+    subject: str,
+    body: str,
+    form_key: str,
+    now: datetime | None = None,
+) -> Sent:
+    """Queue the message for everyone in `audience`, in the caller's transaction.
+
+    Codes: bad_audience, announcement_invalid (subject or text empty or too long, a form
+    key of the wrong shape), nobody_to_write_to.
+    """
+    subject, body = " ".join(subject.split()), body.strip()
+    if not subject or not body or len(subject) > SUBJECT_MAX or len(body) > BODY_MAX:
+        raise DomainError("announcement_invalid")
+    if not KEY_SHAPE.fullmatch(form_key):
+        raise DomainError("announcement_invalid")
+    people = list(db.session.scalars(_audience(event, audience).order_by(User.id)))
+    if not people:
+        raise DomainError("nobody_to_write_to")
+    keys = {person.id: _key(event, form_key, person) for person in people}
+    done = set(
+        db.session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
+        )
+    )
+    now = now or utcnow()
+    full_subject = f"{event.title}: {subject}"
+    context = {
+        "event": event,
+        "event_link": event_url(event.key),
+        "sender_name": sender.display_name,
+        "group_name": event.group.name,
+        "lines": body.splitlines(),
+    }
+    rows = [
+        mail.build(
+            person,
+            "announcement",
+            full_subject,
+            context=context,
+            dedupe_key=keys[person.id],
+            group_id=event.group_id,
+            now=now,
+        )
+        for person in people
+        if keys[person.id] not in done
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    return Sent(queued=len(rows), already=len(people) - len(rows))
+
+
+def new_form_key() -> str:
+    """The key a message form carries (see the module's docstring)."""
+    return new_token(18)

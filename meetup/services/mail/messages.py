@@ -1,0 +1,138 @@
+"""Queue an email: render templates/email/<name>.{txt,html} into an outbox row.
+
+The row is written in the caller's transaction, so a message exists if and only if the
+change that caused it was committed. The worker (services/outbox.py) delivers it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from flask import render_template
+from sqlalchemy import insert, select
+
+from ...extensions import db
+from ...models import OutboxMessage, User, utcnow
+from ...urls import base_host
+
+_CONTROL = re.compile(r"[\r\n\x00-\x1f\x7f]+")
+
+
+def one_line(text: str) -> str:
+    """Header values can't carry CR/LF: a name like "Ana\\r\\nBcc: x" stays one harmless line."""
+    return _CONTROL.sub(" ", text).strip()
+
+
+def new_message_id() -> str:
+    return f"<{secrets.token_hex(16)}@{base_host()}>"
+
+
+# The HTML of an email carrying a ticket shows its QR code as <img src="cid:ticket-qr">; the
+# image is drawn from the row's qr_url when the message is built (services/outbox.py).
+QR_CID = "ticket-qr"
+
+
+class Written(NamedTuple):
+    """A message's content, as stored in its outbox row."""
+
+    body_text: str
+    body_html: str
+    ics: str | None = None
+    ics_method: str | None = None
+    qr_url: str | None = None
+
+
+def render_bodies(to_name: str, template: str, subject: str, context: dict) -> tuple[str, str]:
+    """templates/email/<template>.txt and .html."""
+    ctx = {"recipient_name": to_name, "subject": subject, **context}
+    return (
+        render_template(f"email/{template}.txt", **ctx),
+        render_template(f"email/{template}.html", **ctx),
+    )
+
+
+# One INSERT, prebuilt: notices are queued inside the event's lock, on every RSVP of a burst.
+# Core: the ORM's bulk path costs more than the row. inline(): nothing reads the new id, so
+# no RETURNING (PostgreSQL would otherwise send it back, and we would build a result for it).
+NOTICE_INSERT = insert(OutboxMessage.__table__).inline()
+
+
+def notice_row(
+    to: User, subject: str, notice: dict, *, group_id: int | None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The outbox row of a message the worker writes when it first sends it
+    (services/notices.py): every column NOTICE_INSERT writes, defaults included."""
+    now = now or utcnow()
+    return {
+        "message_id": new_message_id(),
+        "to_addr": one_line(to.email),
+        "to_name": one_line(to.name)[:120],
+        "subject": one_line(subject)[:300],
+        "notice": notice,
+        "group_id": group_id,
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": utcnow(),  # as the column's default: when it was written
+    }
+
+
+def queue_notice(row: dict[str, Any]) -> None:
+    """Add a notice_row() to the outbox, in the caller's transaction."""
+    db.session.connection().execute(NOTICE_INSERT, row)
+
+
+def queue(
+    to: User | str, template: str, subject: str, *, dedupe_key: str | None = None, **fields: Any
+) -> OutboxMessage | None:
+    """Add one message to the outbox; None if `dedupe_key` was already queued.
+
+    `fields`: context, ics, ics_method, qr_url, group_id, now (see build()).
+    """
+    if dedupe_key is not None and db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ):
+        return None
+    msg = build(to, template, subject, dedupe_key=dedupe_key, **fields)
+    db.session.add(msg)
+    db.session.flush()
+    return msg
+
+
+def build(
+    to: User | str,
+    template: str,
+    subject: str,
+    *,
+    context: dict | None = None,
+    dedupe_key: str | None = None,
+    ics: str | None = None,
+    ics_method: str | None = None,
+    qr_url: str | None = None,
+    group_id: int | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """The outbox row for one message, not yet added: for sending many in one flush.
+    `qr_url`: a ticket's URL, shown as a QR code where the HTML has <img src="cid:QR_CID">."""
+    if isinstance(to, User):
+        to_addr, to_name = to.email, to.name
+    else:
+        to_addr, to_name = to, ""
+    body_text, body_html = render_bodies(to_name, template, subject, context or {})
+    return OutboxMessage(
+        message_id=new_message_id(),
+        dedupe_key=dedupe_key,
+        to_addr=one_line(to_addr),
+        to_name=one_line(to_name)[:120],
+        subject=one_line(subject)[:300],
+        body_text=body_text,
+        body_html=body_html,
+        ics=ics,
+        ics_method=ics_method,
+        qr_url=qr_url,
+        group_id=group_id,
+        next_attempt_at=now or utcnow(),
+    )

@@ -1,0 +1,101 @@
+"""Event reminders: one email per `going` attendee, Event.reminder_hours before the start.
+
+A scheduled job (services/jobs.py). Idempotent: each reminder's dedupe key names the event,
+the person and the start time, so running the job twice queues nothing more, while an
+event moved to another time gets a reminder for its new time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ...extensions import db
+from ...models import Event, OutboxMessage, Rsvp, User
+from ...timeutil import format_in_zone, zone_abbreviation
+from ...urls import event_url, ticket_url
+from . import messages as mail
+
+_CHUNK = 500  # keys per IN (...) list
+
+
+def reminder_key(event: Event, user_id: int) -> str:
+    return f"reminder:{event.id}:{user_id}:{int(event.starts_at.timestamp())}"
+
+
+def map_url(address: str) -> str:
+    return f"https://www.openstreetmap.org/search?query={quote(address)}"
+
+
+def due_events(now: datetime) -> list[Event]:
+    """Events not cancelled, not started, whose reminder time has come."""
+    live = (Event.cancelled_at.is_(None), Event.starts_at > now, Event.reminder_hours.is_not(None))
+    longest = db.session.scalar(select(func.max(Event.reminder_hours)).where(*live))
+    if not longest:
+        return []
+    candidates = db.session.scalars(
+        select(Event).where(*live, Event.starts_at <= now + timedelta(hours=longest))
+    )
+    return [e for e in candidates if e.starts_at - timedelta(hours=e.reminder_hours) <= now]
+
+
+def _already_queued(keys: Iterable[str]) -> set[str]:
+    keys = list(keys)
+    found: set[str] = set()
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i : i + _CHUNK]
+        found.update(
+            db.session.scalars(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
+            )
+        )
+    return found
+
+
+def send_reminders(now: datetime) -> int:
+    """Queue the reminders that are due; returns how many were queued."""
+    events = {e.id: e for e in due_events(now)}
+    if not events:
+        return 0
+    going = db.session.execute(
+        select(Rsvp, User)
+        .join(User, User.id == Rsvp.user_id)
+        .where(Rsvp.event_id.in_(events), Rsvp.status == "going")
+        .order_by(Rsvp.event_id, Rsvp.id)
+    ).all()
+    keyed = [(reminder_key(events[r.event_id], u.id), r, u) for r, u in going]
+    done = _already_queued(k for k, _r, _u in keyed)
+    queued = 0
+    for key, rsvp, user in keyed:
+        if key in done:
+            continue
+        event = events[rsvp.event_id]
+        when = format_in_zone(event.starts_at, event.timezone)
+        ticket = ticket_url(rsvp.ticket_token) if rsvp.ticket_token else None
+        context = {
+            "event": event,
+            "when": when,
+            "zone": zone_abbreviation(event.starts_at, event.timezone),
+            "map_url": map_url(event.venue_address) if event.venue_address else None,
+            "ticket_url": ticket,
+            "qr_cid": mail.QR_CID if ticket else None,
+            "event_url": event_url(event.key),
+            "ics_url": event_url(event.key) + "/event.ics",
+        }
+        subject = _("Reminder: %(title)s, %(when)s", title=event.title, when=when)
+        if mail.queue(
+            user,
+            "reminder",
+            subject,
+            context=context,
+            qr_url=ticket,
+            dedupe_key=key,
+            group_id=event.group_id,
+            now=now,
+        ):
+            queued += 1
+    return queued

@@ -1,0 +1,211 @@
+"""My profile: what others see and what intros use; password; sign out elsewhere; delete me."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from ...error_messages import message_for, register_messages
+from ...extensions import db
+from ...forms.base import AppForm
+from ...services.accounts import users as accounts
+from ...services.errors import DomainError
+from .auth import new_password_field
+
+bp = Blueprint("profile", __name__, url_prefix="/profile")
+
+register_messages(
+    {
+        "wrong_current_password": (400, _l("That isn't your current password.")),
+        "too_many_tags": (
+            400,
+            _l("Keep it to %(n)s interests or fewer.", n=accounts.TAGS_MAX),
+        ),
+        "sole_organizer": (
+            409,
+            _l(
+                "You are the only organizer of a group other people belong to. Make one of "
+                "them a co-organizer (they will take over), or delete the group first."
+            ),
+        ),
+    }
+)
+
+TEXT_MAX = 1000
+
+
+class ProfileForm(AppForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    headline = StringField(
+        _l("Headline"),
+        validators=[Length(max=160)],
+        description=_l("One line about what you do, e.g. “Data engineer, ex-Acme”."),
+    )
+    company = StringField(_l("Company"), validators=[Length(max=120)])
+    looking_for = TextAreaField(
+        _l("What are you looking for?"),
+        validators=[Length(max=TEXT_MAX)],
+        description=_l("A job, a co-founder, advice on…, people who…"),
+        render_kw={"rows": 3},
+    )
+    can_offer = TextAreaField(
+        _l("What can you offer?"),
+        validators=[Length(max=TEXT_MAX)],
+        description=_l("Mentoring, hiring, know-how in…"),
+        render_kw={"rows": 3},
+    )
+    interests = StringField(
+        _l("Interests"),
+        validators=[Length(max=TEXT_MAX)],
+        description=_l("Separated by commas, e.g. “python, product, climate”."),
+    )
+    wants_intros = BooleanField(_l("Introduce me to people I meet at events"))
+    contact_details = TextAreaField(
+        _l("Contact details to share on an introduction"),
+        validators=[Length(max=500)],
+        description=_l(
+            "Shared only when you and the other person both say yes, e.g. your LinkedIn or phone."
+        ),
+        render_kw={"rows": 2},
+    )
+
+
+class PasswordForm(AppForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[Optional(), Length(max=accounts.PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = new_password_field(_l("New password"))
+    confirm_password = PasswordField(
+        _l("New password, again"),
+        validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class DeleteForm(AppForm):
+    confirm_email = StringField(
+        _l("Type your email address to confirm"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none"},
+    )
+
+
+def _needs_current_password() -> bool:
+    # Someone who just came in by emailed link has proven the inbox: that is how a
+    # forgotten password gets replaced.
+    return bool(current_user.password_hash) and not session.get("signed_in_by_link")
+
+
+def _page(status: int = 200, *, form=None, password_form=None):
+    if form is None:
+        form = ProfileForm(obj=current_user, formdata=None)
+        form.interests.data = ", ".join(current_user.interests or [])
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        password_form=password_form or PasswordForm(formdata=None),
+        needs_current_password=_needs_current_password(),
+        sessions_form=AppForm(),
+    ), status
+
+
+@bp.get("")
+@login_required
+def edit():
+    return _page()
+
+
+@bp.post("")
+@login_required
+def save():
+    form = ProfileForm()
+    if not form.validate():
+        return _page(400, form=form)
+    fields = {name: form[name].data for name in accounts.PROFILE_FIELDS}
+    try:
+        accounts.update_profile(current_user, interests=form.interests.data or "", **fields)
+    except DomainError as err:
+        db.session.rollback()
+        form.interests.errors = [message_for(err.code)[1]]
+        return _page(400, form=form)
+    db.session.commit()
+    flash(gettext("Your profile is saved."), "success")
+    return redirect(url_for(".edit"))
+
+
+@bp.post("/password")
+@login_required
+def password():
+    form = PasswordForm()
+    if not form.validate():
+        return _page(400, password_form=form)
+    try:
+        accounts.set_password(
+            current_user,
+            form.new_password.data,
+            current=form.current_password.data,
+            verify=_needs_current_password(),
+        )
+    except DomainError as err:
+        db.session.rollback()
+        form.current_password.errors = [message_for(err.code)[1]]
+        return _page(400, password_form=form)
+    db.session.commit()
+    _stay_signed_in()
+    flash(gettext("Your password is set. Other devices have been signed out."), "success")
+    return redirect(url_for(".edit"))
+
+
+@bp.post("/sign-out-elsewhere")
+@login_required
+def sign_out_elsewhere():
+    accounts.rotate_session(current_user)
+    db.session.commit()
+    _stay_signed_in()
+    flash(gettext("You're signed out on every other device."), "success")
+    return redirect(url_for(".edit"))
+
+
+def _stay_signed_in() -> None:
+    """The session token changed: re-issue this device's cookies with the new one."""
+    login_user(current_user._get_current_object(), remember=True)
+    session["signed_in_by_link"] = False
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    form = DeleteForm()
+    user = current_user._get_current_object()
+    plan = accounts.deletion_plan(user)
+    status = 200
+    if form.is_submitted():
+        typed = (form.confirm_email.data or "").strip().lower()
+        if not form.validate() or typed != user.email:
+            form.confirm_email.errors = [gettext("That isn't the address of this account.")]
+            status = 400
+        elif plan.blocking:
+            status = 409
+        else:
+            return _delete(user)
+    return render_template("accounts/delete.html", form=form, plan=plan), status
+
+
+def _delete(user):
+    email = user.email
+    try:
+        accounts.delete_account(user)
+    except DomainError:  # someone joined a group since the page was drawn
+        db.session.rollback()
+        return redirect(url_for(".delete"))
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(gettext("Your account and your data are deleted (%(email)s).", email=email), "info")
+    return redirect(url_for("home.home"))

@@ -1,0 +1,1 @@
+"""Groups, members, invite links and member imports."""

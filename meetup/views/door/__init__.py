@@ -1,0 +1,1 @@
+"""Tickets, the door page and the check-in API, offline support."""

@@ -1,0 +1,106 @@
+"""The attendee's ticket: `/t/<token>` (no sign-in) and its QR image."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import utcnow
+from ...services.door import tickets
+from ...services.events import rsvp as rsvp_service
+from ...services.events.editing import has_ended
+from ...urls import ticket_url
+from ..events.rsvp import after_leaving
+from .offline import service_worker_url
+
+bp = Blueprint("tickets", __name__)
+
+QR_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.get("/t/<ticket_token>")
+def show(ticket_token: str):
+    rsvp = tickets.find(ticket_token) or abort(404)
+    event = rsvp.event
+    valid, ended = tickets.is_valid(rsvp), has_ended(event)
+    # A cancelled or finished event's ticket is a keepsake: no code to show, no calendar
+    # entry to add.
+    shows_code = valid and not ended and event.cancelled_at is None
+    resp = make_response(
+        render_template(
+            "door/ticket.html",
+            rsvp=rsvp,
+            event=event,
+            my_rsvp=rsvp,
+            valid=valid,
+            ended=ended,
+            closed=rsvp_service.list_closed(event, utcnow()),
+            url=ticket_url(ticket_token),
+            offline_worker=service_worker_url(_offline_files(ticket_token, shows_code)),
+        )
+    )
+    # The URL is the ticket: keep it out of search engines and shared caches.
+    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
+    resp.headers["Cache-Control"] = "private, no-cache"
+    return resp
+
+
+def _offline_files(ticket_token: str, shows_code: bool) -> list[str]:
+    """What the ticket page needs with no network, besides itself."""
+    files = [
+        url_for("static", filename=name)
+        for name in ("vendor/pico/pico.min.css", "css/app.css", "js/once.js", "js/ticket.js")
+    ]
+    if shows_code:
+        files.append(url_for("tickets.qr", ticket_token=ticket_token))
+    return files
+
+
+@bp.get("/t/<ticket_token>/qr.svg")
+def qr(ticket_token: str):
+    rsvp = tickets.find(ticket_token)
+    if rsvp is None or not tickets.is_valid(rsvp):
+        abort(404)
+    url = ticket_url(ticket_token)
+    resp = make_response(tickets.qr_svg(url))
+    resp.mimetype = "image/svg+xml"
+    # The image depends only on the URL, which never changes for a ticket.
+    resp.set_etag(hashlib.sha256(url.encode()).hexdigest()[:32])
+    resp.headers["Cache-Control"] = f"private, max-age={QR_MAX_AGE}, immutable"
+    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return resp.make_conditional(request)
+
+
+@bp.post("/t/<ticket_token>/give-up")
+def give_up(ticket_token: str):
+    """The ticket holder can't come after all: the seat goes to the next in line at once.
+
+    The ticket is the proof, as at the door: no sign-in, which is what kept people who
+    couldn't come from saying so. CSRFProtect has checked the form's token.
+    """
+    rsvp = tickets.find(ticket_token)
+    if rsvp is None or not tickets.is_valid(rsvp):
+        abort(404)
+    event = rsvp.event
+    rsvp_service.answer(event, rsvp.user, False)  # emails them, promotes whoever waits
+    db.session.commit()
+    flash(
+        _(
+            "You gave up your seat at %(title)s. Thanks for letting us know: it is free for "
+            "someone else now.",
+            title=event.title,
+        ),
+        "success",
+    )
+    return after_leaving(event)

@@ -1,0 +1,1 @@
+"""Event pages, RSVPs and the attendee list."""

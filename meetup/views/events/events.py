@@ -1,0 +1,268 @@
+"""Event pages: create, edit, cancel (organizers) and the public event page /e/<event_key>."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ...error_messages import message_for, register_messages
+from ...extensions import db
+from ...forms.base import AppForm
+from ...forms.events import EventForm
+from ...models import Event, Group, Rsvp, utcnow
+from ...services import permissions
+from ...services.errors import DomainError
+from ...services.events import editing as svc
+from ...services.intros import proposals as intros_service
+from ...timeutil import format_in_zone, zone_abbreviation
+from ...urls import event_url
+
+bp = Blueprint("events", __name__)
+T = TypeVar("T")
+
+register_messages(
+    {
+        "event_title_required": (400, _l("Give the event a title.")),
+        "event_bad_timezone": (400, _l("Choose a time zone from the list, e.g. Europe/Paris.")),
+        "event_time_in_dst_gap": (
+            400,
+            _l(
+                "That time doesn't exist in this time zone: the clocks skip it when daylight "
+                "saving time starts. Choose another time."
+            ),
+        ),
+        "event_end_before_start": (
+            400,
+            _l("The end must be after the start. If it ends after midnight, set the end date."),
+        ),
+        "event_too_long": (400, _l("An event can last at most 14 days.")),
+        "event_in_past": (400, _l("That start is in the past. Choose a time still to come.")),
+        "event_deadline_after_start": (400, _l("RSVPs must close before the event starts.")),
+        "event_deadline_in_past": (400, _l("That RSVP deadline has already passed.")),
+        "cancelled_event_is_final": (
+            409,
+            _l("This event has been cancelled and can't be changed."),
+        ),
+        "event_ended": (409, _l("This event is already over: there is nothing to cancel.")),
+        "too_long": (400, _l("That is too long.")),
+        "out_of_range": (400, _l("That number is out of range.")),
+    }
+)
+
+# The same answer for an unknown key and for a members-only event seen by a non-member, so
+# keys can't be probed.
+NOT_FOUND = _l("We couldn't find this event. If it is for members of a group, sign in to see it.")
+
+# Other blueprints' organizer pages, linked from the event page when they exist in this build.
+ORGANIZER_LINKS = (
+    ("rsvp.attendees", _l("Attendees")),
+    ("door.page", _l("Door check-in")),
+    ("intros.review", _l("Introductions")),
+)
+
+
+def _group_or_404(slug: str) -> Group:
+    group = db.session.scalar(select(Group).where(Group.slug == slug))
+    if group is None:
+        abort(404)
+    return group
+
+
+def event_for_organizer(event_key: str) -> Event:
+    """An event its group's organizers manage: 404 if there is none, 403 for anyone else."""
+    event = db.session.scalar(select(Event).where(Event.key == event_key))
+    if event is None:
+        abort(404)
+    permissions.require_organizer(event.group_id, current_user)
+    return event
+
+
+def _visible_event_or_404(key: str) -> Event:
+    event = svc.get_by_key(key)
+    if event is None or not permissions.can_view_event(event, current_user):
+        abort(404, description=str(NOT_FOUND))
+    return event
+
+
+class _Invalid:
+    """What _submit returns when the form or the service refused the input."""
+
+
+INVALID = _Invalid()
+
+
+def _submit(form: EventForm, action: Callable[[svc.EventInput], T]) -> T | _Invalid:
+    """Validate, call the service and commit; on a DomainError, show it on the field it names."""
+    if not form.validate_on_submit():
+        return INVALID
+    try:
+        result = action(form.to_input())
+    except DomainError as err:
+        if err.code == "forbidden":
+            raise
+        db.session.rollback()
+        field = getattr(form, str(err.details.get("field", "")), None) or form.title
+        field.errors = [*field.errors, _field_message(err)]
+        return INVALID
+    db.session.commit()
+    return result
+
+
+def _render_form(
+    form: EventForm,
+    group: Group,
+    event: Event | None,
+    guess_zone: bool = False,
+    *,
+    model: Event | None = None,
+):
+    status = 400 if form.is_submitted() else 200
+    page = render_template(
+        "events/form.html",
+        form=form,
+        group=group,
+        event=event,
+        guess_zone=guess_zone,
+        model=model,
+    )
+    return page, status
+
+
+def _field_message(err: DomainError) -> str:
+    if err.code == "too_long":
+        return gettext("At most %(limit)d characters.", limit=err.details["limit"])
+    if err.code == "out_of_range":
+        return gettext(
+            "Enter a number from %(low)d to %(high)d.",
+            low=err.details["low"],
+            high=err.details["high"],
+        )
+    return message_for(err.code)[1]
+
+
+@bp.route("/g/<group_slug>/events/new", methods=["GET", "POST"])
+@login_required
+def new(group_slug: str):
+    group = _group_or_404(group_slug)
+    permissions.require_organizer(group, current_user)
+    form = EventForm(zone=svc.last_timezone(group))
+    model = None if form.is_submitted() else _model_event(group, request.args.get("like"))
+    if model is not None:
+        form.fill_as_copy(model)
+    created = _submit(form, lambda data: svc.create_event(group, current_user, data))
+    if isinstance(created, Event):
+        flash(gettext("Your event is ready. Share its link!"), "success")
+        return redirect(url_for("events.show", event_key=created.key))
+    # Nothing to go on (no earlier event, nothing typed yet): let the browser suggest its zone.
+    guess_zone = not form.is_submitted() and not svc.has_events(group)
+    return _render_form(form, group, None, guess_zone, model=model)
+
+
+def _model_event(group: Group, key: str | None) -> Event | None:
+    """The event a new one is copied from: one of this group's (any other key, or none,
+    gives the empty form)."""
+    event = svc.get_by_key(key) if key else None
+    return event if event is not None and event.group_id == group.id else None
+
+
+@bp.route("/e/<event_key>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_key: str):
+    event = _visible_event_or_404(event_key)
+    permissions.require_organizer(event.group_id, current_user)
+    if event.cancelled_at is not None:
+        raise DomainError("cancelled_event_is_final")
+    form = EventForm(zone=event.timezone)
+    if not form.is_submitted():
+        form.fill_from(event)
+    changed = _submit(form, lambda data: svc.update_event(event, current_user, data))
+    if isinstance(changed, _Invalid):
+        return _render_form(form, event.group, event)
+    if changed:
+        flash(gettext("Saved."), "success")
+    else:
+        flash(gettext("Nothing changed."), "info")
+    return redirect(url_for("events.show", event_key=event.key))
+
+
+@bp.route("/e/<event_key>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(event_key: str):
+    event = _visible_event_or_404(event_key)
+    permissions.require_organizer(event.group_id, current_user)
+    form = AppForm()
+    if form.validate_on_submit():
+        if svc.cancel_event(event, current_user):
+            db.session.commit()
+            flash(gettext("The event is cancelled."), "success")
+        return redirect(url_for("events.show", event_key=event.key))
+    return render_template("events/cancel.html", event=event, form=form, ended=svc.has_ended(event))
+
+
+@bp.get("/e/<event_key>")
+def show(event_key: str):
+    event = _visible_event_or_404(event_key)
+    is_organizer = permissions.is_organizer(event.group_id, current_user)
+    my_rsvp = None
+    if current_user.is_authenticated:
+        my_rsvp = db.session.scalar(
+            select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == current_user.id)
+        )
+    ended = svc.has_ended(event)
+    signed_in = current_user.is_authenticated
+    my_intros = intros_service.my_sides(event, current_user) if ended and signed_in else []
+    return render_template(
+        "events/show.html",
+        event=event,
+        group=event.group,
+        my_rsvp=my_rsvp,
+        is_organizer=is_organizer,
+        organizer_links=ORGANIZER_LINKS,
+        counts=svc.rsvp_counts(event),
+        ended=ended,
+        came=svc.came_count(event) if ended else 0,
+        my_intros=my_intros,
+        intros_coming=(
+            intros_service.coming_for(event, my_rsvp, current_user, utcnow())
+            if ended and not my_intros
+            else None
+        ),
+        share=_share_meta(event),
+    )
+
+
+def _share_meta(event: Event) -> dict[str, str]:
+    """What a link unfurls to in Slack, Discord or LinkedIn. Members-only: nothing specific."""
+    if event.visibility != "public":
+        return {
+            "title": gettext("A members-only event"),
+            "description": gettext("Sign in to see the details."),
+            "url": event_url(event.key),
+        }
+    return {
+        "title": event.title,
+        "description": when_and_where(event),
+        "url": event_url(event.key),
+    }
+
+
+def when_and_where(event: Event) -> str:
+    """One line: "Tue 5 May 2026, 19:00 CEST · The Loft, 1 Rue de Rivoli, Paris"."""
+    start, tz = event.starts_at, event.timezone
+    when = f"{format_in_zone(start, tz)} {zone_abbreviation(start, tz)}"
+    place = ", ".join(p for p in (event.venue_name, event.venue_address) if p)
+    text = f"{when} · {place}" if place else when
+    if event.cancelled_at is not None:
+        text = gettext("Cancelled: %(text)s", text=text)
+    return text
+
+
+@bp.app_template_filter("map_url")
+def map_url_filter(address: str) -> str:
+    return svc.map_url(address)

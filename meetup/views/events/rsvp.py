@@ -1,0 +1,623 @@
+"""RSVP: answer from the event page, confirm by email link, claim a held seat, and the
+organizer's attendee list (capacity, remove, promote, CSV)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
+from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional
+
+from ... import database, security
+from ...error_messages import MESSAGES, message_for, register_messages
+from ...extensions import db, limiter
+from ...forms.base import AppForm
+from ...models import Event, Membership, Rsvp, User, utcnow
+from ...services.errors import DomainError
+from ...services.events import attendees as attendees_service
+from ...services.events import rsvp as rsvp_service
+from ...services.events.editing import has_ended
+from ...services.permissions import can_view_event, is_member, is_organizer, require_organizer
+from ...services.tokens import same
+
+bp = Blueprint("rsvp", __name__)
+
+register_messages(
+    {
+        "rsvp_closed": (409, _l("RSVPs for this event have closed.")),
+        "event_started": (409, _l("This event has already started, so answers can't change.")),
+        "event_cancelled": (409, _l("This event was cancelled.")),
+        "members_only": (403, _l("This event is for members of the group only.")),
+        "members_only_sign_in": (
+            403,
+            _l("This event is for members of the group: sign in first, then RSVP."),
+        ),
+        "rsvp_removed": (
+            403,
+            _l("An organizer took you off the list for this event. Please contact them."),
+        ),
+        "rsvp_not_found": (404, _l("That person isn't on this event's list.")),
+        "not_waitlisted": (409, _l("Only someone on the waitlist can be promoted.")),
+        "not_removed": (409, _l("Only someone who was removed can be put back.")),
+        "not_removable": (409, _l("Only someone going or on the waitlist can be removed.")),
+        "already_going": (409, _l("This person is already going.")),
+        "add_removed": (
+            409,
+            _l("This person was removed from the list: use “Put back on the list” below."),
+        ),
+        "no_free_seat": (
+            409,
+            _l("No seat is free. Tick “over capacity” to seat this person anyway."),
+        ),
+        "invalid_capacity": (400, _l("The capacity must be a whole number, 0 or more.")),
+        "claim_lapsed": (410, _l("This seat is no longer held for you.")),
+        # Not "ask for a new one", as for sign-in links: nobody hands these out on request.
+        "leave_link_invalid": (
+            404,
+            _l(
+                "This link isn't valid. Use the one in your latest waitlist email, or sign in "
+                "and leave the waitlist from the event's page."
+            ),
+        ),
+        "not_waitlisted_anymore": (
+            410,
+            _l(
+                "You're no longer on this event's waitlist. If a seat came your way, its email "
+                "has your ticket."
+            ),
+        ),
+    }
+)
+# Shared with sign-in; keep the accounts blueprint's wording if it registered them first.
+for _code, _entry in {
+    "link_invalid": (404, _l("This link isn't valid. Ask for a new one.")),
+    "link_used": (410, _l("This link was already used. Ask for a new one.")),
+    "link_expired": (410, _l("This link has expired. Ask for a new one.")),
+    "invalid_email": (400, _l("Please enter a valid email address.")),
+}.items():
+    MESSAGES.setdefault(_code, _entry)
+
+ANSWERS = ("going", "not_going")
+_ZERO = dict.fromkeys(("pending", "going", "waitlisted", "not_going", "removed"), 0)
+# Keys and tokens are URL-safe base64 (services/tokens.py); anything else can't match a row.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class RsvpForm(AppForm):
+    class Meta:
+        # CSRFProtect checks every POST before the view; the panel renders csrf_token().
+        # A second token of the form's own would cost a signature per answer.
+        csrf = False
+
+    answer = StringField(validators=[InputRequired(), AnyOf(ANSWERS)])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("Your email"), validators=[Optional(), Email(), Length(max=254)])
+    looking_for = TextAreaField(
+        _l("What are you looking for?"),
+        validators=[Optional(), Length(max=rsvp_service.MAX_ANSWER)],
+        description=_l("A job, co-founders, advice... Helps us introduce you to the right people."),
+    )
+    can_offer = TextAreaField(
+        _l("What can you offer?"),
+        validators=[Optional(), Length(max=rsvp_service.MAX_ANSWER)],
+    )
+    wants_intros = BooleanField(_l("Introduce me to people I meet there"), default=True)
+    save_to_profile = BooleanField(_l("Also save these answers to my profile"))
+
+    def answers(self) -> rsvp_service.Answers:
+        # A bare "Going" (no answer fields sent) keeps what is already there.
+        if "looking_for" not in request.form:
+            return rsvp_service.Answers()
+        return rsvp_service.Answers(
+            looking_for=self.looking_for.data or "",
+            can_offer=self.can_offer.data or "",
+            wants_intros=bool(self.wants_intros.data),
+            save_to_profile=bool(self.save_to_profile.data),
+        )
+
+
+class ButtonForm(AppForm):
+    """CSRF only: for POST-only buttons."""
+
+
+class CapacityForm(AppForm):
+    capacity = IntegerField(
+        _l("Seats"),
+        validators=[Optional(), NumberRange(min=0, max=100_000)],
+        description=_l("Leave empty for no limit."),
+    )
+
+
+class PromoteForm(AppForm):
+    override = BooleanField(_l("Over capacity"))
+
+
+class AddForm(AppForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    override = BooleanField(_l("Over capacity: seat them even though the event is full"))
+
+
+# ------------------------------------------------------------------ helpers
+
+
+# The event and the asker's role in its group, in one statement (an answer's only reads);
+# with the signed-in user's row too, which is otherwise a statement of its own.
+_EVENT_AND_ROLE = (
+    select(Event, Membership.role)
+    .outerjoin(
+        Membership,
+        (Membership.group_id == Event.group_id) & (Membership.user_id == bindparam("user_id")),
+    )
+    .where(Event.key == bindparam("key"))
+)
+_EVENT_ROLE_AND_USER = _EVENT_AND_ROLE.add_columns(User).outerjoin(
+    User, User.id == bindparam("user_id")
+)
+# An answer reads only these (and writes them into the RSVP and its notice): in a burst,
+# the other columns cost more to read than the statement took to run. Any other column a
+# request touches is loaded when it is (the form's error page).
+_TO_ANSWER = _EVENT_ROLE_AND_USER.options(
+    load_only(
+        Event.key,
+        Event.group_id,
+        Event.title,
+        Event.visibility,
+        Event.starts_at,
+        Event.claim_window_hours,
+        Event.sequence,
+    ),
+    load_only(
+        User.email,
+        User.name,
+        User.session_token,
+        User.looking_for,
+        User.can_offer,
+        User.wants_intros,
+    ),
+)
+
+
+# PostgreSQL: an answer's read takes the event's lock (shared by newcomers to a full event:
+# rsvp_service.with_lock) and reads its seats too, one round trip fewer per answer.
+_TO_ANSWER_LOCKED = rsvp_service.with_lock(_TO_ANSWER)
+
+
+def _event_and_role_or_404(
+    event_key: str, *, to_answer: bool = False
+) -> tuple[Event, User | None, str | None]:
+    """The event, the signed-in user (None: signed out) and their role in its group (None:
+    not a member). Unknown and forged keys are 404. `to_answer`: only what an answer uses."""
+    event, user, role, _ = _read_or_404(event_key, to_answer=to_answer)
+    return event, user, role
+
+
+def _read_or_404(
+    event_key: str, *, to_answer: bool = False, lock: bool = False
+) -> tuple[Event, User | None, str | None, rsvp_service.Locked | None]:
+    """_event_and_role_or_404(), and with `lock` (PostgreSQL, signed in) the event's lock
+    for the user's answer, taken by the same statement."""
+    if not _TOKEN_SHAPE.fullmatch(event_key):
+        abort(404)
+    claimed = security.claimed_user_id()
+    params: dict = {"key": event_key, "user_id": claimed}
+    lock = lock and claimed is not None and rsvp_service.can_lock_with_read()
+    if claimed is None:
+        statement = _EVENT_AND_ROLE
+    elif lock:
+        statement, params["lock"] = _TO_ANSWER_LOCKED, rsvp_service.lock_param()
+    else:
+        statement = _TO_ANSWER if to_answer else _EVENT_ROLE_AND_USER
+    row = db.session.execute(statement, params).first()
+    if row is None:
+        abort(404)
+    user = security.signed_in_user(prefetched=row.User if claimed is not None else None)
+    signed_in = user is not None and user.id == claimed
+    locked = rsvp_service.locked_from_row(row, row.Event.id) if lock and signed_in else None
+    # The role was read for the claimed id: it counts only if the session proved it.
+    return row.Event, user, row.role if signed_in else None, locked
+
+
+def _event_or_404(event_key: str) -> Event:
+    return _event_and_role_or_404(event_key)[0]
+
+
+def _event_page(event: Event) -> str:
+    if "events.show" in current_app.view_functions:
+        return url_for("events.show", event_key=event.key) + "#rsvp"
+    return url_for("rsvp.page", event_key=event.key)
+
+
+# A signed-out person who asked for a link sees "we emailed a link to ..." in the panel, on
+# every visit until they sign in, rather than the empty form again: the last few asks, as
+# [event key, email] pairs, oldest first (a list: the session's JSON sorts a dict's keys).
+_ASKED = "rsvp_asked"
+_ASKED_KEPT = 5
+
+
+def _asked() -> list[list[str]]:
+    asked = session.get(_ASKED)
+    return asked if isinstance(asked, list) else []
+
+
+def _remember_ask(event_key: str, email: str) -> None:
+    others = [pair for pair in _asked() if pair[0] != event_key]
+    session[_ASKED] = [*others[-(_ASKED_KEPT - 1) :], [event_key, email]]
+
+
+def _asked_email(event_key: str) -> str | None:
+    return next((email for key, email in _asked() if key == event_key), None)
+
+
+def _my_rsvp(event: Event) -> Rsvp | None:
+    if not current_user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == current_user.id)
+    )
+
+
+def _retry_once(action):
+    """Run a service call as the request's write and commit. It is rolled back and run
+    again (when the other request's row is visible) after a unique-constraint race (two
+    identical requests at once), or with the event's exclusive lock if it held the shared
+    one and needs more. What the request reads afterwards, it reads as a reader."""
+    database.begin_writes(db.session)
+    try:
+        result = action()
+        database.commit_writes(db.session)
+    except (IntegrityError, rsvp_service.NeedsExclusiveLock):
+        db.session.rollback()
+        result = action()
+        database.commit_writes(db.session)
+    return result
+
+
+# ------------------------------------------------------------------ the panel
+
+
+def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) -> dict:
+    """What templates/rsvp/_panel.html needs, in a fixed number of queries. `counts` (rows
+    per status) saves a query when the page has them already."""
+    counts = rsvp_service.counts(event.id) if counts is None else {**_ZERO, **counts}
+    signed_in = current_user.is_authenticated
+    form = RsvpForm(formdata=None)
+    source = my_rsvp or (current_user if signed_in else None)
+    if source is not None:
+        form.looking_for.data = source.looking_for
+        form.can_offer.data = source.can_offer
+        form.wants_intros.data = source.wants_intros
+    now = utcnow()
+    full = event.capacity is not None and counts["going"] >= event.capacity
+    if event.cancelled_at is not None:
+        state = "cancelled"
+    elif now >= event.ends_at:
+        state = "ended"
+    elif now >= event.starts_at:
+        state = "started"
+    elif my_rsvp is not None and my_rsvp.status in ("going", "waitlisted", "removed"):
+        state = my_rsvp.status
+    elif event.rsvp_deadline is not None and now >= event.rsvp_deadline:
+        state = "closed"
+    elif event.visibility != "public" and not (
+        signed_in and is_member(event.group_id, current_user)
+    ):
+        state = "members_only"
+    else:
+        state = "open"
+    return {
+        "state": state,
+        "counts": counts,
+        "full": full,
+        "seats_left": None if event.capacity is None else max(0, event.capacity - counts["going"]),
+        "position": rsvp_service.waitlist_position(my_rsvp) if my_rsvp else None,
+        "pending": my_rsvp is not None and my_rsvp.status == "pending",
+        "asked": None if signed_in else _asked_email(event.key),
+        "form": form,
+        "signed_in": signed_in,
+        "organizer": signed_in and is_organizer(event.group_id, current_user),
+    }
+
+
+@bp.app_context_processor
+def _panel_helpers() -> dict:
+    return {"rsvp_panel": panel_state}
+
+
+@bp.get("/e/<event_key>/rsvp")
+def page(event_key: str):
+    """The RSVP panel on its own page (no-JS fallback and form errors)."""
+    event = _event_or_404(event_key)
+    if not can_view_event(event, current_user):
+        abort(404)
+    return render_template("events/rsvp.html", event=event, my_rsvp=_my_rsvp(event))
+
+
+# ------------------------------------------------------------------ answering
+
+
+@bp.post("/e/<event_key>/rsvp")
+@database.reads_first  # SQLite's write lock is held for the answer alone, not the reads
+@limiter.limit("10/minute;50/hour", exempt_when=lambda: current_user.is_authenticated)
+def submit(event_key: str):
+    # The form is checked before the first read: on PostgreSQL that read takes the event's
+    # lock (for a signed-in answer), which is then held only for the answer itself.
+    form = _rsvp_form(signed_in=security.claimed_user_id() is not None)
+    valid = form.validate()
+    get_locale()  # the notice's language, chosen before the lock too
+    event, user, role, locked = _read_or_404(event_key, to_answer=True, lock=valid)
+    signed_in = user is not None
+    if not signed_in and security.claimed_user_id() is not None:
+        form = _rsvp_form(signed_in=False)  # a session that no longer signs anyone in
+        valid = form.validate()
+    if not valid:
+        return render_template("events/rsvp.html", event=event, my_rsvp=None, rsvp_form=form), 400
+    answers = form.answers()
+    if signed_in:
+        going = form.answer.data == "going"
+        member = event.visibility == "public" or role is not None  # read before the lock
+        # The lock taken by the read holds for the first try only: a retry runs in a new
+        # transaction, which takes the exclusive one.
+        first_try = [locked]
+
+        def act() -> Rsvp:
+            held = first_try.pop() if first_try else None
+            return rsvp_service.answer(event, user, going, answers, member=member, locked=held)
+
+        # The answer's outcome is told by the panel the redirect scrolls to ("You're going!",
+        # the place in line): a flash sat at the top of the page, out of view on a phone, and
+        # rewrote the session cookie on every answer of a burst.
+        _retry_once(act)
+    else:
+        if form.answer.data != "going":
+            return redirect(_event_page(event), 303)
+        _retry_once(
+            lambda: rsvp_service.request_by_email(event, form.email.data, form.name.data, answers)
+        )
+        _remember_ask(event.key, form.email.data)
+    return redirect(_event_page(event), 303)
+
+
+def _rsvp_form(*, signed_in: bool) -> RsvpForm:
+    form = RsvpForm()
+    if not signed_in:
+        form.name.validators = [InputRequired(), Length(max=120)]
+        form.email.validators = [InputRequired(), Email(), Length(max=254)]
+    return form
+
+
+@bp.route("/rsvp/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """The emailed link. GET shows one button (mail scanners prefetch links); POST uses it."""
+    if request.method == "GET":
+        rsvp = rsvp_service.peek_link(token)
+        return render_template(
+            "events/rsvp_confirm.html", event=rsvp.event, rsvp=rsvp, form=ButtonForm()
+        )
+    if not ButtonForm().validate():
+        abort(400)
+    rsvp = rsvp_service.confirm_by_link(token)
+    user, event = rsvp.user, rsvp.event
+    db.session.commit()
+    login_user(user, remember=True)
+    return redirect(_event_page(event), 303)  # the panel tells the outcome, as for an answer
+
+
+@bp.route("/e/<event_key>/claim/<ticket_token>", methods=["GET", "POST"])
+def claim(event_key: str, ticket_token: str):
+    """A promoted person confirms the seat held for them (the link in their email)."""
+    event = _event_or_404(event_key)
+    rsvp = None
+    if _TOKEN_SHAPE.fullmatch(ticket_token):
+        rsvp = rsvp_service.find_by_ticket(event, ticket_token)
+    if rsvp is None or not same(rsvp.ticket_token, ticket_token):
+        raise DomainError("claim_lapsed")
+    if request.method == "GET":
+        return render_template("events/rsvp_claim.html", event=event, rsvp=rsvp, form=ButtonForm())
+    if not ButtonForm().validate():
+        abort(400)
+    rsvp_service.claim(rsvp)
+    db.session.commit()
+    flash(_("Your seat is confirmed. See you there!"), "success")
+    # On to the ticket, what they need next: it opens without signing in, where the event
+    # page of a members-only event is a 404 to someone signed out, and asks anyone else to
+    # RSVP again.
+    if "tickets.show" in current_app.view_functions:
+        return redirect(url_for("tickets.show", ticket_token=rsvp.ticket_token), 303)
+    return redirect(_event_page(event), 303)
+
+
+@bp.route("/rsvp/leave/<token>", methods=["GET", "POST"])
+def leave(token: str):
+    """The waitlist email's "leave the waitlist" link, no sign-in needed. GET shows one
+    button (mail scanners prefetch links); POST leaves."""
+    if request.method == "GET":
+        rsvp = rsvp_service.waiting_by_leave_token(token)
+        position = rsvp_service.waitlist_position(rsvp)
+        return render_template(
+            "events/rsvp_leave.html",
+            event=rsvp.event,
+            rsvp=rsvp,
+            position=position,
+            form=ButtonForm(),
+        )
+    if not ButtonForm().validate():
+        abort(400)
+    event = rsvp_service.leave_waitlist(token).event
+    db.session.commit()
+    flash(
+        _("You left the waitlist for %(title)s. Thanks for letting us know.", title=event.title),
+        "success",
+    )
+    return after_leaving(event)
+
+
+def after_leaving(event: Event) -> Response:
+    """Where someone who left an event's list without signing in lands: its page, or the
+    home page if they may not see it (members-only, signed out)."""
+    if "events.show" in current_app.view_functions and can_view_event(event, current_user):
+        return redirect(url_for("events.show", event_key=event.key), 303)
+    return redirect(url_for("home.home"), 303)
+
+
+# ------------------------------------------------------------------ organizers
+
+
+def _organizer_event(event_key: str) -> Event:
+    event = _event_or_404(event_key)
+    require_organizer(event.group_id, current_user)
+    return event
+
+
+@bp.get("/e/<event_key>/attendees")
+@login_required
+def attendees(event_key: str):
+    return _attendees_page(_organizer_event(event_key))
+
+
+def _attendees_page(event: Event, add_form: AddForm | None = None, status: int = 200):
+    roster = attendees_service.roster(event)
+    now = utcnow()
+    return render_template(
+        "events/attendees.html",
+        event=event,
+        roster=roster,
+        started=rsvp_service.list_closed(event, now),
+        ended=has_ended(event, now),
+        open_links=rsvp_service.open_links(roster.pending, now),
+        capacity_form=CapacityForm(capacity=event.capacity),
+        button_form=ButtonForm(),
+        promote_form=PromoteForm(),
+        add_form=add_form or AddForm(formdata=None, prefix="add"),
+    ), status
+
+
+@bp.post("/e/<event_key>/attendees/add")
+@login_required
+def add(event_key: str):
+    """An organizer puts someone on the list by hand. A refusal (full, already going...)
+    comes back on the page with what was typed, not on an error page."""
+    event = _organizer_event(event_key)
+    form = AddForm(prefix="add")
+    if not form.validate():
+        return _attendees_page(event, form, 400)
+    try:
+        rsvp = rsvp_service.add(
+            event, form.email.data, form.name.data, override=bool(form.override.data)
+        )
+    except DomainError as err:
+        db.session.rollback()
+        status, message = message_for(err.code)
+        form.form_errors.append(message)
+        return _attendees_page(event, form, status)
+    name = rsvp.user.display_name
+    db.session.commit()
+    flash(_("%(name)s has a seat; their ticket is on its way by email.", name=name), "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+
+
+@bp.post("/e/<event_key>/attendees/capacity")
+@login_required
+def set_capacity(event_key: str):
+    event = _organizer_event(event_key)
+    form = CapacityForm()
+    if not form.validate():
+        raise DomainError("invalid_capacity")
+    promoted = rsvp_service.set_capacity(event, form.capacity.data)
+    db.session.commit()
+    flash(_("Capacity saved. Promoted from the waitlist: %(n)s.", n=len(promoted)), "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+
+
+@bp.route("/e/<event_key>/attendees/<id:rsvp_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove(event_key: str, rsvp_id: int):
+    """GET asks first: a removed person is emailed at once and can't answer again by
+    themselves, so one mis-tap in the list must not do it."""
+    event = _organizer_event(event_key)
+    form = ButtonForm()
+    if request.method == "GET":
+        rsvp = rsvp_service.get_for_event(event, rsvp_id)
+        closed = rsvp_service.list_closed(event, utcnow())
+        return render_template(
+            "events/attendee_remove.html", event=event, rsvp=rsvp, form=form, closed=closed
+        )
+    if not form.validate():
+        abort(400)
+    rsvp, promoted = rsvp_service.remove(event, rsvp_id)
+    name = rsvp.user.display_name
+    db.session.commit()
+    if promoted:
+        message = _(
+            "%(name)s was removed; %(next)s, next in line, got the seat.",
+            name=name,
+            next=promoted[0].user.display_name,
+        )
+    else:
+        message = _("%(name)s was removed.", name=name)
+    flash(message, "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+
+
+@bp.post("/e/<event_key>/attendees/<id:rsvp_id>/reinstate")
+@login_required
+def reinstate(event_key: str, rsvp_id: int):
+    event = _organizer_event(event_key)
+    if not ButtonForm().validate():
+        abort(400)
+    rsvp = rsvp_service.reinstate(event, rsvp_id)
+    name = rsvp.user.display_name
+    db.session.commit()
+    if rsvp.status == "going":
+        flash(_("%(name)s is back on the list, with a seat.", name=name), "success")
+    else:
+        flash(_("%(name)s is back on the waitlist, at their place in line.", name=name), "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+
+
+@bp.post("/e/<event_key>/attendees/<id:rsvp_id>/promote")
+@login_required
+def promote(event_key: str, rsvp_id: int):
+    event = _organizer_event(event_key)
+    form = PromoteForm()
+    if not form.validate():
+        abort(400)
+    rsvp = rsvp_service.promote(event, rsvp_id, override=bool(form.override.data))
+    name = rsvp.user.display_name
+    db.session.commit()
+    flash(_("%(name)s now has a seat.", name=name), "success")
+    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+
+
+@bp.get("/e/<event_key>/attendees.csv")
+@login_required
+def export(event_key: str):
+    event = _organizer_event(event_key)
+    body = attendees_service.to_csv(event, attendees_service.roster(event))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="attendees-{event.key}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

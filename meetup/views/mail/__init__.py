@@ -1,0 +1,1 @@
+"""Organizer email: the outbox and emailing the people of an event."""

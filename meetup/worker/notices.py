@@ -1,0 +1,26 @@
+"""Notices: outbox rows the worker writes when it first sends them.
+
+A change that happens under a lock (an RSVP, a promotion) queues a notice: the recipient,
+the subject and what happened, with no body. Rendering two templates and a calendar invite
+took longer than the change itself, and on a burst every other RSVP waited for it; the
+worker writes the message instead, outside any lock, and stores it with the outcome of the
+first attempt, so a retry sends the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..services.events import rsvp
+from ..services.mail import messages as mail
+
+# The notice's "type" -> what writes it: (notice, to_name=, subject=) -> Written, or None when
+# what it was about is gone (its event deleted meanwhile): nothing is sent then.
+WRITERS: dict[str, Callable[..., mail.Written | None]] = {rsvp.NOTICE: rsvp.write_notice}
+
+
+def write(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:
+    writer = WRITERS.get(notice.get("type")) if isinstance(notice, dict) else None
+    if writer is None:
+        return None
+    return writer(notice, to_name=to_name, subject=subject)
