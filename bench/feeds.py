@@ -109,7 +109,7 @@ def touch(db_url: str, i: int) -> None:
     from meetup.models import utcnow
 
     engine = create_engine(db_url)
-    with engine.begin() as conn:  # as services.events.update_event: updated_at = now
+    with engine.begin() as conn:  # as services.events.editing.update_event: updated_at = now
         conn.execute(
             text(
                 "UPDATE events SET title = :title, updated_at = :now "

@@ -1,4 +1,4 @@
-"""Scale and quality of the introductions matcher (meetup/services/matching.py).
+"""Scale and quality of the introductions matcher (meetup/services/intros/matching.py).
 
 1. 5,000 checked-in attendees: wall time and peak memory (tracemalloc) of match();
    ceiling: 10 s on this machine.

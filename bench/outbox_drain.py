@@ -87,7 +87,7 @@ def queue_notices(n: int) -> None:
     from datetime import timedelta
 
     from meetup.models import Event, Group, User
-    from meetup.services.events import rsvp
+    from meetup.services.events import answers
     from meetup.services.tokens import new_event_key, new_token
 
     now = utcnow()
@@ -113,7 +113,7 @@ def queue_notices(n: int) -> None:
     db.session.add_all([event, *people])
     db.session.commit()
     for i, person in enumerate(people, 1):
-        rsvp.answer(event, person, True, member=True)
+        answers.answer(event, person, True, member=True)
         if i % 500 == 0:
             db.session.commit()
     db.session.commit()

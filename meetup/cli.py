@@ -97,7 +97,7 @@ def demo_command() -> None:
     line("Upcoming event", event_url(result.upcoming.key))
     line("Past event", event_url(result.past.key))
     for label, endpoint in (
-        ("RSVPs (organizer)", "rsvp.attendees"),
+        ("RSVPs (organizer)", "attendees.index"),
         ("Door page (organizer)", "door.page"),
         ("Intros (organizer)", "intros.review"),
     ):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from .extensions import db
 from .models import Event, Group, Membership, Rsvp, User, utcnow
 from .services.accounts import users as accounts
-from .services.community import groups, member_import
+from .services.community import groups, invite_links, member_import
 from .services.events.editing import EventInput, create_event
 from .services.tokens import new_token
 
@@ -84,8 +84,8 @@ def seed(now: datetime | None = None) -> DemoResult:
             now=now,
         )
         member_import.import_csv_file(group, SLACK_CSV, now=now)
-        groups.create_invite(group, organizer, "Slack #general", now=now)
-        groups.create_invite(group, organizer, "Alumni newsletter", now=now)
+        invite_links.create_invite(group, organizer, "Slack #general", now=now)
+        invite_links.create_invite(group, organizer, "Alumni newsletter", now=now)
 
     members = list(
         db.session.scalars(

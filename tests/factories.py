@@ -150,14 +150,14 @@ def send_outbox() -> list:
     Rows read afterwards are read fresh."""
     from sqlalchemy import func
 
-    from meetup.services.mail import outbox
+    from meetup import worker
 
     db.session.commit()
     latest = db.session.scalar(
         select(func.max(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "queued")
     )
     kept = _Kept()
-    outbox.deliver_due(backend=kept, now=max(latest or utcnow(), utcnow()))
+    worker.deliver_due(backend=kept, now=max(latest or utcnow(), utcnow()))
     db.session.expire_all()
     return kept.messages
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from meetup.extensions import db
 from meetup.models import utcnow
+from meetup.services.events import answers
 from meetup.services.events import editing as events
-from meetup.services.events import rsvp as rsvps
 from meetup.timeutil import in_zone
 from tests.factories import add_member, make_event, make_group, make_user
 from tests.ical_check import only_event, parse
@@ -39,7 +39,7 @@ def _invite_part(message: email.message.EmailMessage):
     alternative, attachment = message.iter_parts()
     assert alternative.get_content_type() == "multipart/alternative"
     types = [p.get_content_type() for p in alternative.iter_parts()]
-    # A confirmation's HTML comes with its ticket's QR code (tests/test_ticket_emails.py).
+    # A confirmation's HTML comes with its ticket's QR code (tests/test_door_ticket_emails.py).
     assert types in (
         ["text/plain", "text/html", "text/calendar"],
         ["text/plain", "multipart/related", "text/calendar"],
@@ -59,7 +59,7 @@ def test_invites_updates_and_cancellations_arrive_by_smtp(make_app, smtp_server)
         people = [make_user(f"p{i}@example.org", name=f"Person {i}") for i in range(2)]
         for person in people:
             add_member(group, person)
-            rsvps.answer(event, person, True)  # the confirmation carries the invite
+            answers.answer(event, person, True)  # the confirmation carries the invite
         db.session.commit()
 
         events.update_event(event, organizer, _edit(event, description="Now with pizza"))

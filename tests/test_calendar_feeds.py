@@ -208,7 +208,7 @@ def test_seats_taken_and_given_up_leave_the_feeds_as_they_were(app, client, logi
         assert again.status_code == 304, url
 
     event.venue_name = "Bigger room"
-    event.sequence += 1  # as services/events.py does for a change of place
+    event.sequence += 1  # as services/events/editing.py does for a change of place
     db.session.commit()
     for url, first in before.items():
         moved = reader.get(url, headers={"If-None-Match": first.headers["ETag"]})

@@ -11,7 +11,8 @@ from meetup import database
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, utcnow
 from meetup.services.calendar import invites
-from meetup.services.events import rsvp as rsvp_service
+from meetup.services.events import answers
+from meetup.services.events import waitlist as rsvp_waitlist
 from tests.factories import make_event, make_group, make_rsvp, make_user, send_outbox
 from tests.ical_check import only_event, parse
 
@@ -58,9 +59,9 @@ def test_confirmation_carries_a_request_for_that_person_only(app):
 def test_cancel_outranks_the_request_and_a_new_request_outranks_the_cancel(app):
     _, event = _setup()
     user = make_user()
-    rsvp = rsvp_service.answer(event, user, True, member=True, now=NOW)
+    rsvp = answers.answer(event, user, True, member=True, now=NOW)
     first = only_event(_written(rsvp, "going", now=NOW)["ics"])
-    rsvp_service.answer(event, user, False, now=NOW + timedelta(hours=1))
+    answers.answer(event, user, False, now=NOW + timedelta(hours=1))
     cancel_kw = _written(rsvp, "cancelled", now=NOW + timedelta(hours=1))
     assert cancel_kw["ics_method"] == "CANCEL"
     assert str(parse(cancel_kw["ics"])["METHOD"]) == "CANCEL"
@@ -74,7 +75,7 @@ def test_cancel_outranks_the_request_and_a_new_request_outranks_the_cancel(app):
     # that show it to everyone else stay as they were.
     db.session.expire_all()
     assert (event.starts_at, event.sequence) == (START, 0)
-    rsvp = rsvp_service.answer(event, user, True, member=True, now=NOW + timedelta(hours=2))
+    rsvp = answers.answer(event, user, True, member=True, now=NOW + timedelta(hours=2))
     again = only_event(_written(rsvp, "going", now=NOW + timedelta(hours=2))["ics"])
     assert again["UID"] == first["UID"]
     assert again["SEQUENCE"] > cancel["SEQUENCE"]
@@ -92,17 +93,19 @@ def test_notices_without_a_calendar_change_carry_nothing(app):
 def test_leaving_the_waitlist_cancels_nothing_in_a_calendar(app):
     """Only someone who held a seat has an invite to cancel. A CANCEL sent to someone who
     was waiting shows the event itself as cancelled in their mail and calendar."""
-    from meetup.services.events import rsvp as svc
+    from meetup.services.events import answers as rsvp_answers
+    from meetup.services.events import attendees as attendee_list
+    from meetup.services.events import seats
 
     event = make_event(make_group(), capacity=1)
     seated, waiting, removed = make_user(), make_user(), make_user()
     for person in (seated, waiting, removed):
-        svc.answer(event, person, True)
+        rsvp_answers.answer(event, person, True)
     db.session.commit()
     send_outbox()
-    svc.answer(event, waiting, False)  # says Can't go from the waitlist
-    svc.remove(event, svc.find(event.id, removed.id).id)  # taken off the waitlist
-    svc.answer(event, seated, False)  # gives the seat up: the only CANCEL
+    rsvp_answers.answer(event, waiting, False)  # says Can't go from the waitlist
+    attendee_list.remove(event, seats.find(event.id, removed.id).id)  # taken off the waitlist
+    rsvp_answers.answer(event, seated, False)  # gives the seat up: the only CANCEL
     db.session.commit()
     sent = {(m["To"], m["Subject"].split(":")[0]): m for m in send_outbox()}
 
@@ -139,7 +142,7 @@ def test_a_move_sends_every_going_attendee_an_update(app):
 
     event.starts_at += timedelta(hours=1)
     event.ends_at += timedelta(hours=1)
-    event.sequence += 1  # as services.events.update_event does
+    event.sequence += 1  # as services.events.editing.update_event does
     assert invites.send_update(event, {"starts_at", "ends_at"}, now=NOW) == 3
     db.session.commit()
     sent = _outbox()
@@ -180,7 +183,7 @@ def test_cancelling_the_event_sends_cancels_with_the_same_uid(app):
     request = only_event(_written(rsvp, "going", now=NOW)["ics"])
     db.session.query(OutboxMessage).delete()
     event.cancelled_at = NOW
-    event.sequence += 1  # as services.events.cancel_event does
+    event.sequence += 1  # as services.events.editing.cancel_event does
     assert invites.send_cancellation(event, now=NOW) == 1
     (message,) = _outbox()
     assert message.ics_method == "CANCEL" and message.to_addr == rsvp.user.email
@@ -217,15 +220,15 @@ def test_a_lapsed_claims_cancel_counts_from_the_event_as_committed(app):
     event = make_event(make_group(make_user()), capacity=1, claim_window_hours=2)
     start = utcnow()
     first, second = make_user(), make_user()
-    rsvp_service.answer(event, first, True, member=True, now=start)
-    held = rsvp_service.answer(event, second, True, member=True, now=start)  # waitlisted
-    rsvp_service.answer(event, first, False, now=start + timedelta(minutes=5))
+    answers.answer(event, first, True, member=True, now=start)
+    held = answers.answer(event, second, True, member=True, now=start)  # waitlisted
+    answers.answer(event, first, False, now=start + timedelta(minutes=5))
     db.session.commit()
     assert (held.status, event.sequence) == ("going", 0)
     database.commit_writes(db.session)  # the worker's copy, read before the move
     with db.engine.begin() as other:  # an organizer moved it: sequence 7, REQUESTs sent
         other.execute(update(Event).where(Event.id == event.id).values(sequence=7))
-    assert rsvp_service.expire_claims(start + timedelta(hours=3)) == 1
+    assert rsvp_waitlist.expire_claims(start + timedelta(hours=3)) == 1
     db.session.commit()
     notices = [m.notice for m in _outbox() if m.notice and m.notice["rsvp_id"] == held.id]
     cancel = next(n for n in notices if n.get("invite") == "CANCEL")

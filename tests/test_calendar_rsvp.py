@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage
-from meetup.services.events import rsvp as rsvps
+from meetup.services.events import answers, attendees
 from tests.factories import make_event, make_group, make_user, send_outbox
 from tests.ical_check import only_event, parse
 
@@ -29,20 +29,20 @@ def _invite(message: OutboxMessage):
 def test_going_leaving_and_coming_back(app):
     event = make_event(make_group())
     user = make_user()
-    rsvps.answer(event, user, True)
+    answers.answer(event, user, True)
     db.session.commit()
     method, request = _invite(_last_to(user))
     assert method == "REQUEST"
     assert str(request["ATTENDEE"]) == f"mailto:{user.email}"
     assert request["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
 
-    rsvps.answer(event, user, False)
+    answers.answer(event, user, False)
     db.session.commit()
     method, cancel = _invite(_last_to(user))
     assert method == "CANCEL"
     assert cancel["UID"] == request["UID"] and cancel["SEQUENCE"] > request["SEQUENCE"]
 
-    rsvps.answer(event, user, True)
+    answers.answer(event, user, True)
     db.session.commit()
     method, again = _invite(_last_to(user))
     assert method == "REQUEST"
@@ -52,12 +52,12 @@ def test_going_leaving_and_coming_back(app):
 def test_waitlist_gets_no_invite_until_promoted(app):
     event = make_event(make_group(), capacity=1)
     first, second = make_user(), make_user()
-    rsvps.answer(event, first, True)
-    rsvps.answer(event, second, True)
+    answers.answer(event, first, True)
+    answers.answer(event, second, True)
     db.session.commit()
     waiting = _last_to(second)
     assert waiting.ics is None and waiting.ics_method is None
-    rsvps.answer(event, first, False)
+    answers.answer(event, first, False)
     db.session.commit()
     method, promoted = _invite(_last_to(second))
     assert method == "REQUEST"
@@ -69,10 +69,10 @@ def test_removal_sends_a_cancel(app):
     organizer = make_user()
     event = make_event(make_group(organizer))
     user = make_user()
-    row = rsvps.answer(event, user, True)
+    row = answers.answer(event, user, True)
     db.session.commit()
     _, request = _invite(_last_to(user))
-    rsvps.remove(event, row.id)
+    attendees.remove(event, row.id)
     db.session.commit()
     method, cancel = _invite(_last_to(user))
     assert method == "CANCEL"

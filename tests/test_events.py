@@ -749,7 +749,7 @@ def test_event_page_query_count_does_not_grow(app, client, login, organizer, gro
 
 def test_organizer_links_to_other_pages_only_when_they_exist(app, client, login, organizer, group):
     for endpoint, rule in (
-        ("rsvp.attendees", "/e/<event_key>/attendees"),
+        ("attendees.index", "/e/<event_key>/attendees"),
         ("door.page", "/e/<event_key>/door"),
     ):
         if endpoint not in app.view_functions:

@@ -57,3 +57,8 @@ class AppForm(FlaskForm):
             for field in self:
                 if isinstance(field, StringField) and field.data is None:
                     field.data = ""
+
+
+class ButtonForm(AppForm):
+    """A POST-only button (RSVP, cancel, revoke, confirm a link...): only the CSRF token, so a
+    GET (a mail scanner, a link preview) never changes anything."""

@@ -126,7 +126,3 @@ class DoorLinkForm(AppForm):
         validators=[InputRequired(), Length(1, 120)],
         description=_l('Shown as "checked in by …", e.g. "Sam at the door".'),
     )
-
-
-class ButtonForm(AppForm):
-    """Revoke and resolve buttons: only the CSRF token."""

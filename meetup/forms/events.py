@@ -1,12 +1,17 @@
-"""The event form: what an organizer types, turned into services.events.EventInput."""
+"""The event form: what an organizer types, turned into services.events.editing.EventInput."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
 
+from flask import (
+    request,
+)
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
+    EmailField,
     IntegerField,
     RadioField,
     SelectField,
@@ -16,7 +21,9 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -26,6 +33,7 @@ from wtforms.validators import (
 
 from ..error_messages import message_for
 from ..models import Event
+from ..services.events import answers as rsvp_answers
 from ..services.events import editing as svc
 from ..timeutil import in_zone, is_valid_timezone, timezone_names
 from .base import AppForm
@@ -203,3 +211,57 @@ class EventForm(AppForm):
 
 def _minute(t: time) -> time:
     return t.replace(second=0, microsecond=0)
+
+
+ANSWERS = ("going", "not_going")
+
+
+class RsvpForm(AppForm):
+    class Meta:
+        # CSRFProtect checks every POST before the view; the panel renders csrf_token().
+        # A second token of the form's own would cost a signature per answer.
+        csrf = False
+
+    answer = StringField(validators=[InputRequired(), AnyOf(ANSWERS)])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("Your email"), validators=[Optional(), Email(), Length(max=254)])
+    looking_for = TextAreaField(
+        _l("What are you looking for?"),
+        validators=[Optional(), Length(max=rsvp_answers.MAX_ANSWER)],
+        description=_l("A job, co-founders, advice... Helps us introduce you to the right people."),
+    )
+    can_offer = TextAreaField(
+        _l("What can you offer?"),
+        validators=[Optional(), Length(max=rsvp_answers.MAX_ANSWER)],
+    )
+    wants_intros = BooleanField(_l("Introduce me to people I meet there"), default=True)
+    save_to_profile = BooleanField(_l("Also save these answers to my profile"))
+
+    def answers(self) -> rsvp_answers.Answers:
+        # A bare "Going" (no answer fields sent) keeps what is already there.
+        if "looking_for" not in request.form:
+            return rsvp_answers.Answers()
+        return rsvp_answers.Answers(
+            looking_for=self.looking_for.data or "",
+            can_offer=self.can_offer.data or "",
+            wants_intros=bool(self.wants_intros.data),
+            save_to_profile=bool(self.save_to_profile.data),
+        )
+
+
+class CapacityForm(AppForm):
+    capacity = IntegerField(
+        _l("Seats"),
+        validators=[Optional(), NumberRange(min=0, max=100_000)],
+        description=_l("Leave empty for no limit."),
+    )
+
+
+class PromoteForm(AppForm):
+    override = BooleanField(_l("Over capacity"))
+
+
+class AddForm(AppForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    override = BooleanField(_l("Over capacity: seat them even though the event is full"))

@@ -19,21 +19,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import database
 from ..error_messages import register_messages
 from ..extensions import db
 from ..forms.base import AppForm
-from ..models import Event, Group, utcnow
+from ..forms.intros import AddPairForm, IntroSettingsForm
+from ..models import Event, utcnow
 from ..services.intros import intents
 from ..services.intros import proposals as svc
 from ..services.intros import settings as intro_settings
-from ..services.permissions import require_organizer
-from .events.events import event_for_organizer
+from . import access
 
 bp = Blueprint("intros", __name__)
 
@@ -72,52 +69,6 @@ register_messages(
 )
 
 
-class AddPairForm(AppForm):
-    user_id = SelectField(_l("Introduce"), coerce=int, validators=[DataRequired()])
-    other_id = SelectField(_l("to"), coerce=int, validators=[DataRequired()])
-    reason = TextAreaField(
-        _l("Why they should meet"),
-        validators=[DataRequired(), Length(max=500)],
-        description=_l("Both will read this in their email."),
-        render_kw={"rows": 2},
-    )
-
-
-class _Checkboxes(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form) -> None:  # unknown values are dropped, not refused
-        pass
-
-
-class IntroSettingsForm(AppForm):
-    looking_intents = _Checkboxes(_l("I'm looking for"))
-    offer_intents = _Checkboxes(_l("I can offer"))
-    max_intros = SelectField(
-        _l("Introductions per event"),
-        coerce=int,
-        choices=[SelectChoice(0, _l("None"))] + [SelectChoice(n, str(n)) for n in (1, 2, 3)],
-    )
-    intro_colleagues = BooleanField(_l("Colleagues from my company may be suggested too"))
-    keep_blocked = _Checkboxes(_l("Never suggest"), coerce=int)
-    block_name = StringField(
-        _l("Never suggest someone else"),
-        validators=[Length(max=120)],
-        description=_l("Their name, as it appears in one of your groups. Nobody is told."),
-    )
-
-    def __init__(self, user, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.looking_intents.choices = [
-            SelectChoice(t, intents.label(t)) for t in intents.LOOKING_TAGS
-        ]
-        self.offer_intents.choices = [SelectChoice(t, intents.label(t)) for t in intents.OFFER_TAGS]
-        self.keep_blocked.choices = [
-            SelectChoice(u.id, u.display_name) for u in intro_settings.blocked(user)
-        ]
-
-
 @bp.app_template_global()
 def intro_settings_form() -> IntroSettingsForm:
     """The form of templates/intros/_profile_fields.html, filled from the signed-in user."""
@@ -138,7 +89,7 @@ def _prepare(event: Event) -> None:
     """Build the proposals the first time the page is opened after the event (a write);
     not once it is too late to send them: they would be a list of what never happens."""
     now = utcnow()
-    if not svc.has_ended(event, now) or svc.too_late(event, now) or svc.pairs_exist(event):
+    if not svc.took_place(event, now) or svc.too_late(event, now) or svc.pairs_exist(event):
         return
     db.session.rollback()
     token = database.set_write_intent(True)  # SQLite: BEGIN IMMEDIATE for this write
@@ -154,9 +105,9 @@ def _prepare(event: Event) -> None:
 @bp.get("/e/<event_key>/intros")
 @login_required
 def review(event_key: str):
-    event = event_for_organizer(event_key)
+    event = access.event_for_organizer(event_key)
     _prepare(event)
-    event = event_for_organizer(event_key)
+    event = access.event_for_organizer(event_key)
     pairs, now = svc.pairs(event), utcnow()
     people = [u for _r, u in svc.attendees(event)]
     form = AddPairForm()
@@ -168,7 +119,7 @@ def review(event_key: str):
         event=event,
         pairs=pairs,
         counts=svc.counts_by_event([event.id]).get(event.id, svc.Counts()),
-        ended=svc.has_ended(event, now),
+        ended=svc.took_place(event, now),
         state=svc.send_state(event, pairs, now),
         send_time=svc.send_time(event),
         window_days=svc.SEND_WINDOW.days,
@@ -180,7 +131,7 @@ def review(event_key: str):
 @bp.post("/e/<event_key>/intros/approve")
 @login_required
 def approve(event_key: str):
-    event = event_for_organizer(event_key)
+    event = access.event_for_organizer(event_key)
     if not AppForm().validate_on_submit():
         abort(400)
     svc.approve(event)
@@ -192,7 +143,7 @@ def approve(event_key: str):
 @bp.post("/e/<event_key>/intros/<id:pair_id>/remove")
 @login_required
 def remove(event_key: str, pair_id: int):
-    event = event_for_organizer(event_key)
+    event = access.event_for_organizer(event_key)
     if not AppForm().validate_on_submit():
         abort(400)
     svc.remove_pair(event, pair_id)
@@ -204,7 +155,7 @@ def remove(event_key: str, pair_id: int):
 @bp.post("/e/<event_key>/intros/add")
 @login_required
 def add(event_key: str):
-    event = event_for_organizer(event_key)
+    event = access.event_for_organizer(event_key)
     form = AddPairForm()
     people = [u for _r, u in svc.attendees(event)]
     form.user_id.choices = form.other_id.choices = [
@@ -223,10 +174,7 @@ def add(event_key: str):
 @bp.get("/g/<group_slug>/intros")
 @login_required
 def group_stats(group_slug: str):
-    group = db.session.scalar(select(Group).where(Group.slug == group_slug))
-    if group is None:
-        abort(404)
-    require_organizer(group, current_user)
+    group = access.group_for_organizer(group_slug)
     events = list(
         db.session.scalars(
             select(Event)

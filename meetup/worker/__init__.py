@@ -13,17 +13,22 @@ from datetime import datetime
 from flask import current_app
 
 from ..services.mail import outbox
-from . import jobs
+from . import jobs, notices
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 60.0  # between passes while the SMTP server can't be reached
 
 
+def deliver_due(**options) -> outbox.Report:
+    """The outbox's delivery (services/mail/outbox.py), with the writers of every notice."""
+    return outbox.deliver_due(write_notice=notices.write, **options)
+
+
 def run_pass(*, stop: threading.Event | None = None, now: datetime | None = None) -> outbox.Report:
     """One pass: every scheduled job, then every message that is due."""
     done = jobs.run_jobs(now)
-    report = outbox.deliver_due(stop=stop, now=now)
+    report = deliver_due(stop=stop, now=now)
     if any(done.values()) or report.sent or report.retried or report.failed:
         log.info(
             "pass: jobs %s; mail sent %d, to retry %d, failed %d",

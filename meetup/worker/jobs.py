@@ -5,7 +5,7 @@ It must be idempotent: running it twice, or from two workers, changes nothing th
 time. For messages, pass `dedupe_key=f"<kind>:<event id>:<user id>"` to mail.queue(): the
 outbox's unique dedupe_key makes (event, person, kind) happen once.
 
-To add a job, write it next to the rule it belongs to (services/rsvp.py, services/intros.py)
+To add a job, write it next to the rule it belongs to (services/events/waitlist.py, services/intros/proposals.py)
 and append it to JOBS below, one per line. Each job runs in its own transaction, committed
 when it returns; an exception rolls that job back, is logged, and doesn't stop the others or
 the delivery of mail. On PostgreSQL an advisory lock lets one worker at a time run a job.
@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import database
 from ..extensions import db
 from ..models import utcnow
-from ..services.events.rsvp import expire_claims
+from ..services.events.waitlist import expire_claims
 from ..services.intros.proposals import ask_if_met as ask_if_intros_met
 from ..services.intros.proposals import remind_unanswered as remind_unanswered_intros
 from ..services.intros.proposals import send_suggestions as send_intro_suggestions

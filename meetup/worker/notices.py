@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..services.events import rsvp
+from ..services.events import notices as rsvp_notices
 from ..services.mail import messages as mail
 
 # The notice's "type" -> what writes it: (notice, to_name=, subject=) -> Written, or None when
 # what it was about is gone (its event deleted meanwhile): nothing is sent then.
-WRITERS: dict[str, Callable[..., mail.Written | None]] = {rsvp.NOTICE: rsvp.write_notice}
+WRITERS: dict[str, Callable[..., mail.Written | None]] = {
+    rsvp_notices.NOTICE: rsvp_notices.write_notice
+}
 
 
 def write(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:

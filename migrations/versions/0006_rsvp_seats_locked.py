@@ -10,7 +10,7 @@ began, and one begun before the lock was granted would miss the seat taken by th
 that held it. Sent as two statements, the lock was held for one more round trip to the
 database, and in a burst every RSVP of the event queues on that lock. This function runs
 both in one call, and draws the id of the person's row if they have none yet, so the row and
-its email notice can be written in one statement too (services/rsvp.py).
+its email notice can be written in one statement too (services/events/).
 
 `p_lock` false skips the lock: only the concurrency tests' negative control
 (TESTING_SKIP_LOCKS) passes it. SQLite has no such functions and needs none: its writers

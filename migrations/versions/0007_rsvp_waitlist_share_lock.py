@@ -15,11 +15,11 @@ one at a time, after them.
 any lock) and the person has no RSVP yet. The returned `shared` says which lock is held; the
 seats are counted after it was granted, as before. If they show a free seat after all (one
 was freed in between), the answer may not take it under a shared lock: the caller starts
-over with the exclusive one (services/rsvp.py, NeedsExclusiveLock). A shared lock is never
+over with the exclusive one (services/events/, NeedsExclusiveLock). A shared lock is never
 turned into an exclusive one: two holders doing so at once would deadlock.
 
 Both are taken by event_lock(), which every lock of an event goes through (lock_event() in
-services/locking.py too): first an advisory lock on (1, event id), shared or exclusive, then
+services/events/locking.py too): first an advisory lock on (1, event id), shared or exclusive, then
 the row lock. A row lock lets a shared request pass an exclusive one that waits, so a steady
 stream of waitlist joins could hold back a cancellation for as long as the stream lasts;
 advisory locks are granted in turn, so later shared requests wait behind it.

@@ -7,8 +7,7 @@
   var input = box.querySelector("input");
   var none = document.getElementById("attendee-none");
   var people = Array.prototype.slice.call(document.querySelectorAll(".attendee[data-find]"));
-  // "garcia" finds García: accents are dropped on both sides.
-  function fold(s) { return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
+  var fold = window.Meetup.fold; // static/js/text.js
   people.forEach(function (li) { li.dataset.find = fold(li.dataset.find); });
   box.hidden = false;
   input.addEventListener("input", function () {

@@ -13,6 +13,7 @@
   if (!root) return;
   var config = JSON.parse(document.getElementById("door-config").textContent);
   var M = config.messages;
+  var fold = window.Meetup.fold; // static/js/text.js
   var DEBOUNCE_MS = 3000; // the same code in front of the camera is one scan
   var REFRESH_MS = 15000; // guest list and counter, while online
   var SYNC_MS = 4000;
@@ -223,7 +224,6 @@
   }
 
   // A volunteer types "garcia" for García: accents are dropped on both sides.
-  function fold(s) { return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
 
   function renderGuests() {
     var panel = $("search-panel");

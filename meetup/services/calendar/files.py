@@ -5,7 +5,7 @@ What keeps calendars in step with the event:
 - SEQUENCE from Event.sequence, which rises on each change of time or place and on
   cancellation; an attendee's own invites add their Rsvp.invite_sequence, which rises when
   they gain or lose their seat, so their CANCEL outranks the REQUEST they hold and any later
-  REQUEST outranks the CANCEL (person_sequence; services/invites.py);
+  REQUEST outranks the CANCEL (person_sequence; services/calendar/invites.py);
 - times carry the event's IANA TZID with its VTIMEZONE (never floating); a local reading
   that the zone repeats (the hour clocks go back) is written in UTC instead, because a TZID
   reading in an overlap means its first occurrence (RFC 5545 3.3.5).

@@ -8,8 +8,8 @@
 
 SEQUENCE: clients keep the message with the highest SEQUENCE for a UID and ignore older or
 equal ones. Each person's invites carry Event.sequence + Rsvp.invite_sequence
-(calendar.person_sequence). Their own seat gained or lost raises the second (services/rsvp.py),
-a change of time or place or a cancellation the first (services/events.py). Neither ever
+(calendar.person_sequence). Their own seat gained or lost raises the second (services/events/),
+a change of time or place or a cancellation the first (services/events/editing.py). Neither ever
 falls, so each message outranks everything that person received before: the CANCEL beats
 their REQUEST, a later REQUEST (they RSVP again) beats that CANCEL. One person's seat leaves
 the event, its feeds and their validators as they were.
@@ -27,10 +27,11 @@ from sqlalchemy.orm import joinedload
 from ...extensions import db
 from ...models import Event, Rsvp, User, utcnow
 from ...urls import event_url, ticket_url
-from ..events import editing as events
 from ..mail import messages as mail
 from . import files as calendar
 
+# What a calendar entry shows of an event: a change of any of these is sent to attendees.
+SCHEDULE_FIELDS = frozenset({"starts_at", "ends_at", "venue_name", "venue_address"})
 SEAT_GAINED = frozenset({"going", "added", "promoted"})
 SEAT_LOST = frozenset({"cancelled", "removed", "claim_expired"})
 
@@ -66,17 +67,17 @@ def write_for_notice(
 
 
 def send_update(event: Event, changed: set[str], *, now: datetime | None = None) -> int:
-    """After services.events.update_event: if the time or place moved, every going attendee
+    """After services.events.editing.update_event: if the time or place moved, every going attendee
     gets an updated REQUEST. Returns the number of messages queued. A correction to an event
     that is over (the venue's name fixed for the record) emails nobody."""
-    if not changed & events.SCHEDULE_FIELDS or events.has_ended(event, now):
+    if not changed & SCHEDULE_FIELDS or event.has_ended(now):
         return 0
     subject = _("Updated: %(title)s", title=event.title)
     return _send_to_going(event, "event_updated", subject, calendar.request_for, now=now)
 
 
 def send_cancellation(event: Event, *, now: datetime | None = None) -> int:
-    """After services.events.cancel_event: every going attendee gets a CANCEL."""
+    """After services.events.editing.cancel_event: every going attendee gets a CANCEL."""
     subject = _("Cancelled: %(title)s", title=event.title)
 
     def cancel(rsvp: Rsvp, *, now: datetime | None) -> calendar.Invite:

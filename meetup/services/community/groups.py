@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import PLATFORMS, Event, Group, Invite, Membership, User, utcnow
+from ...models import PLATFORMS, Event, Group, Membership, User, utcnow
 from ..errors import DomainError
-from ..permissions import ORGANIZER_ROLES, require_organizer, require_owner, role_in
-from ..tokens import new_token
+from ..permissions import require_organizer, require_owner, role_in
 
 SLUG_MAX = 60  # leaves room for a "-12" suffix within the column's 80
 NAME_MAX = 120
@@ -151,131 +150,7 @@ def get_by_slug(slug: str) -> Group:
 # ---------------------------------------------------------------- roles and leaving
 
 
-def _membership(group: Group, user_id: int) -> Membership:
-    m = db.session.scalar(
-        select(Membership).where(Membership.group_id == group.id, Membership.user_id == user_id)
-    )
-    if m is None:
-        raise DomainError("not_a_member")
-    return m
-
-
-def set_role(group: Group, actor: User, user_id: int, role: str) -> Membership:
-    """The organizer promotes a member to co-organizer, or back. The organizer role is fixed."""
-    require_owner(group, actor)
-    if role not in ("co_organizer", "member"):
-        raise DomainError("invalid_role")
-    m = _membership(group, user_id)
-    if m.role == "organizer":
-        raise DomainError("cannot_change_organizer")
-    m.role = role
-    db.session.flush()
-    return m
-
-
-def leave(group: Group, user: User) -> None:
-    m = _membership(group, user.id)
-    if m.role == "organizer":
-        others = db.session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(
-                Membership.group_id == group.id,
-                Membership.role == "organizer",
-                Membership.user_id != user.id,
-            )
-        )
-        if not others:
-            raise DomainError("last_organizer")
-    db.session.delete(m)
-    db.session.flush()
-
-
 # ---------------------------------------------------------------- invite links
-
-
-def create_invite(group: Group, actor: User, label: str, *, now: datetime | None = None) -> Invite:
-    require_organizer(group, actor)
-    label = " ".join((label or "").split())
-    if not label:
-        raise DomainError("label_required")
-    if len(label) > LABEL_MAX:
-        raise DomainError("too_long")
-    invite = Invite(group_id=group.id, code=new_token(), label=label, created_at=now or utcnow())
-    db.session.add(invite)
-    db.session.flush()
-    return invite
-
-
-def revoke_invite(
-    group: Group, actor: User, invite_id: int, *, now: datetime | None = None
-) -> Invite:
-    require_organizer(group, actor)
-    invite = db.session.get(Invite, invite_id)
-    if invite is None or invite.group_id != group.id:
-        raise DomainError("not_found")
-    if invite.revoked_at is None:
-        invite.revoked_at = now or utcnow()
-        db.session.flush()
-    return invite
-
-
-@dataclass(frozen=True)
-class InviteStats:
-    invite: Invite
-    joined: int
-
-
-def invites_with_counts(group: Group) -> list[InviteStats]:
-    """Every link of the group with how many joined through it: one query for all links."""
-    joined = func.count(Membership.id)
-    rows = db.session.execute(
-        select(Invite, joined)
-        .outerjoin(Membership, Membership.invite_id == Invite.id)
-        .where(Invite.group_id == group.id)
-        .group_by(Invite.id)
-        .order_by(Invite.revoked_at.is_not(None), Invite.created_at.desc(), Invite.id.desc())
-    ).all()
-    return [InviteStats(invite, count) for invite, count in rows]
-
-
-def find_invite(code: str) -> Invite:
-    """The active link for `code`. Unknown (or its group deleted): 404; revoked: 410."""
-    if not code or len(code) > 64:
-        raise DomainError("invite_not_found")
-    invite = db.session.scalar(select(Invite).where(Invite.code == code))
-    if invite is None:
-        raise DomainError("invite_not_found")
-    if invite.revoked_at is not None:
-        raise DomainError("invite_revoked")
-    return invite
-
-
-def join(code: str, user: User, *, now: datetime | None = None) -> tuple[Membership, bool]:
-    """Join through an invite link: (membership, True if new). Joining twice changes nothing."""
-    invite = find_invite(code)
-    existing = db.session.scalar(
-        select(Membership).where(
-            Membership.group_id == invite.group_id, Membership.user_id == user.id
-        )
-    )
-    if existing is not None:
-        return existing, False
-    m = Membership(
-        group_id=invite.group_id,
-        user_id=user.id,
-        role="member",
-        source="invite",
-        invite_id=invite.id,
-        joined_at=now or utcnow(),
-    )
-    try:
-        with db.session.begin_nested():  # a double tap on two devices
-            db.session.add(m)
-            db.session.flush()
-    except IntegrityError:
-        return _membership(invite.group, user.id), False
-    return m, True
 
 
 # ---------------------------------------------------------------- reading
@@ -302,77 +177,3 @@ def group_events(
         query.where(Event.ends_at < now).order_by(Event.starts_at.desc()).limit(past_limit)
     ).all()
     return GroupEvents(list(upcoming), list(past))
-
-
-@dataclass(frozen=True)
-class MemberRow:
-    user_id: int
-    name: str
-    email: str
-    headline: str
-    company: str
-    role: str
-    source: str
-    invite_label: str | None
-    joined_at: datetime
-
-
-@dataclass(frozen=True)
-class MemberPage:
-    rows: list[MemberRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-_ROLE_ORDER = case({"organizer": 0, "co_organizer": 1}, value=Membership.role, else_=2)
-
-
-def members_page(
-    group: Group, viewer: User | None, *, page: int = 1, per_page: int = 50, search: str = ""
-) -> MemberPage:
-    """One page of members in two queries (count + rows), for members only. Emails are the
-    caller's to hide from non-organizers, who can't search by email either."""
-    role = role_in(group, viewer)
-    if role is None:
-        raise DomainError("forbidden")
-    where = [Membership.group_id == group.id]
-    search = search.strip()[:100]
-    if search:
-        needle = search.lower()
-        by_name = func.lower(User.name).contains(needle, autoescape=True)
-        by_email = User.email.contains(needle, autoescape=True)
-        where.append(or_(by_name, by_email) if role in ORGANIZER_ROLES else by_name)
-    total = db.session.scalar(select(func.count()).select_from(Membership).join(User).where(*where))
-    page = max(1, page)
-    rows = db.session.execute(
-        select(
-            User.id,
-            User.name,
-            User.email,
-            User.headline,
-            User.company,
-            Membership.role,
-            Membership.source,
-            Invite.label,
-            Membership.joined_at,
-        )
-        .select_from(Membership)
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(Invite, Invite.id == Membership.invite_id)
-        .where(*where)
-        .order_by(_ROLE_ORDER, User.name == "", func.lower(User.name), User.email)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return MemberPage([MemberRow(*r) for r in rows], total or 0, page, per_page)
-
-
-def member_count(group: Group) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.group_id == group.id)
-    )

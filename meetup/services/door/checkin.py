@@ -9,7 +9,7 @@ every scan, and it is the same path whether the retry comes later or races the o
 Between reading `checked_in_at` and writing it the RSVP row is locked (FOR UPDATE on
 PostgreSQL; SQLite writers already hold BEGIN IMMEDIATE): without the lock two scanners of
 the same ticket would both read "not yet" and both admit, which the negative control in
-tests/test_checkin.py shows by switching the lock off (TESTING_SKIP_LOCKS).
+tests/test_door_checkin.py shows by switching the lock off (TESTING_SKIP_LOCKS).
 
 A scan is the door's hot path (a queue in the rain waits on it), so it reads and writes
 rows with Core statements on the session's connection: no ORM objects to build, track and
@@ -49,7 +49,7 @@ from ...timeutil import in_zone
 from ..accounts import users as accounts
 from ..errors import DomainError
 from ..events.locking import lock_event
-from ..events.rsvp import seats
+from ..events.seats import of as seats
 from ..tokens import hash_token, new_token
 from . import links as door_links
 from . import tickets

@@ -13,6 +13,7 @@ from sqlalchemy import Row, bindparam, select
 
 from ...extensions import db
 from ...models import DoorLink, Event, utcnow
+from .. import tokens
 from ..errors import DomainError
 from ..tokens import hash_token, new_token
 
@@ -96,10 +97,4 @@ def for_event(event_id: int) -> list[DoorLink]:
 
 
 def revoke(event: Event, link_id: int, *, now: datetime | None = None) -> DoorLink:
-    link = db.session.get(DoorLink, link_id)
-    if link is None or link.event_id != event.id:
-        raise DomainError("not_found")
-    if link.revoked_at is None:
-        link.revoked_at = now or utcnow()
-        db.session.flush()
-    return link
+    return tokens.revoke(DoorLink, link_id, owner=("event_id", event.id), now=now or utcnow())

@@ -25,7 +25,7 @@ _OUTCOMES = {
     ("undo", "not_checked_in"): (_l("Undo: was not checked in"), ""),
 }
 # Refusals (not_found, not_attending) by their reason: the door's red screen says the same
-# (views/door.py hands these to door.js).
+# (views/door/door.py hands these to door.js).
 REFUSALS = {
     "unknown": _l("Not on the list"),
     "not_a_ticket": _l("Not a ticket"),

@@ -1,17 +1,29 @@
-"""The organizer's list of who answered: grouped by status, waitlist positions, CSV export."""
+"""The organizer's list of who answered: grouped by status, waitlist positions, CSV export,
+and what an organizer does to it (capacity, remove, put back, seat by hand, add someone).
+
+- Lowering the capacity below the number going takes nobody's seat: new answers wait until
+  enough people cancel. Raising it (or removing someone) promotes at once.
+- An organizer seats someone by hand from the waitlist. With no free seat that needs an
+  explicit override, and the excess is absorbed by the next cancellation.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models import Event, Rsvp
+from ...models import Event, Rsvp, utcnow
 from ...timeutil import format_in_zone
+from ..accounts import users as accounts
+from ..errors import DomainError
+from . import notices, rows, seats, waitlist
+from .locking import lock_event
 
 # Spreadsheets run cells that start with these as formulas ("CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -90,3 +102,104 @@ def to_csv(event: Event, roster: Roster) -> str:
             )
         )
     return out.getvalue()
+
+
+# ------------------------------------------------------------------ organizer actions
+
+
+def set_capacity(event: Event, capacity: int | None, now: datetime | None = None) -> list[Rsvp]:
+    """Change the number of seats (None: unlimited). Promotes into new seats at once;
+    lowering below the number going takes nobody's seat."""
+    if capacity is not None and capacity < 0:
+        raise DomainError("invalid_capacity")
+    lock_event(event.id)
+    now = now or utcnow()
+    seats.ensure_changeable(seats.of(event.id), now)
+    event.capacity = capacity
+    return waitlist.fill_seats(event, now)
+
+
+def remove(event: Event, rsvp_id: int, now: datetime | None = None) -> tuple[Rsvp, list[Rsvp]]:
+    """An organizer takes someone off the list; the seat goes to the next in line.
+    Returns the RSVP and who was promoted into the freed seat (if anyone was waiting)."""
+    lock_event(event.id)
+    now = now or utcnow()
+    seats.ensure_changeable(seats.of(event.id), now)
+    rsvp = seats.get_for_event(event, rsvp_id)
+    if rsvp.status == "removed":
+        return rsvp, []
+    if rsvp.status not in seats.ACTIVE:
+        # Only a seat or a place in line is taken away (and given back by reinstate()).
+        raise DomainError("not_removable")
+    had_seat = rsvp.status == "going"
+    rows.unseat(rsvp, "removed", now)
+    db.session.flush()
+    notices.notify(rsvp, "removed", now, had_seat=had_seat)
+    return rsvp, waitlist.fill_seats(event, now)
+
+
+def reinstate(event: Event, rsvp_id: int, now: datetime | None = None) -> Rsvp:
+    """Undo a removal: back on the waitlist at the place in line they had (their first
+    request), then seats are filled as after any change, so a free seat goes to whoever is
+    first. They are emailed as any change of theirs: waitlisted, or promoted."""
+    lock_event(event.id)
+    now = now or utcnow()
+    seats.ensure_changeable(seats.of(event.id), now)
+    rsvp = seats.get_for_event(event, rsvp_id)
+    if rsvp.status != "removed":
+        raise DomainError("not_removed")
+    rows.unseat(rsvp, "waitlisted", now)
+    db.session.flush()
+    waitlist.fill_seats(event, now)
+    if rsvp.status == "waitlisted":
+        notices.notify(rsvp, "waitlisted", now)
+    return rsvp
+
+
+def promote(
+    event: Event, rsvp_id: int, *, override: bool = False, now: datetime | None = None
+) -> Rsvp:
+    """An organizer seats someone from the waitlist, out of turn. Without a free seat this
+    needs `override` (the room goes over capacity; no one else loses a seat)."""
+    lock_event(event.id)
+    now = now or utcnow()
+    state = seats.of(event.id)
+    seats.ensure_changeable(state, now)
+    rsvp = seats.get_for_event(event, rsvp_id)
+    if rsvp.status != "waitlisted":
+        raise DomainError("not_waitlisted")
+    if state.free <= 0 and not override:
+        raise DomainError("no_free_seat")
+    rows.seat(rsvp, event, now, claim=True)
+    db.session.flush()
+    notices.notify(rsvp, "promoted", now)
+    return rsvp
+
+
+def add(
+    event: Event, email: str, name: str, *, override: bool = False, now: datetime | None = None
+) -> Rsvp:
+    """An organizer puts someone on the list by hand (a speaker, a guest who wrote to them):
+    a seat, and a ticket by email. Without a free seat this needs `override`, as promote()
+    does. The RSVP deadline and members-only don't apply: they bind answers, not organizers.
+    Someone on the waitlist is seated; someone removed is put back with reinstate()."""
+    now = now or utcnow()
+    user = accounts.get_or_create(email, name, now=now)
+    lock_event(event.id)
+    state = seats.of(event.id)
+    seats.ensure_changeable(state, now)
+    rsvp = seats.find(event.id, user.id)
+    if rsvp is not None and rsvp.status == "going":
+        raise DomainError("already_going")
+    if rsvp is not None and rsvp.status == "removed":
+        raise DomainError("add_removed")
+    if state.free <= 0 and not override:
+        raise DomainError("no_free_seat")
+    if rsvp is None:
+        rsvp = rows.new_row(event, user, "not_going", now)
+    elif rsvp.status != "waitlisted":
+        rsvp.requested_at = now  # a new request; someone waiting keeps their place
+    rows.seat(rsvp, event, now, claim=False)
+    rsvp = rows.save(rsvp)
+    notices.notify(rsvp, "added", now)
+    return rsvp

@@ -23,7 +23,7 @@ from .. import permissions
 from ..calendar import invites
 from ..errors import DomainError
 from ..tokens import new_event_key
-from . import rsvp
+from . import waitlist as rsvp_waitlist
 from .locking import lock_event
 
 # Limits shared by the form and these functions (the form shows them, these enforce them).
@@ -39,7 +39,6 @@ LONGEST_EVENT = timedelta(days=14)
 FALLBACK_TIMEZONE = "Europe/London"
 
 # A change to one of these moves the event in someone's calendar: SEQUENCE must rise.
-SCHEDULE_FIELDS = frozenset({"starts_at", "ends_at", "venue_name", "venue_address"})
 
 
 @dataclass
@@ -94,20 +93,20 @@ def update_event(
     changed = {name for name, value in values.items() if getattr(event, name) != value}
     for name in changed:
         setattr(event, name, values[name])
-    if changed & SCHEDULE_FIELDS:
+    if changed & invites.SCHEDULE_FIELDS:
         event.sequence += 1
     if changed:
         event.updated_at = now
         db.session.flush()
     invites.send_update(event, changed, now=now)  # attendees' calendars follow a move
     if "capacity" in changed:
-        rsvp.fill_seats(event, now)  # new seats go to the waitlist at once
+        rsvp_waitlist.fill_seats(event, now)  # new seats go to the waitlist at once
     return changed
 
 
 def _lock_fresh(event: Event) -> None:
     """An edit takes its turn with RSVPs and other edits, on the event as committed: the
-    sequence it raises is then above every invite already sent (services/invites.py), and
+    sequence it raises is then above every invite already sent (services/calendar/invites.py), and
     two organizers saving at once both count."""
     lock_event(event.id)
     db.session.refresh(event)
@@ -120,7 +119,7 @@ def cancel_event(event: Event, user: User, *, now: datetime | None = None) -> bo
     if event.cancelled_at is not None:
         return False
     now = now or utcnow()
-    if has_ended(event, now):
+    if event.has_ended(now):
         # It happened: a cancellation would only take it out of everyone's calendar.
         raise DomainError("event_ended")
     event.cancelled_at = now
@@ -171,10 +170,6 @@ def came_count(event: Event) -> int:
         .where(Rsvp.event_id == event.id, Rsvp.status == "going")
         .where(Rsvp.checked_in_at.is_not(None))
     )
-
-
-def has_ended(event: Event, now: datetime | None = None) -> bool:
-    return event.ends_at <= (now or utcnow())
 
 
 def map_url(address: str) -> str:

@@ -9,7 +9,7 @@ The life of a pair (IntroPair.status):
   accepted  both said yes: both got one introduction email with the other's contact details;
   declined  one side said no. The other side is never told.
 
-Scheduled jobs (services/jobs.py): send_suggestions at end + intros_delay_hours (or at once
+Scheduled jobs (worker/jobs.py): send_suggestions at end + intros_delay_hours (or at once
 when the organizer approved), remind_unanswered after 72 hours, ask_if_met a week after an
 introduction. Each email's dedupe_key names (event or pair, person, kind), so running a job
 again queues nothing twice.
@@ -75,8 +75,9 @@ def too_late(event: Event, now: datetime) -> bool:
     return event.ends_at < now - SEND_WINDOW
 
 
-def has_ended(event: Event, now: datetime) -> bool:
-    return event.cancelled_at is None and event.ends_at <= now
+def took_place(event: Event, now: datetime) -> bool:
+    """Over, and not cancelled: there is someone to introduce."""
+    return event.cancelled_at is None and event.has_ended(now)
 
 
 def attendees(event: Event) -> list[tuple[Rsvp, User]]:
@@ -141,7 +142,7 @@ def pairs_exist(event: Event) -> bool:
 def ensure_proposals(event: Event, *, now: datetime | None = None) -> int:
     """Build the event's proposals once, after it ended; returns how many were added."""
     now = now or utcnow()
-    if not has_ended(event, now) or pairs_exist(event):
+    if not took_place(event, now) or pairs_exist(event):
         return 0
     people = [person(r, u) for r, u in attendees(event)]
     ids = [p.id for p in people if p.eligible]
@@ -208,7 +209,7 @@ def add_pair(
 ) -> IntroPair:
     """The organizer's own suggestion between two attendees who checked in."""
     now = now or utcnow()
-    if not has_ended(event, now):
+    if not took_place(event, now):
         raise DomainError("intros_event_not_ended")
     if _sent(event):
         raise DomainError("intros_already_sent")
@@ -242,7 +243,7 @@ def add_pair(
 def approve(event: Event, *, now: datetime | None = None) -> None:
     """The organizer reviewed the proposals: send them on the worker's next pass."""
     now = now or utcnow()
-    if not has_ended(event, now):
+    if not took_place(event, now):
         raise DomainError("intros_event_not_ended")
     if too_late(event, now):
         raise DomainError("intros_too_late")
@@ -480,7 +481,7 @@ def coming_for(
     when they go out), ("soon", None) once that time has come, ("off", None) if they said
     no to introductions; None when there is nothing to say (they didn't come, the
     suggestions were sent, or it is too late for any)."""
-    if rsvp is None or rsvp.checked_in_at is None or not has_ended(event, now):
+    if rsvp is None or rsvp.checked_in_at is None or not took_place(event, now):
         return None
     if too_late(event, now):
         return None

@@ -1,7 +1,7 @@
 """Queue an email: render templates/email/<name>.{txt,html} into an outbox row.
 
 The row is written in the caller's transaction, so a message exists if and only if the
-change that caused it was committed. The worker (services/outbox.py) delivers it.
+change that caused it was committed. The worker (services/mail/outbox.py) delivers it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def new_message_id() -> str:
 
 
 # The HTML of an email carrying a ticket shows its QR code as <img src="cid:ticket-qr">; the
-# image is drawn from the row's qr_url when the message is built (services/outbox.py).
+# image is drawn from the row's qr_url when the message is built (services/mail/outbox.py).
 QR_CID = "ticket-qr"
 
 
@@ -64,7 +64,7 @@ def notice_row(
     to: User, subject: str, notice: dict, *, group_id: int | None, now: datetime | None = None
 ) -> dict[str, Any]:
     """The outbox row of a message the worker writes when it first sends it
-    (services/notices.py): every column NOTICE_INSERT writes, defaults included."""
+    (worker/notices.py): every column NOTICE_INSERT writes, defaults included."""
     now = now or utcnow()
     return {
         "message_id": new_message_id(),

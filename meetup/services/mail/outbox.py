@@ -33,7 +33,7 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -48,15 +48,18 @@ from flask import current_app
 from sqlalchemy import Connection, Update, and_, bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ... import database
+from ... import database, qr_codes
 from ...extensions import db
 from ...models import OutboxMessage, utcnow
-from ...worker import notices
-from ..door import tickets
 from ..errors import DomainError
-from .messages import QR_CID, one_line
+from .messages import QR_CID, Written, one_line
 
 log = logging.getLogger(__name__)
+
+# Writes a notice's message: (notice, to_name=, subject=) -> Written, or None when what it was
+# about is gone. The worker passes the one that knows every notice type (worker/notices.py):
+# the capabilities that queue notices sit above the mail they are sent with.
+NoticeWriter = Callable[..., Written | None]
 
 _METHOD = re.compile(r"^[A-Z-]{1,20}$")
 _ERROR_CHARS = 500
@@ -143,7 +146,7 @@ def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
     msg.add_alternative(row.body_html, subtype="html")
     if row.qr_url:
         msg.get_body(("html",)).add_related(
-            tickets.qr_png(row.qr_url),
+            qr_codes.qr_png(row.qr_url),
             maintype="image",
             subtype="png",
             cid=f"<{QR_CID}>",
@@ -502,6 +505,7 @@ def deliver_due(
     worker: str | None = None,
     stop: threading.Event | None = None,
     backend: Backend | None = None,
+    write_notice: NoticeWriter | None = None,
 ) -> Report:
     """Deliver every due message, batch by batch, until none is due.
 
@@ -509,6 +513,8 @@ def deliver_due(
     SIGTERM) ends the pass after the message in hand: it is sent and recorded, and the rest
     of the batch is given back at once rather than waiting for the lease to run out.
     The pass also ends on a connection failure (the server is down): the worker backs off.
+    `write_notice` writes the notices among them (worker.deliver_due passes it); without it a
+    notice can't be sent and fails.
     """
     cfg = current_app.config
     run = _Pass(
@@ -518,6 +524,7 @@ def deliver_due(
         worker=worker or worker_name(),
         fixed_now=now,
         stop=stop or threading.Event(),
+        write_notice=write_notice,
     )
     try:
         while not run.stop.is_set() and run.report.connection_error is None:
@@ -540,13 +547,14 @@ class _Pass:
     worker: str
     fixed_now: datetime | None
     stop: threading.Event
+    write_notice: NoticeWriter | None
     report: Report = field(default_factory=Report)
 
     def now(self) -> datetime:
         return self.fixed_now or utcnow()
 
     def deliver(self, batch: list[Claimed]) -> None:
-        unwritten = _write_notices(batch)
+        unwritten = _write_notices(batch, self.write_notice)
         for i, row in enumerate(batch):
             if self.stop.is_set():
                 release(self.ledger, batch[i:], worker=self.worker)
@@ -579,8 +587,10 @@ class _Pass:
         self.report.retried += status == "queued"
 
 
-def _write_notices(batch: list[Claimed]) -> dict[int, DeliveryError]:
-    """Write the batch's notices (services/notices.py) in place, in one read transaction (the
+def _write_notices(
+    batch: list[Claimed], write_notice: NoticeWriter | None
+) -> dict[int, DeliveryError]:
+    """Write the batch's notices (worker/notices.py) in place, in one read transaction (the
     event they share is loaded once), as a reader: the Ledger writes on a connection of its
     own. Returns why each notice that couldn't be written fails."""
     errors: dict[int, DeliveryError] = {}
@@ -591,7 +601,7 @@ def _write_notices(batch: list[Claimed]) -> dict[int, DeliveryError]:
         for i, row in enumerate(batch):
             if row.body_text is None:
                 try:
-                    batch[i] = _write(row)
+                    batch[i] = _write(row, write_notice)
                 except DeliveryError as err:
                     errors[row.id] = err
     finally:
@@ -600,9 +610,13 @@ def _write_notices(batch: list[Claimed]) -> dict[int, DeliveryError]:
     return errors
 
 
-def _write(row: Claimed) -> Claimed:
+def _write(row: Claimed, write_notice: NoticeWriter | None) -> Claimed:
+    if write_notice is None:
+        raise DeliveryError(
+            "no notice writer was given to this delivery", temporary=False, final=True
+        )
     try:
-        written = notices.write(row.notice or {}, to_name=row.to_name, subject=row.subject)
+        written = write_notice(row.notice or {}, to_name=row.to_name, subject=row.subject)
     except SQLAlchemyError as exc:
         db.session.rollback()  # the next notice reads in a transaction that works
         raise DeliveryError(f"can't write the notice: {exc}"[:_ERROR_CHARS]) from exc

@@ -1,6 +1,6 @@
 """Event reminders: one email per `going` attendee, Event.reminder_hours before the start.
 
-A scheduled job (services/jobs.py). Idempotent: each reminder's dedupe key names the event,
+A scheduled job (worker/jobs.py). Idempotent: each reminder's dedupe key names the event,
 the person and the start time, so running the job twice queues nothing more, while an
 event moved to another time gets a reminder for its new time.
 """

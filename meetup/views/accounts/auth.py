@@ -11,12 +11,15 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from wtforms import EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length
 
 from ...error_messages import message_for, register_messages
 from ...extensions import db, limiter
-from ...forms.base import AppForm
+from ...forms.accounts import (
+    LinkForm,
+    PasswordSignInForm,
+    SignUpForm,
+)
+from ...forms.base import ButtonForm
 from ...models import User
 from ...services.accounts import magic_links, sign_in
 from ...services.accounts import users as accounts
@@ -50,60 +53,6 @@ RATE_LIMITED = _l("Too many attempts. Wait a few minutes and try again.")
 
 
 # ---------------------------------------------------------------- forms
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _email_field(field_id: str = "email") -> EmailField:
-    # Several forms share a page: distinct ids, but always the name "email" (the rate limit key).
-    return EmailField(
-        _l("Email"),
-        id=field_id,
-        filters=[_strip],
-        validators=[DataRequired(), Length(max=254), Email(_l("Enter a valid email address."))],
-        render_kw={"autocomplete": "email", "inputmode": "email", "autocapitalize": "none"},
-    )
-
-
-def new_password_field(label=None) -> PasswordField:
-    return PasswordField(
-        label or _l("Password"),
-        validators=[DataRequired(), Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX)],
-        description=_l("At least %(n)s characters.", n=accounts.PASSWORD_MIN),
-        render_kw={"autocomplete": "new-password", "minlength": accounts.PASSWORD_MIN},
-    )
-
-
-class LinkForm(AppForm):
-    email = _email_field("link-email")
-    next = HiddenField(id="link-next")
-
-
-class PasswordSignInForm(AppForm):
-    email = _email_field("password-email")
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(max=accounts.PASSWORD_MAX)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    next = HiddenField(id="password-next")
-
-
-class SignUpForm(AppForm):
-    name = StringField(
-        _l("Your name"),
-        validators=[DataRequired(), Length(max=120)],
-        render_kw={"autocomplete": "name"},
-    )
-    email = _email_field()
-    password = new_password_field()
-    next = HiddenField()
-
-
-class ConfirmForm(AppForm):
-    """The one-tap button that uses a link: a POST, so mail scanners' GETs don't burn it."""
 
 
 # ---------------------------------------------------------------- rate limits
@@ -227,7 +176,7 @@ def magic_link(token: str):
         link = magic_links.peek(token)
     except DomainError as err:
         return _link_problem(err)
-    return render_template("accounts/link_confirm.html", email=link.email, form=ConfirmForm())
+    return render_template("accounts/link_confirm.html", email=link.email, form=ButtonForm())
 
 
 @bp.post("/login/link/<token>")

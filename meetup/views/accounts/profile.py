@@ -6,15 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ...error_messages import message_for, register_messages
 from ...extensions import db
+from ...forms.accounts import DeleteForm, PasswordForm, ProfileForm
 from ...forms.base import AppForm
 from ...services.accounts import users as accounts
 from ...services.errors import DomainError
-from .auth import new_password_field
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -34,66 +32,6 @@ register_messages(
         ),
     }
 )
-
-TEXT_MAX = 1000
-
-
-class ProfileForm(AppForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    headline = StringField(
-        _l("Headline"),
-        validators=[Length(max=160)],
-        description=_l("One line about what you do, e.g. “Data engineer, ex-Acme”."),
-    )
-    company = StringField(_l("Company"), validators=[Length(max=120)])
-    looking_for = TextAreaField(
-        _l("What are you looking for?"),
-        validators=[Length(max=TEXT_MAX)],
-        description=_l("A job, a co-founder, advice on…, people who…"),
-        render_kw={"rows": 3},
-    )
-    can_offer = TextAreaField(
-        _l("What can you offer?"),
-        validators=[Length(max=TEXT_MAX)],
-        description=_l("Mentoring, hiring, know-how in…"),
-        render_kw={"rows": 3},
-    )
-    interests = StringField(
-        _l("Interests"),
-        validators=[Length(max=TEXT_MAX)],
-        description=_l("Separated by commas, e.g. “python, product, climate”."),
-    )
-    wants_intros = BooleanField(_l("Introduce me to people I meet at events"))
-    contact_details = TextAreaField(
-        _l("Contact details to share on an introduction"),
-        validators=[Length(max=500)],
-        description=_l(
-            "Shared only when you and the other person both say yes, e.g. your LinkedIn or phone."
-        ),
-        render_kw={"rows": 2},
-    )
-
-
-class PasswordForm(AppForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[Optional(), Length(max=accounts.PASSWORD_MAX)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = new_password_field(_l("New password"))
-    confirm_password = PasswordField(
-        _l("New password, again"),
-        validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
-class DeleteForm(AppForm):
-    confirm_email = StringField(
-        _l("Type your email address to confirm"),
-        validators=[DataRequired(), Length(max=254)],
-        render_kw={"autocomplete": "off", "autocapitalize": "none"},
-    )
 
 
 def _needs_current_password() -> bool:

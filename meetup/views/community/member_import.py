@@ -10,17 +10,14 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
 
 from ...error_messages import message_for, register_messages
 from ...extensions import db
-from ...forms.base import AppForm
-from ...models import Group
-from ...services.community import groups as svc
+from ...forms.community import UploadForm
 from ...services.community import import_uploads as uploads
 from ...services.community import member_import as mi
 from ...services.errors import DomainError
-from ...services.permissions import require_organizer
+from .. import access
 
 bp = Blueprint("member_import", __name__)
 
@@ -74,28 +71,10 @@ SKIP_LABELS = {
 }
 
 
-class UploadForm(AppForm):
-    file = FileField(
-        _l("CSV file"),
-        validators=[FileRequired(_l("Choose a CSV file."))],
-        description=_l(
-            "Slack: Workspace settings → Manage members → Export member list. "
-            "LinkedIn: Settings → Data privacy → Get a copy of your data → Connections. "
-            "Discord: your member-export bot's CSV (it needs an email column)."
-        ),
-    )
-
-
-def _organizer_group(slug: str) -> Group:
-    group = svc.get_by_slug(slug)
-    require_organizer(group, current_user)
-    return group
-
-
 @bp.route("/g/<group_slug>/import", methods=["GET", "POST"])
 @login_required
 def upload(group_slug: str):
-    group = _organizer_group(group_slug)
+    group = access.group_for_organizer(group_slug)
     form = UploadForm()
     error = None
     if request.method == "POST":
@@ -129,7 +108,7 @@ def _mapping(table: mi.Table, source) -> mi.Mapping:
 @bp.get("/g/<group_slug>/import/<token>")
 @login_required
 def preview(group_slug: str, token: str):
-    group = _organizer_group(group_slug)
+    group = access.group_for_organizer(group_slug)
     data, meta = uploads.load(token, group_id=group.id)
     table = mi.read_csv(data)
     mapping = _mapping(table, request.args)
@@ -151,7 +130,7 @@ def preview(group_slug: str, token: str):
 @login_required
 def run(group_slug: str, token: str):
     """All at once (no JavaScript), or one chunk from `offset` (JavaScript, JSON answer)."""
-    group = _organizer_group(group_slug)
+    group = access.group_for_organizer(group_slug)
     data, meta = uploads.load(token, group_id=group.id)
     table = mi.read_csv(data)
     mapping = _mapping(table, request.form)
@@ -165,7 +144,7 @@ def run(group_slug: str, token: str):
         db.session.commit()
         uploads.delete(token)
         _flash_summary(result.added, result.already_members, skipped)
-        return redirect(url_for("groups.members", group_slug=group.slug))
+        return redirect(url_for("members.index", group_slug=group.slug))
 
     offset = max(0, offset)
     chunk = people[offset : offset + CHUNK_ROWS]
@@ -177,7 +156,7 @@ def run(group_slug: str, token: str):
     if done:
         uploads.delete(token)
         _flash_summary(totals["added"], totals["already"], skipped)
-        answer["redirect"] = url_for("groups.members", group_slug=group.slug)
+        answer["redirect"] = url_for("members.index", group_slug=group.slug)
     return jsonify(answer)
 
 

@@ -29,16 +29,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ... import database
+from ... import database, qr_codes
 from ...error_messages import register_messages
 from ...extensions import db
-from ...forms.base import json_formdata, json_object
+from ...forms.base import ButtonForm, json_formdata, json_object
 from ...forms.door import (
     BodyError,
-    ButtonForm,
     DoorLinkForm,
     ScanBody,
     UndoBody,
@@ -46,14 +44,14 @@ from ...forms.door import (
     errors_by_field,
 )
 from ...models import Event
-from ...services.door import checkin, tickets
+from ...services.door import checkin
 from ...services.door import links as door_links
 from ...services.door import log as door_log
 from ...services.door.checkin import Actor
 from ...services.errors import DomainError
-from ...services.events.editing import has_ended
-from ...services.permissions import ORGANIZER_ROLES, is_organizer, require_organizer
+from ...services.permissions import ORGANIZER_ROLES, is_organizer
 from ...urls import absolute_url
+from .. import access
 from .offline import service_worker_url
 
 bp = Blueprint("door", __name__)
@@ -122,13 +120,6 @@ def _invalid(fields: dict[str, list[str]]) -> tuple[Response, int]:
 # ---------------------------------------------------------------- who is at the door
 
 
-def _event(event_key: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.key == event_key))
-    if event is None:
-        raise DomainError("not_found")
-    return event
-
-
 def _actor(event: Event | checkin.DoorEvent) -> Actor:
     """The organizer or the volunteer at this event's door, else 403."""
     if isinstance(event, checkin.DoorEvent):  # the asker's role was read with the event
@@ -184,7 +175,7 @@ def open_link(token: str):
 
 @bp.get("/e/<event_key>/door")
 def page(event_key: str):
-    event = _event(event_key)
+    event = access.event_or_404(event_key)
     try:
         actor = _actor(event)
     except DomainError as err:
@@ -198,7 +189,7 @@ def page(event_key: str):
             event=event,
             actor=actor,
             counts=checkin.counts(event.id),
-            ended=has_ended(event),
+            ended=event.has_ended(),
             walkin_form=WalkinForm(),
             door_config=_page_config(event),
         )
@@ -212,6 +203,7 @@ def _page_config(event: Event) -> dict:
     static = [
         "js/door.js",
         "vendor/jsqr/jsQR.js",
+        "js/text.js",
         "css/app.css",
         "vendor/pico/pico.min.css",
     ]
@@ -267,7 +259,7 @@ def _messages() -> dict[str, str]:
 
 @bp.get("/e/<event_key>/door/guests.json")
 def guests(event_key: str):
-    event = _event(event_key)
+    event = access.event_or_404(event_key)
     _actor(event)
     resp = jsonify(
         event={
@@ -364,8 +356,7 @@ def walkin(event_key: str):
 
 @bp.route("/e/<event_key>/door/links", methods=["GET", "POST"])
 def links(event_key: str):
-    event = _event(event_key)
-    require_organizer(event.group_id, current_user)
+    event = access.event_for_organizer(event_key)
     form = DoorLinkForm()
     if form.validate_on_submit():
         link, token = door_links.create(event, form.label.data)
@@ -384,7 +375,7 @@ def links(event_key: str):
         links=door_links.for_event(event.id),
         is_active=door_links.is_active,
         new_url=new_url,
-        new_qr=tickets.qr_svg(new_url).decode() if new_url else None,
+        new_qr=qr_codes.qr_svg(new_url).decode() if new_url else None,
         flagged=[
             (rsvp, [door_log.describe(entry) for entry in entries])
             for rsvp, entries in checkin.flagged(event.id)
@@ -395,8 +386,7 @@ def links(event_key: str):
 
 @bp.get("/e/<event_key>/door/log.csv")
 def log_csv(event_key: str):
-    event = _event(event_key)
-    require_organizer(event.group_id, current_user)
+    event = access.event_for_organizer(event_key)
     return Response(
         door_log.to_csv(event),
         mimetype="text/csv",
@@ -409,8 +399,7 @@ def log_csv(event_key: str):
 
 @bp.post("/e/<event_key>/door/links/<id:link_id>/revoke")
 def revoke_link(event_key: str, link_id: int):
-    event = _event(event_key)
-    require_organizer(event.group_id, current_user)
+    event = access.event_for_organizer(event_key)
     if not ButtonForm().validate_on_submit():
         raise DomainError("invalid")
     link = door_links.revoke(event, link_id)
@@ -421,8 +410,7 @@ def revoke_link(event_key: str, link_id: int):
 
 @bp.post("/e/<event_key>/door/flags/<id:rsvp_id>/resolve")
 def resolve_flag(event_key: str, rsvp_id: int):
-    event = _event(event_key)
-    require_organizer(event.group_id, current_user)
+    event = access.event_for_organizer(event_key)
     if not ButtonForm().validate_on_submit():
         raise DomainError("invalid")
     checkin.resolve_flag(event, rsvp_id)

@@ -15,11 +15,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from ... import qr_codes
 from ...extensions import db
 from ...models import utcnow
 from ...services.door import tickets
-from ...services.events import rsvp as rsvp_service
-from ...services.events.editing import has_ended
+from ...services.events import answers, seats
 from ...urls import ticket_url
 from ..events.rsvp import after_leaving
 from .offline import service_worker_url
@@ -33,7 +33,7 @@ QR_MAX_AGE = 365 * 24 * 3600
 def show(ticket_token: str):
     rsvp = tickets.find(ticket_token) or abort(404)
     event = rsvp.event
-    valid, ended = tickets.is_valid(rsvp), has_ended(event)
+    valid, ended = tickets.is_valid(rsvp), event.has_ended()
     # A cancelled or finished event's ticket is a keepsake: no code to show, no calendar
     # entry to add.
     shows_code = valid and not ended and event.cancelled_at is None
@@ -45,7 +45,7 @@ def show(ticket_token: str):
             my_rsvp=rsvp,
             valid=valid,
             ended=ended,
-            closed=rsvp_service.list_closed(event, utcnow()),
+            closed=seats.list_closed(event, utcnow()),
             url=ticket_url(ticket_token),
             offline_worker=service_worker_url(_offline_files(ticket_token, shows_code)),
         )
@@ -73,7 +73,7 @@ def qr(ticket_token: str):
     if rsvp is None or not tickets.is_valid(rsvp):
         abort(404)
     url = ticket_url(ticket_token)
-    resp = make_response(tickets.qr_svg(url))
+    resp = make_response(qr_codes.qr_svg(url))
     resp.mimetype = "image/svg+xml"
     # The image depends only on the URL, which never changes for a ticket.
     resp.set_etag(hashlib.sha256(url.encode()).hexdigest()[:32])
@@ -93,7 +93,7 @@ def give_up(ticket_token: str):
     if rsvp is None or not tickets.is_valid(rsvp):
         abort(404)
     event = rsvp.event
-    rsvp_service.answer(event, rsvp.user, False)  # emails them, promotes whoever waits
+    answers.answer(event, rsvp.user, False)  # emails them, promotes whoever waits
     db.session.commit()
     flash(
         _(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -22,6 +22,7 @@ from ...services.events import editing as svc
 from ...services.intros import proposals as intros_service
 from ...timeutil import format_in_zone, zone_abbreviation
 from ...urls import event_url
+from .. import access
 
 bp = Blueprint("events", __name__)
 T = TypeVar("T")
@@ -57,37 +58,13 @@ register_messages(
 
 # The same answer for an unknown key and for a members-only event seen by a non-member, so
 # keys can't be probed.
-NOT_FOUND = _l("We couldn't find this event. If it is for members of a group, sign in to see it.")
 
 # Other blueprints' organizer pages, linked from the event page when they exist in this build.
 ORGANIZER_LINKS = (
-    ("rsvp.attendees", _l("Attendees")),
+    ("attendees.index", _l("Attendees")),
     ("door.page", _l("Door check-in")),
     ("intros.review", _l("Introductions")),
 )
-
-
-def _group_or_404(slug: str) -> Group:
-    group = db.session.scalar(select(Group).where(Group.slug == slug))
-    if group is None:
-        abort(404)
-    return group
-
-
-def event_for_organizer(event_key: str) -> Event:
-    """An event its group's organizers manage: 404 if there is none, 403 for anyone else."""
-    event = db.session.scalar(select(Event).where(Event.key == event_key))
-    if event is None:
-        abort(404)
-    permissions.require_organizer(event.group_id, current_user)
-    return event
-
-
-def _visible_event_or_404(key: str) -> Event:
-    event = svc.get_by_key(key)
-    if event is None or not permissions.can_view_event(event, current_user):
-        abort(404, description=str(NOT_FOUND))
-    return event
 
 
 class _Invalid:
@@ -149,7 +126,7 @@ def _field_message(err: DomainError) -> str:
 @bp.route("/g/<group_slug>/events/new", methods=["GET", "POST"])
 @login_required
 def new(group_slug: str):
-    group = _group_or_404(group_slug)
+    group = access.group_or_404(group_slug)
     permissions.require_organizer(group, current_user)
     form = EventForm(zone=svc.last_timezone(group))
     model = None if form.is_submitted() else _model_event(group, request.args.get("like"))
@@ -174,7 +151,7 @@ def _model_event(group: Group, key: str | None) -> Event | None:
 @bp.route("/e/<event_key>/edit", methods=["GET", "POST"])
 @login_required
 def edit(event_key: str):
-    event = _visible_event_or_404(event_key)
+    event = access.visible_event_or_404(event_key)
     permissions.require_organizer(event.group_id, current_user)
     if event.cancelled_at is not None:
         raise DomainError("cancelled_event_is_final")
@@ -194,7 +171,7 @@ def edit(event_key: str):
 @bp.route("/e/<event_key>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(event_key: str):
-    event = _visible_event_or_404(event_key)
+    event = access.visible_event_or_404(event_key)
     permissions.require_organizer(event.group_id, current_user)
     form = AppForm()
     if form.validate_on_submit():
@@ -202,19 +179,19 @@ def cancel(event_key: str):
             db.session.commit()
             flash(gettext("The event is cancelled."), "success")
         return redirect(url_for("events.show", event_key=event.key))
-    return render_template("events/cancel.html", event=event, form=form, ended=svc.has_ended(event))
+    return render_template("events/cancel.html", event=event, form=form, ended=event.has_ended())
 
 
 @bp.get("/e/<event_key>")
 def show(event_key: str):
-    event = _visible_event_or_404(event_key)
+    event = access.visible_event_or_404(event_key)
     is_organizer = permissions.is_organizer(event.group_id, current_user)
     my_rsvp = None
     if current_user.is_authenticated:
         my_rsvp = db.session.scalar(
             select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == current_user.id)
         )
-    ended = svc.has_ended(event)
+    ended = event.has_ended()
     signed_in = current_user.is_authenticated
     my_intros = intros_service.my_sides(event, current_user) if ended and signed_in else []
     return render_template(

@@ -1,5 +1,5 @@
-"""RSVP: answer from the event page, confirm by email link, claim a held seat, and the
-organizer's attendee list (capacity, remove, promote, CSV)."""
+"""RSVP: answer from the event page, confirm by email link, claim a held seat, leave the
+waitlist by link. The organizer's attendee list is views/events/attendees.py."""
 
 from __future__ import annotations
 
@@ -20,23 +20,24 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
-from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
-from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length
 
 from ... import database, security
-from ...error_messages import MESSAGES, message_for, register_messages
+from ...error_messages import MESSAGES, register_messages
 from ...extensions import db, limiter
-from ...forms.base import AppForm
+from ...forms.base import ButtonForm
+from ...forms.events import RsvpForm
 from ...models import Event, Membership, Rsvp, User, utcnow
 from ...services.errors import DomainError
-from ...services.events import attendees as attendees_service
-from ...services.events import rsvp as rsvp_service
-from ...services.events.editing import has_ended
-from ...services.permissions import can_view_event, is_member, is_organizer, require_organizer
+from ...services.events import answers as rsvp_answers
+from ...services.events import leave_links
+from ...services.events import seats as rsvp_seats
+from ...services.events import waitlist as rsvp_waitlist
+from ...services.permissions import can_view_event, is_member, is_organizer
 from ...services.tokens import same
 
 bp = Blueprint("rsvp", __name__)
@@ -96,65 +97,9 @@ for _code, _entry in {
 }.items():
     MESSAGES.setdefault(_code, _entry)
 
-ANSWERS = ("going", "not_going")
 _ZERO = dict.fromkeys(("pending", "going", "waitlisted", "not_going", "removed"), 0)
 # Keys and tokens are URL-safe base64 (services/tokens.py); anything else can't match a row.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-class RsvpForm(AppForm):
-    class Meta:
-        # CSRFProtect checks every POST before the view; the panel renders csrf_token().
-        # A second token of the form's own would cost a signature per answer.
-        csrf = False
-
-    answer = StringField(validators=[InputRequired(), AnyOf(ANSWERS)])
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
-    email = EmailField(_l("Your email"), validators=[Optional(), Email(), Length(max=254)])
-    looking_for = TextAreaField(
-        _l("What are you looking for?"),
-        validators=[Optional(), Length(max=rsvp_service.MAX_ANSWER)],
-        description=_l("A job, co-founders, advice... Helps us introduce you to the right people."),
-    )
-    can_offer = TextAreaField(
-        _l("What can you offer?"),
-        validators=[Optional(), Length(max=rsvp_service.MAX_ANSWER)],
-    )
-    wants_intros = BooleanField(_l("Introduce me to people I meet there"), default=True)
-    save_to_profile = BooleanField(_l("Also save these answers to my profile"))
-
-    def answers(self) -> rsvp_service.Answers:
-        # A bare "Going" (no answer fields sent) keeps what is already there.
-        if "looking_for" not in request.form:
-            return rsvp_service.Answers()
-        return rsvp_service.Answers(
-            looking_for=self.looking_for.data or "",
-            can_offer=self.can_offer.data or "",
-            wants_intros=bool(self.wants_intros.data),
-            save_to_profile=bool(self.save_to_profile.data),
-        )
-
-
-class ButtonForm(AppForm):
-    """CSRF only: for POST-only buttons."""
-
-
-class CapacityForm(AppForm):
-    capacity = IntegerField(
-        _l("Seats"),
-        validators=[Optional(), NumberRange(min=0, max=100_000)],
-        description=_l("Leave empty for no limit."),
-    )
-
-
-class PromoteForm(AppForm):
-    override = BooleanField(_l("Over capacity"))
-
-
-class AddForm(AppForm):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
-    override = BooleanField(_l("Over capacity: seat them even though the event is full"))
 
 
 # ------------------------------------------------------------------ helpers
@@ -198,8 +143,8 @@ _TO_ANSWER = _EVENT_ROLE_AND_USER.options(
 
 
 # PostgreSQL: an answer's read takes the event's lock (shared by newcomers to a full event:
-# rsvp_service.with_lock) and reads its seats too, one round trip fewer per answer.
-_TO_ANSWER_LOCKED = rsvp_service.with_lock(_TO_ANSWER)
+# rsvp_seats.with_lock) and reads its seats too, one round trip fewer per answer.
+_TO_ANSWER_LOCKED = rsvp_seats.with_lock(_TO_ANSWER)
 
 
 def _event_and_role_or_404(
@@ -213,18 +158,18 @@ def _event_and_role_or_404(
 
 def _read_or_404(
     event_key: str, *, to_answer: bool = False, lock: bool = False
-) -> tuple[Event, User | None, str | None, rsvp_service.Locked | None]:
+) -> tuple[Event, User | None, str | None, rsvp_seats.Locked | None]:
     """_event_and_role_or_404(), and with `lock` (PostgreSQL, signed in) the event's lock
     for the user's answer, taken by the same statement."""
     if not _TOKEN_SHAPE.fullmatch(event_key):
         abort(404)
     claimed = security.claimed_user_id()
     params: dict = {"key": event_key, "user_id": claimed}
-    lock = lock and claimed is not None and rsvp_service.can_lock_with_read()
+    lock = lock and claimed is not None and rsvp_seats.can_lock_with_read()
     if claimed is None:
         statement = _EVENT_AND_ROLE
     elif lock:
-        statement, params["lock"] = _TO_ANSWER_LOCKED, rsvp_service.lock_param()
+        statement, params["lock"] = _TO_ANSWER_LOCKED, rsvp_seats.lock_param()
     else:
         statement = _TO_ANSWER if to_answer else _EVENT_ROLE_AND_USER
     row = db.session.execute(statement, params).first()
@@ -232,7 +177,7 @@ def _read_or_404(
         abort(404)
     user = security.signed_in_user(prefetched=row.User if claimed is not None else None)
     signed_in = user is not None and user.id == claimed
-    locked = rsvp_service.locked_from_row(row, row.Event.id) if lock and signed_in else None
+    locked = rsvp_seats.locked_from_row(row, row.Event.id) if lock and signed_in else None
     # The role was read for the claimed id: it counts only if the session proved it.
     return row.Event, user, row.role if signed_in else None, locked
 
@@ -285,7 +230,7 @@ def _retry_once(action):
     try:
         result = action()
         database.commit_writes(db.session)
-    except (IntegrityError, rsvp_service.NeedsExclusiveLock):
+    except (IntegrityError, rsvp_seats.NeedsExclusiveLock):
         db.session.rollback()
         result = action()
         database.commit_writes(db.session)
@@ -298,7 +243,7 @@ def _retry_once(action):
 def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) -> dict:
     """What templates/rsvp/_panel.html needs, in a fixed number of queries. `counts` (rows
     per status) saves a query when the page has them already."""
-    counts = rsvp_service.counts(event.id) if counts is None else {**_ZERO, **counts}
+    counts = rsvp_seats.counts(event.id) if counts is None else {**_ZERO, **counts}
     signed_in = current_user.is_authenticated
     form = RsvpForm(formdata=None)
     source = my_rsvp or (current_user if signed_in else None)
@@ -329,7 +274,7 @@ def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) 
         "counts": counts,
         "full": full,
         "seats_left": None if event.capacity is None else max(0, event.capacity - counts["going"]),
-        "position": rsvp_service.waitlist_position(my_rsvp) if my_rsvp else None,
+        "position": rsvp_seats.waitlist_position(my_rsvp) if my_rsvp else None,
         "pending": my_rsvp is not None and my_rsvp.status == "pending",
         "asked": None if signed_in else _asked_email(event.key),
         "form": form,
@@ -381,7 +326,7 @@ def submit(event_key: str):
 
         def act() -> Rsvp:
             held = first_try.pop() if first_try else None
-            return rsvp_service.answer(event, user, going, answers, member=member, locked=held)
+            return rsvp_answers.answer(event, user, going, answers, member=member, locked=held)
 
         # The answer's outcome is told by the panel the redirect scrolls to ("You're going!",
         # the place in line): a flash sat at the top of the page, out of view on a phone, and
@@ -391,7 +336,7 @@ def submit(event_key: str):
         if form.answer.data != "going":
             return redirect(_event_page(event), 303)
         _retry_once(
-            lambda: rsvp_service.request_by_email(event, form.email.data, form.name.data, answers)
+            lambda: rsvp_answers.request_by_email(event, form.email.data, form.name.data, answers)
         )
         _remember_ask(event.key, form.email.data)
     return redirect(_event_page(event), 303)
@@ -409,13 +354,13 @@ def _rsvp_form(*, signed_in: bool) -> RsvpForm:
 def confirm(token: str):
     """The emailed link. GET shows one button (mail scanners prefetch links); POST uses it."""
     if request.method == "GET":
-        rsvp = rsvp_service.peek_link(token)
+        rsvp = rsvp_answers.peek_link(token)
         return render_template(
             "events/rsvp_confirm.html", event=rsvp.event, rsvp=rsvp, form=ButtonForm()
         )
     if not ButtonForm().validate():
         abort(400)
-    rsvp = rsvp_service.confirm_by_link(token)
+    rsvp = rsvp_answers.confirm_by_link(token)
     user, event = rsvp.user, rsvp.event
     db.session.commit()
     login_user(user, remember=True)
@@ -428,14 +373,14 @@ def claim(event_key: str, ticket_token: str):
     event = _event_or_404(event_key)
     rsvp = None
     if _TOKEN_SHAPE.fullmatch(ticket_token):
-        rsvp = rsvp_service.find_by_ticket(event, ticket_token)
+        rsvp = rsvp_seats.find_by_ticket(event, ticket_token)
     if rsvp is None or not same(rsvp.ticket_token, ticket_token):
         raise DomainError("claim_lapsed")
     if request.method == "GET":
         return render_template("events/rsvp_claim.html", event=event, rsvp=rsvp, form=ButtonForm())
     if not ButtonForm().validate():
         abort(400)
-    rsvp_service.claim(rsvp)
+    rsvp_waitlist.claim(rsvp)
     db.session.commit()
     flash(_("Your seat is confirmed. See you there!"), "success")
     # On to the ticket, what they need next: it opens without signing in, where the event
@@ -451,8 +396,8 @@ def leave(token: str):
     """The waitlist email's "leave the waitlist" link, no sign-in needed. GET shows one
     button (mail scanners prefetch links); POST leaves."""
     if request.method == "GET":
-        rsvp = rsvp_service.waiting_by_leave_token(token)
-        position = rsvp_service.waitlist_position(rsvp)
+        rsvp = leave_links.waiting_by_leave_token(token)
+        position = rsvp_seats.waitlist_position(rsvp)
         return render_template(
             "events/rsvp_leave.html",
             event=rsvp.event,
@@ -462,7 +407,7 @@ def leave(token: str):
         )
     if not ButtonForm().validate():
         abort(400)
-    event = rsvp_service.leave_waitlist(token).event
+    event = rsvp_answers.leave_waitlist(token).event
     db.session.commit()
     flash(
         _("You left the waitlist for %(title)s. Thanks for letting us know.", title=event.title),
@@ -477,147 +422,3 @@ def after_leaving(event: Event) -> Response:
     if "events.show" in current_app.view_functions and can_view_event(event, current_user):
         return redirect(url_for("events.show", event_key=event.key), 303)
     return redirect(url_for("home.home"), 303)
-
-
-# ------------------------------------------------------------------ organizers
-
-
-def _organizer_event(event_key: str) -> Event:
-    event = _event_or_404(event_key)
-    require_organizer(event.group_id, current_user)
-    return event
-
-
-@bp.get("/e/<event_key>/attendees")
-@login_required
-def attendees(event_key: str):
-    return _attendees_page(_organizer_event(event_key))
-
-
-def _attendees_page(event: Event, add_form: AddForm | None = None, status: int = 200):
-    roster = attendees_service.roster(event)
-    now = utcnow()
-    return render_template(
-        "events/attendees.html",
-        event=event,
-        roster=roster,
-        started=rsvp_service.list_closed(event, now),
-        ended=has_ended(event, now),
-        open_links=rsvp_service.open_links(roster.pending, now),
-        capacity_form=CapacityForm(capacity=event.capacity),
-        button_form=ButtonForm(),
-        promote_form=PromoteForm(),
-        add_form=add_form or AddForm(formdata=None, prefix="add"),
-    ), status
-
-
-@bp.post("/e/<event_key>/attendees/add")
-@login_required
-def add(event_key: str):
-    """An organizer puts someone on the list by hand. A refusal (full, already going...)
-    comes back on the page with what was typed, not on an error page."""
-    event = _organizer_event(event_key)
-    form = AddForm(prefix="add")
-    if not form.validate():
-        return _attendees_page(event, form, 400)
-    try:
-        rsvp = rsvp_service.add(
-            event, form.email.data, form.name.data, override=bool(form.override.data)
-        )
-    except DomainError as err:
-        db.session.rollback()
-        status, message = message_for(err.code)
-        form.form_errors.append(message)
-        return _attendees_page(event, form, status)
-    name = rsvp.user.display_name
-    db.session.commit()
-    flash(_("%(name)s has a seat; their ticket is on its way by email.", name=name), "success")
-    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
-
-
-@bp.post("/e/<event_key>/attendees/capacity")
-@login_required
-def set_capacity(event_key: str):
-    event = _organizer_event(event_key)
-    form = CapacityForm()
-    if not form.validate():
-        raise DomainError("invalid_capacity")
-    promoted = rsvp_service.set_capacity(event, form.capacity.data)
-    db.session.commit()
-    flash(_("Capacity saved. Promoted from the waitlist: %(n)s.", n=len(promoted)), "success")
-    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
-
-
-@bp.route("/e/<event_key>/attendees/<id:rsvp_id>/remove", methods=["GET", "POST"])
-@login_required
-def remove(event_key: str, rsvp_id: int):
-    """GET asks first: a removed person is emailed at once and can't answer again by
-    themselves, so one mis-tap in the list must not do it."""
-    event = _organizer_event(event_key)
-    form = ButtonForm()
-    if request.method == "GET":
-        rsvp = rsvp_service.get_for_event(event, rsvp_id)
-        closed = rsvp_service.list_closed(event, utcnow())
-        return render_template(
-            "events/attendee_remove.html", event=event, rsvp=rsvp, form=form, closed=closed
-        )
-    if not form.validate():
-        abort(400)
-    rsvp, promoted = rsvp_service.remove(event, rsvp_id)
-    name = rsvp.user.display_name
-    db.session.commit()
-    if promoted:
-        message = _(
-            "%(name)s was removed; %(next)s, next in line, got the seat.",
-            name=name,
-            next=promoted[0].user.display_name,
-        )
-    else:
-        message = _("%(name)s was removed.", name=name)
-    flash(message, "success")
-    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
-
-
-@bp.post("/e/<event_key>/attendees/<id:rsvp_id>/reinstate")
-@login_required
-def reinstate(event_key: str, rsvp_id: int):
-    event = _organizer_event(event_key)
-    if not ButtonForm().validate():
-        abort(400)
-    rsvp = rsvp_service.reinstate(event, rsvp_id)
-    name = rsvp.user.display_name
-    db.session.commit()
-    if rsvp.status == "going":
-        flash(_("%(name)s is back on the list, with a seat.", name=name), "success")
-    else:
-        flash(_("%(name)s is back on the waitlist, at their place in line.", name=name), "success")
-    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
-
-
-@bp.post("/e/<event_key>/attendees/<id:rsvp_id>/promote")
-@login_required
-def promote(event_key: str, rsvp_id: int):
-    event = _organizer_event(event_key)
-    form = PromoteForm()
-    if not form.validate():
-        abort(400)
-    rsvp = rsvp_service.promote(event, rsvp_id, override=bool(form.override.data))
-    name = rsvp.user.display_name
-    db.session.commit()
-    flash(_("%(name)s now has a seat.", name=name), "success")
-    return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
-
-
-@bp.get("/e/<event_key>/attendees.csv")
-@login_required
-def export(event_key: str):
-    event = _organizer_event(event_key)
-    body = attendees_service.to_csv(event, attendees_service.roster(event))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="attendees-{event.key}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )

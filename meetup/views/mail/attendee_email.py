@@ -7,16 +7,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Regexp
 
 from ...error_messages import message_for, register_messages
 from ...extensions import db, limiter
-from ...forms.base import AppForm
+from ...forms.mail import MessageForm
 from ...models import Event
 from ...services.errors import DomainError
 from ...services.mail import attendee_email as announcements
-from ..events.events import event_for_organizer
+from .. import access
 
 bp = Blueprint("attendee_email", __name__)
 
@@ -33,28 +31,6 @@ _AUDIENCE_LABELS = {
     "everyone": _l("People going and on the waitlist"),
     "came": _l("People who came"),  # checked in at the door
 }
-
-
-_STALE = _l("This form is out of date: reload the page and send your message again.")
-
-
-class MessageForm(AppForm):
-    audience = RadioField(_l("To"), validators=[InputRequired()], default="going")
-    subject = StringField(
-        _l("Subject"), validators=[InputRequired(), Length(max=announcements.SUBJECT_MAX)]
-    )
-    body = TextAreaField(
-        _l("Message"),
-        validators=[InputRequired(), Length(max=announcements.BODY_MAX)],
-        description=_l("Plain text. It is sent with the event's date, place and link."),
-    )
-    # A page from before (or a hand-made request) without a key of ours: say so, send nothing.
-    form_key = HiddenField(
-        validators=[
-            InputRequired(message=_STALE),
-            Regexp(announcements.KEY_SHAPE, message=_STALE),
-        ]
-    )
 
 
 def _send(event: Event, form: MessageForm) -> announcements.Sent:
@@ -79,7 +55,7 @@ def _send(event: Event, form: MessageForm) -> announcements.Sent:
 @login_required
 @limiter.limit("30/hour", methods=["POST"])
 def write(event_key: str):
-    event = event_for_organizer(event_key)
+    event = access.event_for_organizer(event_key)
     counts = announcements.counts(event)
     form = MessageForm()
     # Offered when it reaches someone the first choice doesn't.
@@ -108,7 +84,7 @@ def write(event_key: str):
         else:
             db.session.commit()
             flash(_sent_message(sent), "success")
-            return redirect(url_for("rsvp.attendees", event_key=event.key), 303)
+            return redirect(url_for("attendees.index", event_key=event.key), 303)
     return render_template("mail/attendee_email.html", event=event, form=form), status
 
 

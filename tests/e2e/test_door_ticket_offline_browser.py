@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from meetup.extensions import db
-from meetup.services.events import rsvp as rsvp_service
+from meetup.services.events import answers
 from meetup.urls import ticket_url
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.browser_support import PHONE, wait_js
@@ -93,7 +93,7 @@ def test_a_ticket_opened_once_shows_its_qr_code_with_no_network(
 
 def test_a_ticket_given_up_does_not_come_back_offline(playwright, server, opened):
     rsvp, url, profile = opened
-    rsvp_service.answer(rsvp.event, rsvp.user, False)  # "Can't go": the ticket stops working
+    answers.answer(rsvp.event, rsvp.user, False)  # "Can't go": the ticket stops working
     db.session.commit()
     context, page = phone(playwright, profile, offline=False)
     try:

@@ -170,12 +170,12 @@ def test_the_organizer_finds_someone_in_the_list_accents_or_not(app, live_server
 
 
 def test_leaving_the_waitlist_from_the_email_at_phone_size(app, live_server, browser, shots):
-    from meetup.services.events import rsvp as svc
+    from meetup.services.events import answers
 
     event = make_event(make_group(make_user()), capacity=1, title="Rust & Coffee")
     ana, ben, cleo = (make_user(name=n) for n in ("Ana", "Ben", "Cleo"))
     for person in (ana, ben, cleo):
-        svc.answer(event, person, True)
+        answers.answer(event, person, True)
     db.session.commit()
     waiting = _mail_to(ben.email, "You're on the waitlist")
     link = re.search(r"(http://127\.0\.0\.1:\d+/rsvp/leave/\S+)", waiting.body_text).group(1)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from meetup import qr_codes
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
 from meetup.services.door import tickets
@@ -125,7 +126,7 @@ def test_qr_rasterised_decodes_with_zbar_to_the_ticket_url(client, ticket, tmp_p
 
 
 def test_qr_has_quiet_zone_of_four_modules():
-    svg = tickets.qr_svg("http://localhost/t/" + "a" * 32).decode()
+    svg = qr_codes.qr_svg("http://localhost/t/" + "a" * 32).decode()
     # SvgPathImage draws modules in a viewBox of (modules + 2 * border); the first dark
     # module (a finder pattern corner) sits at the border.
     assert 'd="M4,4H5V5H4z' in svg

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services.events import rsvp as svc
+from meetup.services.events import answers, seats
 from meetup.services.mail import outbox, reminders
 from meetup.urls import ticket_url
 from tests.factories import add_member, make_event, make_group, make_user, send_outbox
@@ -59,8 +59,8 @@ def test_the_seat_emails_carry_the_ticket_qr_and_the_waitlist_email_none(smtp_ap
     ana, ben = make_user(name="Ana"), make_user(name="Ben")
     for person in (ana, ben):
         add_member(group, person)
-    seat = svc.answer(event, ana, True)
-    svc.answer(event, ben, True)  # waitlisted
+    seat = answers.answer(event, ana, True)
+    answers.answer(event, ben, True)  # waitlisted
     db.session.commit()
     deliver(app)
 
@@ -69,13 +69,13 @@ def test_the_seat_emails_carry_the_ticket_qr_and_the_waitlist_email_none(smtp_ap
     [waiting] = received_by(inbox, ben)
     assert ticket_qr(waiting) is None  # no seat, no ticket to show
 
-    svc.answer(event, ana, False)  # Ana can't come: Ben moves up
+    answers.answer(event, ana, False)  # Ana can't come: Ben moves up
     db.session.commit()
     deliver(app)
     [cancelled] = received_by(inbox, ana)[1:]
     assert ticket_qr(cancelled) is None
     [promoted] = received_by(inbox, ben)[1:]
-    ben_rsvp = svc.find(event.id, ben.id)
+    ben_rsvp = seats.find(event.id, ben.id)
     assert decode(ticket_qr(promoted), tmp_path) == ticket_url(ben_rsvp.ticket_token)
 
 
@@ -85,7 +85,7 @@ def test_the_reminder_carries_the_ticket_qr(smtp_app, tmp_path):
     event = make_event(group, starts_at=utcnow() + timedelta(hours=20), reminder_hours=24)
     ana = make_user(name="Ana")
     add_member(group, ana)
-    seat = svc.answer(event, ana, True)
+    seat = answers.answer(event, ana, True)
     db.session.commit()
     assert reminders.send_reminders(utcnow()) == 1
     db.session.commit()
@@ -96,7 +96,7 @@ def test_the_reminder_carries_the_ticket_qr(smtp_app, tmp_path):
 
 def test_a_resent_ticket_email_is_the_same_bytes(app):
     event = make_event(make_group(make_user()))
-    svc.answer(event, make_user(), True)
+    answers.answer(event, make_user(), True)
     [sent] = send_outbox()
     row = db.session.scalar(select(OutboxMessage))
     assert row.qr_url is not None  # stored with the written bodies: a retry sends it as is

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from meetup.extensions import db
 from meetup.models import Rsvp, utcnow
 from meetup.services.errors import DomainError
-from meetup.services.events import rsvp as svc
+from meetup.services.events import answers, attendees, seats
 from tests.factories import make_event, make_group, make_user
 
 PEOPLE = 7
@@ -98,12 +98,14 @@ class RsvpMachine(RuleBasedStateMachine):
 
     @rule(i=person, going=st.booleans())
     def answer(self, i, going):
-        self.step(lambda: svc.answer(self.event, self.users[i], going, now=self.tick()), actor=i)
+        self.step(
+            lambda: answers.answer(self.event, self.users[i], going, now=self.tick()), actor=i
+        )
 
     @rule(i=person)
     def ask_by_email(self, i):
         def act():
-            _, token = svc.request_by_email(
+            _, token = answers.request_by_email(
                 self.event, self.users[i].email, "Someone", now=self.tick()
             )
             self.links[i] = token
@@ -114,30 +116,30 @@ class RsvpMachine(RuleBasedStateMachine):
     def confirm_link(self, i):
         token = self.links.pop(i, None)
         if token is not None:
-            self.step(lambda: svc.confirm_by_link(token, now=self.tick()), actor=i)
+            self.step(lambda: answers.confirm_by_link(token, now=self.tick()), actor=i)
 
     @rule(capacity=st.one_of(st.none(), st.integers(0, 5)))
     def change_capacity(self, capacity):
-        self.step(lambda: svc.set_capacity(self.event, capacity, now=self.tick()))
+        self.step(lambda: attendees.set_capacity(self.event, capacity, now=self.tick()))
 
     @rule(i=person)
     def remove(self, i):
         row = self.row_of(i)
         if row is not None:
-            self.step(lambda: svc.remove(self.event, row.id, now=self.tick()))
+            self.step(lambda: attendees.remove(self.event, row.id, now=self.tick()))
 
     @rule(i=person)
     def reinstate(self, i):
         row = self.row_of(i)
         if row is not None:
-            self.step(lambda: svc.reinstate(self.event, row.id, now=self.tick()), actor=i)
+            self.step(lambda: attendees.reinstate(self.event, row.id, now=self.tick()), actor=i)
 
     @rule(i=person, override=st.booleans())
     def promote(self, i, override):
         row = self.row_of(i)
         if row is not None:
             self.step(
-                lambda: svc.promote(self.event, row.id, override=override, now=self.tick()),
+                lambda: attendees.promote(self.event, row.id, override=override, now=self.tick()),
                 adds_one=override,
                 actor=i,
             )
@@ -146,7 +148,9 @@ class RsvpMachine(RuleBasedStateMachine):
     def add_by_hand(self, i, override):
         user = self.users[i]
         self.step(
-            lambda: svc.add(self.event, user.email, user.name, override=override, now=self.tick()),
+            lambda: attendees.add(
+                self.event, user.email, user.name, override=override, now=self.tick()
+            ),
             adds_one=override,
             actor=i,
         )
@@ -166,7 +170,7 @@ class RsvpMachine(RuleBasedStateMachine):
     def waitlist_is_fcfs_and_no_seat_is_left_free(self):
         rows = self.rows()
         line = [r for r in rows if r.status == "waitlisted"]
-        assert [svc.waitlist_position(r) for r in line] == list(range(1, len(line) + 1))
+        assert [seats.waitlist_position(r) for r in line] == list(range(1, len(line) + 1))
         if line:
             going = sum(r.status == "going" for r in rows)
             assert self.event.capacity is not None and going >= self.event.capacity

@@ -7,10 +7,10 @@ from datetime import timedelta
 from flask import template_rendered
 from sqlalchemy import select
 
+from meetup import worker
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services.events import rsvp as svc
-from meetup.services.mail import outbox
+from meetup.services.events import answers
 from meetup.services.mail.outbox import DeliveryError
 from tests.factories import make_event, make_group, make_user, queue_messages, send_outbox
 from tests.ical_check import only_event
@@ -52,8 +52,8 @@ def test_an_rsvp_queues_a_notice_and_renders_nothing(app):
         rendered.append(template.name)
 
     with template_rendered.connected_to(record, app):
-        seat = svc.answer(event, ana, True)
-        waiting = svc.answer(event, ben, True)
+        seat = answers.answer(event, ana, True)
+        waiting = answers.answer(event, ben, True)
         db.session.commit()
     assert rendered == []  # no template, no calendar file inside the event's lock
 
@@ -77,17 +77,17 @@ def test_an_rsvp_queues_a_notice_and_renders_nothing(app):
 def test_a_retry_sends_the_notice_as_first_written(app):
     event = make_event(make_group(), capacity=5, venue_name="Le Loft")
     ana = make_user()
-    svc.answer(event, ana, True)
+    answers.answer(event, ana, True)
     db.session.commit()
     backend = _FailOnce()
-    outbox.deliver_due(backend=backend)
+    worker.deliver_due(backend=backend)
     db.session.expire_all()
     [row] = _to(ana)
     assert row.status == "queued" and "Le Loft" in row.body_text  # stored with the failure
 
     event.venue_name = "La Cave"  # edited after the first attempt
     db.session.commit()
-    outbox.deliver_due(backend=backend, now=utcnow() + timedelta(hours=1))
+    worker.deliver_due(backend=backend, now=utcnow() + timedelta(hours=1))
     [(first, _)] = backend.tried
     [second] = backend.kept
     assert second.as_bytes() == first.as_bytes()  # the same message, byte for byte
@@ -96,7 +96,7 @@ def test_a_retry_sends_the_notice_as_first_written(app):
 def test_a_notice_shows_the_event_as_it_is_when_written(app):
     event = make_event(make_group(), capacity=5, venue_name="Le Loft")
     ana = make_user()
-    svc.answer(event, ana, True)
+    answers.answer(event, ana, True)
     event.venue_name = "La Cave"  # moved before the worker got to it
     db.session.commit()
     send_outbox()
@@ -109,9 +109,9 @@ def test_waitlist_position_is_counted_when_written(app):
     now = utcnow()
     ana, ben, cleo, dan = (make_user() for _ in range(4))
     for i, user in enumerate((ana, ben, cleo, dan)):
-        svc.answer(event, user, True, now=now + timedelta(seconds=i))
-    svc.answer(event, ben, False, now=now + timedelta(seconds=5))  # left the waitlist
-    svc.answer(event, ana, False, now=now + timedelta(seconds=6))  # Cleo gets the seat
+        answers.answer(event, user, True, now=now + timedelta(seconds=i))
+    answers.answer(event, ben, False, now=now + timedelta(seconds=5))  # left the waitlist
+    answers.answer(event, ana, False, now=now + timedelta(seconds=6))  # Cleo gets the seat
     db.session.commit()
     send_outbox()
     [cleo_waiting, _promoted] = _to(cleo)
@@ -124,8 +124,8 @@ def test_waitlist_position_is_counted_when_written(app):
 def test_a_late_written_invite_keeps_the_sequence_of_its_moment(app):
     event = make_event(make_group())
     ana = make_user()
-    svc.answer(event, ana, True)
-    svc.answer(event, ana, False)  # both changes before the worker writes either
+    answers.answer(event, ana, True)
+    answers.answer(event, ana, False)  # both changes before the worker writes either
     db.session.commit()
     send_outbox()
     request, cancel = _to(ana)
@@ -137,8 +137,8 @@ def test_a_notice_whose_rsvp_is_gone_is_not_sent(app):
     group = make_group()
     gone, kept = make_event(group), make_event(group)
     ana, ben = make_user(), make_user()
-    svc.answer(gone, ana, True)
-    svc.answer(kept, ben, True)
+    answers.answer(gone, ana, True)
+    answers.answer(kept, ben, True)
     db.session.commit()
     db.session.delete(gone)  # its RSVPs go with it; the queued notice stays
     db.session.commit()
@@ -151,7 +151,7 @@ def test_a_notice_whose_rsvp_is_gone_is_not_sent(app):
 def test_a_broken_notice_fails_alone(app):
     event = make_event(make_group())
     ana = make_user()
-    svc.answer(event, ana, True)
+    answers.answer(event, ana, True)
     db.session.commit()
     [row] = _to(ana)
     row.notice = {**row.notice, "kind": "exploded"}  # no such template

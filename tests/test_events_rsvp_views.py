@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, Rsvp, User, utcnow
-from meetup.services.events import rsvp as svc
+from meetup.services.events import answers
+from meetup.services.events import attendees as attendee_list
 from meetup.timeutil import format_in_zone
 from tests.factories import (
     add_member,
@@ -232,7 +233,7 @@ def test_a_guest_added_to_a_members_only_event_sees_its_page_and_can_decline(cli
     group = make_group(org)
     ev = make_event(group, visibility="members", capacity=5)
     speaker, outsider = make_user(), make_user()
-    svc.add(ev, speaker.email, "Speaker")
+    attendee_list.add(ev, speaker.email, "Speaker")
     db.session.commit()
     login(client, outsider)
     assert client.get(f"/e/{ev.key}").status_code == 404
@@ -251,9 +252,9 @@ def _held_seat(name: str = "Bea", **event_kw) -> tuple[Event, User, Rsvp]:
     the first person left: (event, that person, their RSVP)."""
     ev = make_event(make_group(make_user()), capacity=1, claim_window_hours=3, **event_kw)
     a, b = make_user(), make_user(name=name)
-    svc.answer(ev, a, True, member=True)
-    svc.answer(ev, b, True, member=True)
-    svc.answer(ev, a, False, member=True)
+    answers.answer(ev, a, True, member=True)
+    answers.answer(ev, b, True, member=True)
+    answers.answer(ev, a, False, member=True)
     db.session.commit()
     return ev, b, _rsvp_of(ev, b)
 
@@ -299,7 +300,7 @@ def test_a_held_seats_ticket_asks_to_confirm_it(client, csrf_on):
     # a seat taken the usual way has nothing to confirm
     c = make_user()
     ev.capacity = 2
-    svc.answer(ev, c, True)
+    answers.answer(ev, c, True)
     db.session.commit()
     assert "held for you" not in client.get(f"/t/{_rsvp_of(ev, c).ticket_token}").get_data(
         as_text=True
@@ -322,10 +323,14 @@ def test_the_organizer_sees_whose_emailed_link_has_expired(client, login, org, e
     """Asked by email and never confirmed: a place in line only while a link works. Asking
     again while one works renews the link and keeps the place: the newest link counts."""
     now = utcnow()
-    svc.request_by_email(event, "fay@example.org", "Fresh Fay", now=now - timedelta(minutes=3))
-    svc.request_by_email(event, "sam@example.org", "Stale Sam", now=now - timedelta(hours=3))
-    svc.request_by_email(event, "rex@example.org", "Renewed Rex", now=now - timedelta(minutes=16))
-    svc.request_by_email(event, "rex@example.org", "Renewed Rex", now=now - timedelta(minutes=10))
+    answers.request_by_email(event, "fay@example.org", "Fresh Fay", now=now - timedelta(minutes=3))
+    answers.request_by_email(event, "sam@example.org", "Stale Sam", now=now - timedelta(hours=3))
+    answers.request_by_email(
+        event, "rex@example.org", "Renewed Rex", now=now - timedelta(minutes=16)
+    )
+    answers.request_by_email(
+        event, "rex@example.org", "Renewed Rex", now=now - timedelta(minutes=10)
+    )
     db.session.commit()
     login(client, org)
     page = client.get(f"/e/{event.key}/attendees").get_data(as_text=True)
@@ -348,7 +353,7 @@ def test_the_organizer_sees_whose_emailed_link_has_expired(client, login, org, e
 def test_organizer_lists_edits_removes_promotes(client, login, org, event):
     people = [make_user(name=f"Person {i}", looking_for=f"wish {i}") for i in range(5)]
     for p in people:
-        svc.answer(event, p, True)
+        answers.answer(event, p, True)
     db.session.commit()
     login(client, org)
     page = client.get(f"/e/{event.key}/attendees").get_data(as_text=True)
@@ -422,7 +427,7 @@ def test_removing_someone_asks_first_and_says_what_follows(client, login, org, e
     emailed and can't answer again by themselves."""
     ana, ben = make_user(name="Ana"), make_user(name="Ben")
     for person in (ana, ben):
-        svc.answer(event, person, True)
+        answers.answer(event, person, True)
     db.session.commit()
     login(client, org)
     rsvp = _rsvp_of(event, ana)
@@ -461,7 +466,7 @@ def test_removing_someone_asks_first_and_says_what_follows(client, login, org, e
 def test_once_started_the_list_is_a_record_of_who_came(client, login, org, event):
     people = [make_user(name=f"Person {i}") for i in range(4)]
     for p in people:
-        svc.answer(event, p, True)
+        answers.answer(event, p, True)
     db.session.commit()
     event.capacity = 3  # one more seat than people going, so the waitlist could still move
     event.starts_at = utcnow() - timedelta(minutes=30)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from meetup.extensions import db
 from meetup.models import Rsvp
 from meetup.services.accounts import magic_links
-from meetup.services.events import rsvp as rsvp_service
+from meetup.services.events import answers
 from tests.e2e.browser_support import sign_in
 from tests.factories import make_event, make_group, make_rsvp, make_user
 
@@ -70,7 +70,7 @@ def test_a_sign_in_link_signs_in_once(live_server, page):
 
 def test_an_rsvp_link_confirms_once(live_server, page):
     event = make_event(make_group(make_user()), capacity=5, title="Rust night")
-    rsvp, token = rsvp_service.request_by_email(event, "bea@example.org", "Bea")
+    rsvp, token = answers.request_by_email(event, "bea@example.org", "Bea")
     db.session.commit()
     page.goto(f"{live_server}/rsvp/confirm/{token}")
     sent = tap_thrice_on_a_slow_network(page, ".rsvp-confirm button[type=submit]")

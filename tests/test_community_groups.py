@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from meetup.extensions import db
 from meetup.models import Event, Group, Invite, Membership, User, utcnow
 from meetup.services.community import groups as svc
+from meetup.services.community import invite_links
 from meetup.services.errors import DomainError
 from tests.factories import (
     add_member,
@@ -313,7 +314,7 @@ def test_invite_links_with_labels_and_counts(client, login):
 
     db.session.refresh(group)
     with count_queries(cold=False) as queries:
-        stats = svc.invites_with_counts(group)
+        stats = invite_links.invites_with_counts(group)
     assert len(queries) == 1
     assert {s.invite.label: s.joined for s in stats} == {
         "Slack #general": 3,

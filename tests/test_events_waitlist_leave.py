@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
-from meetup.services.events import rsvp as svc
+from meetup.services.events import answers, leave_links
+from meetup.services.events import seats as rsvp_seats
 from tests.factories import csrf_in, make_event, make_group, make_user, send_outbox
 
 LEAVE_LINK = re.compile(r"http://[^\s\"]+/rsvp/leave/([A-Za-z0-9_.-]+)")
@@ -21,7 +22,7 @@ def line(app):
     """A 1-seat event: Ana has the seat, Ben then Cleo wait, each emailed."""
     event = make_event(make_group(), title="Rust night", capacity=1)
     ana, ben, cleo = (make_user(name=n) for n in ("Ana", "Ben", "Cleo"))
-    seats = [svc.answer(event, person, True) for person in (ana, ben, cleo)]
+    seats = [answers.answer(event, person, True) for person in (ana, ben, cleo)]
     db.session.commit()
     return event, seats, send_outbox()
 
@@ -64,7 +65,7 @@ def test_the_waitlist_email_has_a_link_that_leaves_the_line(client, csrf_on, lin
     assert resp.status_code == 303 and resp.headers["Location"] == f"/e/{event.key}"
     db.session.expire_all()
     assert ben.status == "not_going" and cleo.status == "waitlisted" and ana.status == "going"
-    assert svc.waitlist_position(cleo) == 1  # Cleo moved up
+    assert rsvp_seats.waitlist_position(cleo) == 1  # Cleo moved up
     assert _subjects(ben.user)[-1] == "RSVP cancelled: Rust night"
     assert "You left the waitlist for Rust night" in client.get(f"/e/{event.key}").get_data(
         as_text=True
@@ -80,7 +81,7 @@ def test_a_seat_that_came_meanwhile_is_kept(client, line):
     event, (ana, ben, _cleo), messages = line
     link = _link(messages, ben.user)
     client.get(link)
-    svc.answer(event, ana.user, False)  # Ana can't come: Ben gets her seat
+    answers.answer(event, ana.user, False)  # Ana can't come: Ben gets her seat
     db.session.commit()
     resp = client.post(link)
     assert resp.status_code == 410
@@ -91,8 +92,8 @@ def test_a_seat_that_came_meanwhile_is_kept(client, line):
 def test_a_link_from_before_joining_again_does_not_work(client, line):
     event, (_ana, ben, _cleo), messages = line
     old = _link(messages, ben.user)
-    svc.answer(event, ben.user, False)
-    svc.answer(event, ben.user, True)  # back in line, at the end, with a new place
+    answers.answer(event, ben.user, False)
+    answers.answer(event, ben.user, True)  # back in line, at the end, with a new place
     db.session.commit()
     assert client.get(old).status_code == 404
     assert client.post(old).status_code == 404
@@ -142,7 +143,7 @@ def test_a_link_signed_for_another_purpose_or_key_is_refused(app, client, line):
 )
 def test_a_well_signed_link_holding_nonsense_is_a_404_not_a_500(client, line, payload):
     """Only the server signs these; if one ever held a nonsense id, it is still no 500."""
-    token = svc._leave_signer().dumps(payload)
+    token = leave_links._leave_signer().dumps(payload)
     for method in (client.get, client.post):
         assert method(f"/rsvp/leave/{token}").status_code == 404
 

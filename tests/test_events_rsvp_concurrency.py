@@ -20,7 +20,8 @@ from werkzeug.serving import make_server
 
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, Rsvp, User, utcnow
-from meetup.services.events import rsvp as svc
+from meetup.services.events import answers as rsvp_answers
+from meetup.services.events import seats as rsvp_seats
 from tests.factories import make_event, make_group, make_user
 
 SEATS = 20
@@ -77,7 +78,7 @@ def _run_all(app, jobs: list[Callable[[], None]]) -> list[str]:
 def _rsvp_job(event_id: int, user_id: int, going: bool = True):
     def job():
         event = db.session.get(Event, event_id)
-        svc.answer(event, db.session.get(User, user_id), going)
+        rsvp_answers.answer(event, db.session.get(User, user_id), going)
 
     return job
 
@@ -87,7 +88,7 @@ def _rows(app, event_id: int) -> list[Rsvp]:
         rows = db.session.scalars(
             select(Rsvp).where(Rsvp.event_id == event_id).order_by(Rsvp.requested_at, Rsvp.id)
         ).all()
-        positions = {r.id: svc.waitlist_position(r) for r in rows}
+        positions = {r.id: rsvp_seats.waitlist_position(r) for r in rows}
         for r in rows:
             r.position = positions[r.id]
         db.session.expunge_all()
@@ -130,7 +131,9 @@ def test_simultaneous_cancellations_promote_one_for_one(make_app):
         event = db.session.get(Event, event_id)
         start = utcnow() - timedelta(hours=1)
         for i, uid in enumerate(user_ids):
-            svc.answer(event, db.session.get(User, uid), True, now=start + timedelta(seconds=i))
+            rsvp_answers.answer(
+                event, db.session.get(User, uid), True, now=start + timedelta(seconds=i)
+            )
         db.session.commit()
         db.session.remove()
     before = _rows(app, event_id)
@@ -286,7 +289,9 @@ def test_joining_the_waitlist_of_a_full_event_shares_the_lock(postgresql_only, m
             assert _lock_call(first, event_id, users[0]) == (False, 0)  # a seat is free
             with pytest.raises(OperationalError, match="lock timeout"):
                 _lock_call(second, event_id, users[1])
-        seated = svc.answer(db.session.get(Event, event_id), db.session.get(User, users[0]), True)
+        seated = rsvp_answers.answer(
+            db.session.get(Event, event_id), db.session.get(User, users[0]), True
+        )
         db.session.commit()
         assert seated.status == "going"
         first, second, waiting, late = (engine.connect() for _ in range(4))
@@ -325,7 +330,7 @@ def test_a_seat_freed_while_waiting_on_the_shared_lock_is_taken_once(postgresql_
     with app.app_context():
         event = db.session.get(Event, event_id)
         key = event.key
-        svc.answer(event, db.session.get(User, ana), True)
+        rsvp_answers.answer(event, db.session.get(User, ana), True)
         db.session.commit()
         db.session.remove()
     cookies = [_session_cookie(app, uid) for uid in others]
@@ -333,7 +338,7 @@ def test_a_seat_freed_while_waiting_on_the_shared_lock_is_taken_once(postgresql_
 
     def cancel():
         with app.app_context():
-            svc.answer(db.session.get(Event, event_id), db.session.get(User, ana), False)
+            rsvp_answers.answer(db.session.get(Event, event_id), db.session.get(User, ana), False)
             cancelling.set()
             commit.wait(timeout=60)
             db.session.commit()

@@ -20,7 +20,7 @@ from meetup.services.door import checkin
 from meetup.services.door import links as door_links
 from meetup.services.door.checkin import Actor
 from meetup.services.errors import DomainError
-from meetup.services.events import rsvp as rsvp_service
+from meetup.services.events import attendees
 from meetup.services.tokens import hash_token
 from meetup.timeutil import format_in_zone
 from tests.conftest import serve
@@ -671,7 +671,7 @@ def test_walk_in_of_a_waitlisted_person_gives_them_the_seat(app, login, party):
 
 def test_walk_in_of_someone_an_organizer_removed_is_refused(app, login, party):
     event, ana = party["event"], party["ana"]
-    rsvp_service.remove(event, ana.id)
+    attendees.remove(event, ana.id)
     db.session.commit()
     body = {"name": "Ana", "email": ana.user.email}
     volunteer, _ = volunteer_client(app, party)

@@ -1,0 +1,33 @@
+"""The tables, one module per capability. Times are stored in UTC (see UTCDateTime); each
+event carries its IANA zone. Import them from here: `from meetup.models import Event`."""
+
+from .accounts import LoginToken, User
+from .base import UTCDateTime, utcnow
+from .community import PLATFORMS, ROLES, Group, Invite, Membership
+from .door import CheckinLog, DoorLink
+from .events import RSVP_STATUSES, VISIBILITIES, Event, Rsvp
+from .intros import INTRO_STATUSES, IntroBlock, IntroPair
+from .mail import OUTBOX_STATUSES, OutboxMessage
+
+__all__ = [
+    "CheckinLog",
+    "DoorLink",
+    "Event",
+    "Group",
+    "INTRO_STATUSES",
+    "IntroBlock",
+    "IntroPair",
+    "Invite",
+    "LoginToken",
+    "Membership",
+    "OUTBOX_STATUSES",
+    "OutboxMessage",
+    "PLATFORMS",
+    "ROLES",
+    "RSVP_STATUSES",
+    "Rsvp",
+    "UTCDateTime",
+    "User",
+    "VISIBILITIES",
+    "utcnow",
+]

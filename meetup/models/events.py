@@ -1,0 +1,103 @@
+"""Events and RSVPs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by class name
+    from .accounts import User
+    from .community import Group
+
+VISIBILITIES = ("public", "members")
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)  # public id in /e/<key>
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name
+    venue_name: Mapped[str] = mapped_column(String(200), default="")
+    venue_address: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    visibility: Mapped[str] = mapped_column(String(20), default="public")
+    claim_window_hours: Mapped[int | None] = mapped_column(Integer)
+    reminder_hours: Mapped[int | None] = mapped_column(Integer, default=24)  # None: no reminder
+    intros_delay_hours: Mapped[int] = mapped_column(Integer, default=18)
+    intros_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # iCalendar SEQUENCE: rises on each change of time or place, and on cancellation.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="events")
+    rsvps: Mapped[list[Rsvp]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def has_ended(self, now: datetime | None = None) -> bool:
+        return self.ends_at <= (now or utcnow())
+
+
+RSVP_STATUSES = ("pending", "going", "waitlisted", "not_going", "removed")
+
+
+class Rsvp(db.Model):
+    """One person's answer to one event.
+
+    pending: asked while signed out, held until the magic link confirms it; its place in
+    line is `requested_at`, the moment they asked. Seats are derived by counting `going`.
+    """
+
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id"),
+        # checked_in_at last: the door counter counts from the index alone.
+        Index("ix_rsvps_event_status", "event_id", "status", "requested_at", "checked_in_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Per-event answers, prefilled from the profile.
+    looking_for: Mapped[str] = mapped_column(Text, default="")
+    can_offer: Mapped[str] = mapped_column(Text, default="")
+    wants_intros: Mapped[bool] = mapped_column(Boolean, default=True)
+    ticket_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # promoted, unclaimed
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[str | None] = mapped_column(String(120))  # a name, for "by Sam"
+    checkin_flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # admitted twice offline
+    # Rises each time this person gains or loses their seat: their emailed invites carry
+    # Event.sequence + this (services/calendar/invites.py), so a seat taken by one person leaves
+    # the event, and everyone's feeds, as they were.
+    invite_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    event: Mapped[Event] = relationship(back_populates="rsvps")
+    user: Mapped[User] = relationship()

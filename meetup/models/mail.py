@@ -1,0 +1,57 @@
+"""The outbox: every email, written in the transaction of the change that causes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
+
+
+class OutboxMessage(db.Model):
+    """An email written in the same transaction as the change that causes it.
+
+    The worker claims rows (FOR UPDATE SKIP LOCKED on PostgreSQL) and delivers them.
+    `dedupe_key` makes a scheduled job idempotent: (event, person, kind) is sent once.
+    A row with a `notice` and no body yet is written by the worker when it first sends it
+    (worker/notices.py), so the request that caused it renders nothing.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)  # stable Message-ID
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    to_addr: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str] = mapped_column(String(120), default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str | None] = mapped_column(Text)  # None: a notice not yet written
+    body_html: Mapped[str | None] = mapped_column(Text)
+    notice: Mapped[dict | None] = mapped_column(JSON)  # what to write (worker/notices.py)
+    ics: Mapped[str | None] = mapped_column(Text)  # a text/calendar part, for invites
+    ics_method: Mapped[str | None] = mapped_column(String(20))  # REQUEST, CANCEL, PUBLISH
+    qr_url: Mapped[str | None] = mapped_column(String(500))  # a ticket, shown as a QR image
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    group_id: Mapped[int | None] = mapped_column(  # lets organizers see their failures
+        ForeignKey("groups.id", ondelete="SET NULL"), index=True
+    )

@@ -1,0 +1,54 @@
+"""Who may see what, for views: the one place a page looks up the group or event it names.
+
+Each lookup decides visibility before anything is validated or rendered: a page never shows
+what the person asking may not see.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..models import Event, Group
+from ..services import permissions
+from ..services.community import groups
+from ..services.events import editing as events
+
+EVENT_NOT_FOUND = _l(
+    "We couldn't find this event. If it is for members of a group, sign in to see it."
+)
+
+
+def group_or_404(slug: str) -> Group:
+    return groups.get_by_slug(slug)  # `group_not_found`: a 404 that says so
+
+
+def group_for_organizer(slug: str) -> Group:
+    """A group its organizers manage: 404 if there is none, 403 for anyone else."""
+    group = group_or_404(slug)
+    permissions.require_organizer(group, current_user)
+    return group
+
+
+def event_or_404(event_key: str) -> Event:
+    event = events.get_by_key(event_key)
+    if event is None:
+        abort(404)
+    return event
+
+
+def event_for_organizer(event_key: str) -> Event:
+    """An event its group's organizers manage: 404 if there is none, 403 for anyone else."""
+    event = event_or_404(event_key)
+    permissions.require_organizer(event.group_id, current_user)
+    return event
+
+
+def visible_event_or_404(event_key: str) -> Event:
+    """An event the current person may see; anyone else gets the 404 of a key that doesn't
+    exist, so members-only events can't be told apart from missing ones."""
+    event = events.get_by_key(event_key)
+    if event is None or not permissions.can_view_event(event, current_user):
+        abort(404, description=str(EVENT_NOT_FOUND))
+    return event
