@@ -24,7 +24,6 @@ from ...models import Event, utcnow
 from ...services.errors import DomainError
 from ...services.events import answers as rsvp_answers
 from ...services.events import attendees as attendee_list
-from ...services.events import attendees as attendees_service
 from ...services.events import seats as rsvp_seats
 from .. import access
 
@@ -38,7 +37,7 @@ def index(event_key: str):
 
 
 def _attendees_page(event: Event, add_form: AddForm | None = None, status: int = 200):
-    roster = attendees_service.roster(event)
+    roster = attendee_list.roster(event)
     now = utcnow()
     return render_template(
         "events/attendees.html",
@@ -155,7 +154,7 @@ def promote(event_key: str, rsvp_id: int):
 @login_required
 def export(event_key: str):
     event = access.event_for_organizer(event_key)
-    body = attendees_service.to_csv(event, attendees_service.roster(event))
+    body = attendee_list.to_csv(event, attendee_list.roster(event))
     return Response(
         body,
         mimetype="text/csv",
