@@ -6,9 +6,10 @@ time. For messages, pass `dedupe_key=f"<kind>:<event id>:<user id>"` to mail.que
 outbox's unique dedupe_key makes (event, person, kind) happen once.
 
 To add a job, write it next to the rule it belongs to (services/events/waitlist.py,
-services/intros/proposals.py) and append it to JOBS below, one per line. Each job runs in its own transaction, committed
-when it returns; an exception rolls that job back, is logged, and doesn't stop the others or
-the delivery of mail. On PostgreSQL an advisory lock lets one worker at a time run a job.
+services/intros/proposals.py) and append it to JOBS below, one per line. Each job runs in its
+own transaction, committed when it returns; an exception rolls that job back, is logged, and
+doesn't stop the others or the delivery of mail. On PostgreSQL an advisory lock lets one worker
+at a time run a job.
 """
 
 from __future__ import annotations
