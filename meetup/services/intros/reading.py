@@ -1,0 +1,400 @@
+"""Reading what people write: the language of each text, and the asks and offers in it.
+
+A person writes two short texts, "looking for" and "can offer", in French, English or both.
+`read_person` finds in them, with the lexicon (concepts.py):
+  * intents: a kind (job, mentor, funding, cofounder, advice, service) on a side (need or
+    offer), with the fields it is about and the clause it was read from (quoted in reasons);
+  * the person's own fields (roles they say they hold, what they offer).
+
+How a text is read:
+  1. its language: French and English stop words, accents and elisions, counted;
+  2. its clauses (sentences, semicolons, lines, "but"/"mais"), each with a side: the box's,
+     unless an ask marker ("je cherche") makes it a need, or an offer or self marker ("happy
+     to", "I'm a") an offer;
+  3. labels of both languages, on stems of their own language, longest first; a cue gives an
+     intent on its side ("we're hiring": an offer wherever written), or on the clause's side
+     ("a mentor"); a cue right after a negation ("pas de CDI") is dropped;
+  4. roles: someone sought under "looking for" without a cue is someone to hire ("un
+     développeur backend"), a founder role ("un CTO") a co-founder; a role after "I'm a" is
+     the writer's own;
+  5. fields go to the nearest cue of their clause; a clause of fields alone goes to the
+     box's intents that have none, else reads as advice (asked or offered);
+  6. a job sought without a field is in the writer's own fields, and so is a co-founder
+     offered: what the writer brings.
+Pure and deterministic; a text is read once per process (lru_cache).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from .concepts import KINDS, TOPIC_FIELDS, Entry, fold, lexicon, tokens
+
+LOOKING, OFFERING = "looking", "offer"  # the two boxes
+_CLAUSE_END = re.compile(r"[.;!?\n•·|]+|\s[-–—]\s|\bbut\b|\bmais\b|\bhowever\b|\bcependant\b", re.I)
+_FR_HINTS = re.compile(r"[éèêàùçôîœ]|\b(?:[ljdnmst]|qu)'", re.I)
+
+
+@dataclass(frozen=True)
+class Intent:
+    kind: str  # one of concepts.KINDS
+    side: str  # "need" or "offer"
+    fields: tuple[str, ...] = ()  # field keys, most specific as written
+    quote: str = ""  # the writer's clause it was read from
+    box: str = ""  # LOOKING or OFFERING, "" for a tag ticked with no words
+    cue: str = ""  # the words that gave it
+
+    @property
+    def tag(self) -> str | None:
+        """The form tag this intent is ("hiring", "learning_data"), None if none fits."""
+        need_tag, offer_tag = lexicon().tags[self.kind]
+        base = need_tag if self.side == "need" else offer_tag
+        if self.kind != "advice":
+            return base
+        lex = lexicon()
+        for f in self.fields:
+            topic = lex.topic(f)
+            if topic:
+                return f"{base}_{topic}" if base == "learning" else f"advice_on_{topic}"
+        return None
+
+
+@dataclass(frozen=True)
+class Reading:
+    lang: str | None  # the language the person writes in, if it shows
+    needs: tuple[Intent, ...] = ()
+    offers: tuple[Intent, ...] = ()
+    own_fields: tuple[str, ...] = ()  # roles held and fields offered
+    langs: dict[str, str | None] = field(default_factory=dict)  # per box
+
+    @property
+    def tags(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(looking tags, offer tags) of what was read, for the forms' chips."""
+        return _uniq(i.tag for i in self.needs if i.tag), _uniq(
+            i.tag for i in self.offers if i.tag and i.kind != "cofounder"
+        )
+
+
+@dataclass
+class _Mention:
+    entry: Entry
+    start: int  # token index
+    end: int
+    clause: int
+
+
+# ---------------------------------------------------------------- language
+
+
+def language(text: str) -> str | None:
+    """"fr", "en" or None (too short or too mixed to say)."""
+    lex = lexicon()
+    fr = en = 0.0
+    for tok, _s, _e in tokens(text):
+        f = fold(tok)
+        in_fr, in_en = f in lex.stop["fr"], f in lex.stop["en"]
+        if in_fr and not in_en:
+            fr += 1
+        elif in_en and not in_fr:
+            en += 1
+    fr += 0.5 * len(_FR_HINTS.findall(text))
+    if fr == en:
+        return None
+    return "fr" if fr > en else "en"
+
+
+# ---------------------------------------------------------------- matching labels
+
+
+def _clauses(text: str, toks: Sequence[tuple[str, int, int]]) -> list[int]:
+    """The clause number of each token."""
+    cuts = [m.start() for m in _CLAUSE_END.finditer(text)]
+    out, c = [], 0
+    for _tok, start, _end in toks:
+        while c < len(cuts) and cuts[c] < start:
+            c += 1
+        out.append(c)
+    return out
+
+
+def _mentions(text: str, lang: str | None) -> tuple[list, list[_Mention]]:
+    lex = lexicon()
+    toks = tokens(text)
+    clause = _clauses(text, toks)
+    folded = [fold(t) for t, _s, _e in toks]
+    found: list[_Mention] = []
+    for tl in ("en", "fr"):
+        keys = [lex.stemmers[tl].key(f) for f in folded]
+        exact = ["=" + t for t, _s, _e in toks]
+        whole = ["~" + f for f in folded]
+        content = [i for i, f in enumerate(folded) if f not in lex.stop[tl]]
+        for stream, positions in (("raw", range(len(toks))), ("content", content)):
+            trie = lex.tries[tl].get(stream, {})
+            positions = list(positions)
+            for n, first in enumerate(positions):
+                frontier = [(trie, n)]
+                while frontier:
+                    node, m = frontier.pop()
+                    if m > n and None in node:
+                        for entry in node[None]:
+                            if entry.only and lang and entry.only != lang:
+                                continue
+                            end = positions[m - 1] + 1
+                            if clause[first] == clause[end - 1]:
+                                found.append(_Mention(entry, first, end, clause[first]))
+                    if m >= len(positions):
+                        continue
+                    i = positions[m]
+                    for k in {keys[i], exact[i], whole[i]}:
+                        if k in node:
+                            frontier.append((node[k], m + 1))
+    return toks, found
+
+
+def _longest(mentions: Iterable[_Mention], words: Sequence[str]) -> list[_Mention]:
+    """Non-overlapping, longest first (then earliest). At one span, labels written exactly
+    as in the text win over labels that only share its stem ("mentor" over "mentored");
+    the entries left all count."""
+    chosen: list[_Mention] = []
+    taken: set[int] = set()
+    spans: dict[tuple[int, int], list[_Mention]] = {}
+    for m in mentions:
+        spans.setdefault((m.start, m.end), []).append(m)
+    for (start, end), group in sorted(spans.items(), key=lambda kv: (kv[0][0] - kv[0][1], kv[0])):
+        if taken.isdisjoint(range(start, end)):
+            taken.update(range(start, end))
+            written = fold(" ".join(words[start:end]))
+            exact = [m for m in group if _plain(m.entry.label) == written]
+            seen = []
+            for m in exact or group:
+                if m.entry not in seen:
+                    seen.append(m.entry)
+                    chosen.append(m)
+    return sorted(chosen, key=lambda m: (m.start, m.end))
+
+
+def _plain(label: str) -> str:
+    label = label[:-3] if label.endswith(("@fr", "@en")) else label
+    return fold(" ".join(t for t, _s, _e in tokens(label.lstrip("=~"))))
+
+
+# ---------------------------------------------------------------- reading one box
+
+
+@dataclass
+class _Box:
+    intents: list[Intent]
+    loose: list[str]  # fields of clauses without a cue, when the box has intents elsewhere
+    own: list[str]  # roles the writer holds, fields offered
+
+
+@lru_cache(maxsize=20000)
+def read_box(text: str, box: str, lang: str | None = None) -> _Box:
+    """The intents of one box ("looking" or "offer"). `lang`: the text's language."""
+    text = text or ""
+    lex = lexicon()
+    toks, found = _mentions(text, lang)
+    words = [t for t, _s, _e in toks]
+    clause_ids = sorted({m.clause for m in found})
+    box_side = "need" if box == LOOKING else "offer"
+
+    by_kind: dict[str, list[_Mention]] = {}
+    for m in found:
+        group = m.entry.kind if m.entry.kind in ("field", "role") else "cue"
+        if m.entry.kind in ("ask", "offer", "self", "negation"):
+            group = "marker"
+        by_kind.setdefault(group, []).append(m)
+    concepts = _longest([*by_kind.get("field", ()), *by_kind.get("role", ())], words)
+    cues = _longest(by_kind.get("cue", ()), words)
+    markers = _longest(by_kind.get("marker", ()), words)
+
+    def span(start: int, end: int) -> str:
+        return text[toks[start][1] : toks[end - 1][2]]
+
+    def clause_text(c: int) -> str:
+        idx = [i for i, _t in enumerate(toks) if _clause_of[i] == c]
+        return span(idx[0], idx[-1] + 1).strip() if idx else ""
+
+    _clause_of = _clauses(text, toks)
+    intents: list[Intent] = []
+    loose: list[str] = []
+    own: list[str] = []
+    for c in clause_ids:
+        c_markers = [m for m in markers if m.clause == c]
+        c_cues = [m for m in cues if m.clause == c]
+        c_concepts = [m for m in concepts if m.clause == c]
+        side = box_side
+        first = min(
+            (m for m in c_markers if m.entry.kind in ("ask", "offer", "self")),
+            key=lambda m: m.start,
+            default=None,
+        )
+        clause_start = min((i for i, cc in enumerate(_clause_of) if cc == c), default=0)
+        if first is not None and (first.entry.kind != "self" or first.start - clause_start <= 2):
+            side = "need" if first.entry.kind == "ask" else "offer"
+        negations = [m.end for m in c_markers if m.entry.kind == "negation"]
+        selves = [m.end for m in c_markers if m.entry.kind == "self"]
+
+        # Cues -> (kind, side, position)
+        placed: list[tuple[str, str, int, str]] = []
+        founder = any(m.entry.kind == "founder_role" for m in c_cues)
+        concept_spans = {(m.start, m.end) for m in c_concepts}
+        real = [m for m in c_cues if m.entry.kind == "intent"]
+        if len(real) > 1:  # "advice on recruiting": a field here, not a cue
+            real = [m for m in real if (m.start, m.end) not in concept_spans] or real[:1]
+        # The cue clauses with the same kind's fixed cue take its side ("des missions
+        # freelance": a freelancer's offer, not a search for one).
+        fixed = {m.entry.target: m.entry.side for m in real if m.entry.side in ("need", "offer")}
+        for m in real:
+            if any(0 <= m.start - n <= 2 for n in negations):
+                continue
+            e = m.entry
+            cue_side = e.side
+            if e.kind == "intent" and e.target == "advice" and cue_side == "offer":
+                cue_side = "box"  # "10 years of sales" sought or offered: the clause says
+            if cue_side == "box":
+                cue_side = fixed.get(e.target, side)
+            elif cue_side == "need" and side == "offer" and e.target in ("advice", "mentor"):
+                continue  # "juniors who are starting out" under "can offer": the audience
+            elif cue_side == "need" and side == "offer" and box == OFFERING:
+                continue  # "I help founders raise": someone else's need
+            placed.append((e.target, cue_side, m.start, span(m.start, m.end)))
+        # Roles
+        fields_here: list[tuple[str, int]] = []
+        c_concepts = [
+            m for m in c_concepts if not any(c.start <= m.start and m.end <= c.end for c in real)
+        ]
+        for m in c_concepts:
+            is_self = any(0 <= m.start - n <= 3 for n in selves) or (
+                box == OFFERING and side == "offer"
+            )
+            if m.entry.kind == "role" and is_self:
+                own.append(m.entry.target)
+            fields_here.append((m.entry.target, m.start))
+        if not placed:
+            sought = [m for m in c_concepts if m.entry.kind == "role" and side == "need"]
+            sought = [m for m in sought if not any(0 <= m.start - n <= 3 for n in selves)]
+            if founder and side == "need":
+                first_role = min((m.start for m in c_cues), default=0)
+                placed.append(("cofounder", "need", first_role, ""))
+            elif sought and not all(lex.top(m.entry.target) == "entrepreneurship" for m in sought):
+                placed.append(("job", "offer", sought[0].start, span(sought[0].start, sought[0].end)))
+        if not placed:
+            if fields_here:
+                loose.extend(f for f, _p in fields_here)
+                if side == "offer":
+                    own.extend(f for f, _p in fields_here)
+                intents.append(
+                    Intent("advice", side, _uniq(f for f, _p in fields_here), clause_text(c), box, "")
+                )
+            continue
+        attached: dict[int, list[str]] = {i: [] for i in range(len(placed))}
+        for f, pos in fields_here:
+            best = min(range(len(placed)), key=lambda i: (abs(placed[i][2] - pos), placed[i][2] > pos))
+            attached[best].append(f)
+        quote = clause_text(c)
+        for i, (kind, s, _pos, cue) in enumerate(placed):
+            intents.append(Intent(kind, s, _uniq(attached[i]), quote, box, cue))
+            if s == "offer":
+                own.extend(attached[i])
+    # A clause of fields alone completes the cue clauses with none ("A mentor. In data.").
+    cue_intents = [i for i in intents if i.cue]
+    bare = [i for i in cue_intents if not i.fields]
+    if bare and any(not i.cue for i in intents):
+        loose_fields = _uniq(f for i in intents if not i.cue for f in i.fields)
+        intents = [
+            replace(i, fields=loose_fields) if (i.cue and not i.fields) else i
+            for i in intents
+            if i.cue
+        ]
+    return _Box(_merge(intents), loose, list(_uniq(own)))
+
+
+def _merge(intents: list[Intent]) -> list[Intent]:
+    """One intent per (kind, side): fields pooled, the first quote kept."""
+    out: dict[tuple[str, str], Intent] = {}
+    for i in intents:
+        key = (i.kind, i.side)
+        if key in out:
+            o = out[key]
+            quote = o.quote if i.quote in o.quote else f"{o.quote} … {i.quote}"
+            out[key] = replace(o, fields=_uniq([*o.fields, *i.fields]), quote=quote)
+        else:
+            out[key] = i
+    return list(out.values())
+
+
+def _uniq(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+# ---------------------------------------------------------------- a person
+
+
+def tag_intent(tag: str) -> tuple[str, str, str | None] | None:
+    """(kind, side, field) of a form tag: "learning_data" -> ("advice", "need", "data")."""
+    lex = lexicon()
+    for kind, (need_tag, offer_tag) in lex.tags.items():
+        if tag == need_tag:
+            return kind, "need", None
+        if tag == offer_tag:
+            return kind, "offer", None
+    for prefix, side in (("learning_", "need"), ("advice_on_", "offer")):
+        if tag.startswith(prefix) and tag[len(prefix) :] in TOPIC_FIELDS:
+            return "advice", side, TOPIC_FIELDS[tag[len(prefix) :]]
+    return None
+
+
+def read_person(
+    looking_for: str = "",
+    can_offer: str = "",
+    looking_tags: Sequence[str] = (),
+    offer_tags: Sequence[str] = (),
+    declined: Sequence[str] = (),
+) -> Reading:
+    """Everything read from one person's two boxes and their ticked tags.
+
+    Tags ticked count as intents (with the fields their box's words give); tags the person
+    unticked after we read them (`declined`) take the intents we read back out."""
+    looking_for, can_offer = looking_for or "", can_offer or ""
+    lang_l, lang_o = language(looking_for), language(can_offer)
+    lang = lang_l or lang_o or language(f"{looking_for}\n{can_offer}")
+    lb = read_box(looking_for, LOOKING, lang_l or lang)
+    ob = read_box(can_offer, OFFERING, lang_o or lang)
+    own = _uniq([*lb.own, *ob.own])
+    intents = [*lb.intents, *ob.intents]
+    declined_set = set(declined)
+    ticked = set(looking_tags) | set(offer_tags)
+    intents = [i for i in intents if not (i.tag in declined_set and i.tag not in ticked)]
+    for tag in _uniq([*looking_tags, *offer_tags]):
+        spec = tag_intent(tag)
+        if spec is None:
+            continue
+        kind, side, topic = spec
+        sides = ("need", "offer") if kind == "cofounder" else (side,)
+        for s in sides:
+            if any(i.kind == kind and i.side == s and (topic is None or i.tag == tag) for i in intents):
+                continue
+            words = lb if s == "need" else ob
+            fields = (topic,) if topic else _uniq(f for i in words.intents for f in i.fields)
+            text = looking_for if s == "need" else can_offer
+            intents.append(Intent(kind, s, fields, " ".join(text.split()), "", ""))
+    # Co-founders: each search is both an ask and what the writer brings.
+    for i in list(intents):
+        if i.kind == "cofounder":
+            other = "offer" if i.side == "need" else "need"
+            if not any(j.kind == "cofounder" and j.side == other for j in intents):
+                intents.append(Intent("cofounder", other, (), i.quote, i.box, i.cue))
+    out = []
+    for i in intents:
+        if not i.fields and ((i.kind == "job" and i.side == "need") or (
+            i.kind == "cofounder" and i.side == "offer") or i.side == "offer"):
+            i = replace(i, fields=own)
+        out.append(i)
+    out = _merge(out)
+    needs = tuple(i for i in out if i.side == "need")
+    offers = tuple(i for i in out if i.side == "offer")
+    return Reading(lang, needs, offers, own, {LOOKING: lang_l, OFFERING: lang_o})
