@@ -1,0 +1,114 @@
+"""How well one person's offers meet another's needs, as concepts (not shared words).
+
+Each person's reading (reading.py) becomes two sparse rows over the same columns:
+  needs[a]  what a asks for: per intent kind and facet (skill, sector), its fields, weighted
+            so that they add up to 1 per facet, plus a "*" column per facet asked about;
+  meets[b]  what b's offers can meet: for each field offered, every field it is compatible
+            with (the same 1, narrower or broader less, siblings less still: Lexicon.compat),
+            the best of b's offers kept per column.
+Their product is the direction's strength: the mean over facets of how well the best offer
+meets the fields asked, 0.75 for a facet the offer leaves open, 0.6 for an ask with no field.
+Kinds only meet their own (a mentor is met by mentoring), except that advice and mentoring
+stand in for each other at a discount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .concepts import lexicon
+from .reading import Intent, Reading
+
+OPEN_FACET = 0.75  # the offer names no field of a facet the need names
+NO_FIELD = 0.6  # the need names no field at all
+# (need kind, offer kind) -> factor, beyond each kind meeting itself.
+CROSS = {("advice", "mentor"): 0.9, ("mentor", "advice"): 0.8}
+FACETS = ("skill", "sector")
+
+
+def _by_facet(fields: Sequence[str]) -> dict[str, list[str]]:
+    lex = lexicon()
+    out: dict[str, list[str]] = {}
+    for f in fields:
+        out.setdefault(lex.fields[f].facet, []).append(f)
+    return out
+
+
+def need_row(needs: Sequence[Intent]) -> dict[tuple, float]:
+    row: dict[tuple, float] = {}
+    for n in needs:
+        facets = _by_facet(n.fields)
+        if not facets:
+            row[(n.kind, "?")] = row.get((n.kind, "?"), 0.0) + 1.0
+            continue
+        for facet, fs in facets.items():
+            share = 1.0 / len(facets)
+            row[(n.kind, facet, "*")] = row.get((n.kind, facet, "*"), 0.0) + share
+            for f in fs:
+                row[(n.kind, facet, f)] = row.get((n.kind, facet, f), 0.0) + share / len(fs)
+    return row
+
+
+def meet_row(offers: Sequence[Intent]) -> dict[tuple, float]:
+    lex = lexicon()
+    row: dict[tuple, float] = {}
+
+    def put(col: tuple, w: float) -> None:
+        if w > row.get(col, 0.0):
+            row[col] = w
+
+    for o in offers:
+        targets = [(o.kind, 1.0)] + [(need, c) for (need, offer), c in CROSS.items() if offer == o.kind]
+        facets = _by_facet(o.fields)
+        for kind, c in targets:
+            put((kind, "?"), c * NO_FIELD)
+            for facet in FACETS:
+                if facet not in facets:
+                    put((kind, facet, "*"), c * OPEN_FACET)
+                    continue
+                for g in facets[facet]:
+                    for h, w in lex.neighbours(g).items():
+                        put((kind, facet, h), c * w)
+    return row
+
+
+def strength(a: Reading, b: Reading) -> float:
+    """How well b's offers meet a's needs (the same figure as the matcher's products)."""
+    need, meet = need_row(a.needs), meet_row(b.offers)
+    return sum(w * meet.get(col, 0.0) for col, w in need.items())
+
+
+@dataclass(frozen=True)
+class Match:
+    need: Intent
+    offer: Intent
+    score: float
+    need_field: str | None  # the field of the need that matched best (None: none named)
+    offer_field: str | None  # the offer's field that met it
+
+
+def best_match(a: Reading, b: Reading) -> Match | None:
+    """The one ask of a and offer of b that meet best, for the reason (None if none)."""
+    lex = lexicon()
+    best: Match | None = None
+    for n in a.needs:
+        for o in b.offers:
+            c = 1.0 if o.kind == n.kind else CROSS.get((n.kind, o.kind), 0.0)
+            if not c:
+                continue
+            score, nf, of = c * NO_FIELD, None, None
+            if n.fields:
+                score, nf, of = 0.0, n.fields[0], None
+                for f in n.fields:
+                    for g in o.fields or ():
+                        w = c * lex.compat(f, g)
+                        if w > score:
+                            score, nf, of = w, f, g
+                if of is None:
+                    score = c * OPEN_FACET
+            elif o.fields:
+                of = o.fields[0]
+            if best is None or score > best.score:
+                best = Match(n, o, score, nf, of)
+    return best
