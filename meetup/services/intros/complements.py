@@ -59,7 +59,9 @@ def meet_row(offers: Sequence[Intent]) -> dict[tuple, float]:
             row[col] = w
 
     for o in offers:
-        targets = [(o.kind, 1.0)] + [(need, c) for (need, offer), c in CROSS.items() if offer == o.kind]
+        targets = [(o.kind, 1.0)] + [
+            (need, c) for (need, offer), c in CROSS.items() if offer == o.kind
+        ]
         facets = _by_facet(o.fields)
         for kind, c in targets:
             put((kind, "?"), c * NO_FIELD)

@@ -156,7 +156,9 @@ class Lexicon:
 
 
 def _read(name: str) -> dict:
-    return tomllib.loads(resources.files(__package__).joinpath(f"lexicon/{name}").read_text("utf-8"))
+    return tomllib.loads(
+        resources.files(__package__).joinpath(f"lexicon/{name}").read_text("utf-8")
+    )
 
 
 def _folded(text: str) -> frozenset[str]:
@@ -167,7 +169,11 @@ def _folded(text: str) -> frozenset[str]:
 @cache
 def lexicon() -> Lexicon:
     """The lexicon, loaded and indexed on first use (a few milliseconds), then shared."""
-    fields_data, intents_data, words = _read("fields.toml"), _read("intents.toml"), _read("words.toml")
+    fields_data, intents_data, words = (
+        _read("fields.toml"),
+        _read("intents.toml"),
+        _read("words.toml"),
+    )
     stop = {lang: _folded(words["stop"][lang]) for lang in LANGS}
     generic = _folded(words["generic"]["en"]) | _folded(words["generic"]["fr"])
     fields: dict[str, Field] = {}

@@ -1,71 +1,36 @@
-"""Who to introduce to whom after an event: eligibility, scoring, matching, reasons.
+"""Who to introduce to whom after an event: eligibility, matching, and the result.
 
 Pure functions over plain dataclasses (no database, no request), so they can be tested and
 benchmarked at scale. Deterministic: people are processed by id, ties are broken by id, and
 nothing depends on set or dict order of strings (PYTHONHASHSEED varies between processes).
-
-Scoring, per direction (what A looks for against what B offers):
-  * complementary intent tags weigh most: W_INTENT for the first match, a little more for
-    each further one. One match (2.0) outweighs the most that text and shared interests can
-    add together (1.0 + 0.5), so a complement always beats mere similarity;
-  * text similarity of A's "looking for" against B's "can offer": TF-IDF cosine over
-    stemmed words without stop words (numpy, in blocks: 5,000 people need no n x n matrix);
-  * shared interest tags (Jaccard) least.
-The two directions combine as  d_ab + d_ba + min(d_ab, d_ba). The sum keeps one-way matches
-worth proposing (a mentee gains from a mentor who gains little), and the min term is a
-reciprocity bonus: a pair is only as mutual as its weaker side, so a two-way match beats a
-one-way one of the same total. Unlike a harmonic mean it doesn't drop a useful one-way match
-to zero.
+What a pair is worth is scoring.py (a complement always outranks any similarity); why, in
+each person's words and language, is reasons.py.
 
 Matching is a maximum-weight b-matching (each person at most `max_intros` pairs): candidate
-pruning to each person's top K, greedy by score, then local improvement (swap in an edge for
-the weakest edges at its ends, refilling the freed person when that pays), then a fairness
-repair so that everyone with a viable candidate gets at least one introduction.
+pruning to each person's top K, the linear relaxation's whole edges, greedy by score, then
+local improvement (swap in an edge for the weakest edges at its ends, refilling the freed
+person when that pays), then a fairness repair so that everyone with a viable candidate gets
+at least one introduction.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import snowballstemmer
-from flask_babel import gettext
 from scipy.optimize import linprog
 from scipy.sparse import csr_array
 
-from . import intents
+from .reasons import reason
+from .scoring import Cohort, company_key
 
-W_INTENT = 2.0  # the first complementary intent in a direction
-W_INTENT_MORE = 0.5  # each further one, at most two more
-W_TEXT = 1.0  # times the cosine (0..1) of looking_for against can_offer
-W_INTEREST = 0.5  # times the Jaccard index (0..1) of interest tags
-MIN_TEXT = 0.1  # below this a text overlap is one shared common word: noise
+__all__ = ["MatchResult", "Person", "Proposal", "company_key", "match", "score_matrix"]
+
 TOP_K = 16  # candidates kept per person
 _BLOCK = 128  # rows scored at a time: bounds memory to a few (128 x n) float arrays
 _EPS = 1e-9
 _SIBLING = -2  # an augmenting chain's end: see _Matching.augment
-
-STOP_WORDS = frozenset(
-    """a about above after again all also am an and any anyone are as at be been being
-    below between both but by can could did do does doing down during each else etc ever
-    few for from further get getting had has have having he her here hers him his how i if
-    in into is it its just like looking me more most my myself need no nor not now of off
-    offer offering on once one only or other our out over own people person really same
-    she should so some someone something such than that the their them then there these
-    they this those through to too under until up very want wanting was we were what when
-    where which while who whom why will with would you your yours help helping interested
-    happy love new find finding around anything things thing way ways lot lots""".split()  # noqa: SIM905
-)
-_LEGAL_SUFFIXES = frozenset(
-    """inc incorporated llc ltd limited gmbh corp corporation co company sa sas sarl ag bv nv
-    plc srl spa oy ab as pty kg""".split()  # noqa: SIM905
-)
-_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -84,6 +49,8 @@ class Person:
     intro_colleagues: bool = False
     checked_in: bool = True
     wants_intros: bool = True
+    declined_intents: Sequence[str] = ()  # tags read from their text that they unticked
+    lang: str | None = None  # the language they read (saved locale); else their text's
 
     @property
     def eligible(self) -> bool:
@@ -114,202 +81,6 @@ class MatchResult:
         return len(self.covered) / len(self.viable) if self.viable else 1.0
 
 
-# ---------------------------------------------------------------- words
-
-
-def company_key(company: str) -> str:
-    """ "ACME, Inc." and "acme" are one company; "" is no company."""
-    words = _WORD.findall(unicodedata.normalize("NFKC", company).casefold())
-    return " ".join(w for w in words if w not in _LEGAL_SUFFIXES)
-
-
-def tag_key(tag: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", tag).casefold().split())
-
-
-class _Stems(dict):
-    """Word -> stem, remembered: a cohort repeats the same few thousand words."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stemmer = snowballstemmer.stemmer("english")
-
-    def __missing__(self, word: str) -> str:
-        self[word] = stem = self.stemmer.stemWord(word)
-        return stem
-
-
-def terms(text: str, stems: _Stems | None = None) -> list[str]:
-    stems = _Stems() if stems is None else stems
-    return [
-        stems[w]
-        for w in _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-        if len(w) > 1 and w not in STOP_WORDS and not w.isdigit()
-    ]
-
-
-def _quote(text: str, limit: int = 110) -> str:
-    text = " ".join(text.split()).rstrip(".")
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-    return f"“{text}”"
-
-
-# ---------------------------------------------------------------- features
-
-
-class _Sparse:
-    """Rows of (column, weight) held both by row (CSR) and by column, for block products."""
-
-    def __init__(self, rows: list[dict[int, float]], ncols: int) -> None:
-        self.indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        self.indptr[1:] = np.cumsum([len(r) for r in rows])
-        self.indices = np.fromiter(
-            (c for r in rows for c in sorted(r)), dtype=np.int64, count=int(self.indptr[-1])
-        )
-        self.data = np.fromiter(
-            (r[c] for r in rows for c in sorted(r)), dtype=np.float64, count=int(self.indptr[-1])
-        )
-        row_of = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(self.indptr))
-        order = np.lexsort((row_of, self.indices))  # by column, then row: stable
-        self.col_ptr = np.zeros(ncols + 1, dtype=np.int64)
-        self.col_ptr[1:] = np.cumsum(np.bincount(self.indices, minlength=ncols))
-        self.col_rows = row_of[order]
-        self.col_data = self.data[order]
-
-    def dot_block(self, r0: int, r1: int, other: _Sparse, n: int) -> np.ndarray:
-        """Dense rows r0..r1 of self @ other.T, shape (r1 - r0, n)."""
-        lo, hi = self.indptr[r0], self.indptr[r1]
-        rows = np.repeat(np.arange(r1 - r0), np.diff(self.indptr[r0 : r1 + 1]))
-        cols, weights = self.indices[lo:hi], self.data[lo:hi]
-        counts = other.col_ptr[cols + 1] - other.col_ptr[cols]
-        total = int(counts.sum())
-        if total == 0:
-            return np.zeros((r1 - r0, n))
-        firsts = np.cumsum(counts) - counts
-        pos = np.repeat(other.col_ptr[cols] - firsts, counts) + np.arange(total)
-        flat = np.repeat(rows, counts) * n + other.col_rows[pos]
-        values = np.repeat(weights, counts) * other.col_data[pos]
-        return np.bincount(flat, weights=values, minlength=(r1 - r0) * n).reshape(r1 - r0, n)
-
-
-class _Cohort:
-    """The eligible people, sorted by id, with their features as arrays."""
-
-    def __init__(
-        self,
-        people: Iterable[Person],
-        past_pairs: Iterable[tuple[int, int]],
-        blocks: Iterable[tuple[int, int]],
-    ) -> None:
-        everyone = sorted(people, key=lambda p: p.id)
-        ids = [p.id for p in everyone]
-        if len(set(ids)) != len(ids):
-            raise ValueError("duplicate person id")
-        self.people = [p for p in everyone if p.eligible]
-        self.n = n = len(self.people)
-        self.index = {p.id: i for i, p in enumerate(self.people)}
-        self.caps = [min(p.max_intros, 3) for p in self.people]
-
-        tags = [intents.split_tags(p.looking_intents, p.offer_intents) for p in self.people]
-        self.needs = [set(t[0]) for t in tags]
-        self.offers = [set(t[1]) for t in tags]
-        need_col = {t: i for i, t in enumerate(intents.LOOKING_TAGS)}
-        # needs[i]: the looking tags i picked; meets[j]: the looking tags j's offers answer.
-        self.intent_needs = _Sparse(
-            [{need_col[t]: 1.0 for t in ns} for ns in self.needs], len(need_col)
-        )
-        self.intent_meets = _Sparse(
-            [{need_col[intents.complement(t)]: 1.0 for t in os_} for os_ in self.offers],
-            len(need_col),
-        )
-
-        stems = _Stems()
-        look_terms = [Counter(terms(p.looking_for, stems)) for p in self.people]
-        offer_terms = [Counter(terms(p.can_offer, stems)) for p in self.people]
-        df = Counter(t for doc in (*look_terms, *offer_terms) for t in doc)
-        vocab = {t: i for i, t in enumerate(sorted(df))}
-        docs = 2 * n
-        idf = {t: math.log((1 + docs) / (1 + d)) + 1 for t, d in df.items()}
-        self.look_vec = [_tfidf(doc, idf, vocab) for doc in look_terms]
-        self.offer_vec = [_tfidf(doc, idf, vocab) for doc in offer_terms]
-        self.look = _Sparse(self.look_vec, len(vocab))
-        self.offer = _Sparse(self.offer_vec, len(vocab))
-
-        # Interests: normalised keys; the person's own spelling is kept for reasons.
-        self.interests = [
-            {tag_key(t): t.strip() for t in p.interests if tag_key(t)} for p in self.people
-        ]
-        ivocab = {k: i for i, k in enumerate(sorted({k for d in self.interests for k in d}))}
-        self.interest = _Sparse([{ivocab[k]: 1.0 for k in d} for d in self.interests], len(ivocab))
-        self.n_interests = np.array([len(d) for d in self.interests], dtype=np.float64)
-
-        companies = [company_key(p.company) for p in self.people]
-        codes = {c: i for i, c in enumerate(sorted(set(companies)))}
-        self.company = np.array([codes[c] if c else -1 for c in companies], dtype=np.int64)
-        self.colleagues_ok = np.array([p.intro_colleagues for p in self.people], dtype=bool)
-
-        self.excluded: dict[int, list[int]] = {}
-        for x, y in (*past_pairs, *blocks):
-            if x in self.index and y in self.index and x != y:
-                i, j = self.index[x], self.index[y]
-                self.excluded.setdefault(i, []).append(j)
-                self.excluded.setdefault(j, []).append(i)
-
-    def directions(self, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
-        """Direction scores (A->B, B->A) for rows A in r0..r1 against every B."""
-        n = self.n
-        inter = self.interest.dot_block(r0, r1, self.interest, n)
-        union = self.n_interests[r0:r1, None] + self.n_interests[None, :] - inter
-        both = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-        both *= W_INTEREST
-        out = []
-        for mine, theirs, a, b in (
-            (self.intent_needs, self.intent_meets, self.look, self.offer),
-            (self.intent_meets, self.intent_needs, self.offer, self.look),
-        ):
-            count = mine.dot_block(r0, r1, theirs, n)
-            # 0 tags: 0; 1: W_INTENT; 2 or more: W_INTENT_MORE each, at most two more.
-            score = np.minimum(count, 3.0)
-            score *= W_INTENT_MORE
-            score += (count > 0) * (W_INTENT - W_INTENT_MORE)
-            text = a.dot_block(r0, r1, b, n)
-            text[text < MIN_TEXT] = 0.0
-            score += W_TEXT * text
-            score += both
-            out.append(score)
-        return out[0], out[1]
-
-    def scores(self, r0: int, r1: int) -> np.ndarray:
-        """Pair scores of rows r0..r1 against everyone; 0 where a pair isn't allowed."""
-        ab, ba = self.directions(r0, r1)
-        score = np.minimum(ab, ba)
-        score += ab
-        score += ba
-        score = np.round(score, 6)  # equal pairs compare equal whichever row computed them
-        rows = np.arange(r1 - r0)
-        score[rows, rows + r0] = 0.0
-        same = (self.company[r0:r1, None] == self.company[None, :]) & (self.company[None, :] >= 0)
-        same &= ~(self.colleagues_ok[r0:r1, None] & self.colleagues_ok[None, :])
-        score[same] = 0.0
-        for i in range(r0, r1):
-            if i in self.excluded:
-                score[i - r0, self.excluded[i]] = 0.0
-        return score
-
-
-def _tfidf(doc: Counter, idf: dict[str, float], vocab: dict[str, int]) -> dict[int, float]:
-    weights = {vocab[t]: (1 + math.log(c)) * idf[t] for t, c in doc.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    return {t: w / norm for t, w in weights.items()} if norm else {}
-
-
-def _cosine(x: dict[int, float], y: dict[int, float]) -> float:
-    if len(x) > len(y):
-        x, y = y, x
-    return sum(w * y.get(t, 0.0) for t, w in x.items())
-
-
 # ---------------------------------------------------------------- matching
 
 
@@ -319,11 +90,11 @@ def score_matrix(
     blocks: Iterable[tuple[int, int]] = (),
 ) -> tuple[list[int], np.ndarray]:
     """Every eligible pair's score as a dense matrix (small cohorts: tests, exact optimum)."""
-    cohort = _Cohort(people, past_pairs, blocks)
+    cohort = Cohort(people, past_pairs, blocks)
     return [p.id for p in cohort.people], cohort.scores(0, cohort.n)
 
 
-def _candidates(cohort: _Cohort, k: int) -> dict[tuple[int, int], float]:
+def _candidates(cohort: Cohort, k: int) -> dict[tuple[int, int], float]:
     """Each person's top k allowed partners (score > 0), as edges (i < j) -> score."""
     n, edges = cohort.n, {}
     k = min(k, n - 1)
@@ -564,7 +335,7 @@ def match(
 
     past_pairs: (id, id) pairs already proposed at any event; blocks: (blocker, blocked).
     """
-    cohort = _Cohort(people, past_pairs, blocks)
+    cohort = Cohort(people, past_pairs, blocks)
     if cohort.n < 2:
         return MatchResult(pairs=[])
     m = _Matching(cohort.n, cohort.caps, _candidates(cohort, k))
@@ -583,68 +354,11 @@ def match(
     )
 
 
-# ---------------------------------------------------------------- reasons
-
-
-def _proposal(cohort: _Cohort, i: int, j: int, score: float) -> Proposal:
+def _proposal(cohort: Cohort, i: int, j: int, score: float) -> Proposal:
     return Proposal(
         a=cohort.people[i].id,
         b=cohort.people[j].id,
         score=score,
-        reason_for_a=_reason(cohort, i, j),
-        reason_for_b=_reason(cohort, j, i),
+        reason_for_a=reason(cohort, i, j),
+        reason_for_b=reason(cohort, j, i),
     )
-
-
-def _reason(c: _Cohort, me: int, other: int) -> str:
-    """Why `me` should meet `other`, as `me` reads it: what I look for that they offer, then
-    the reverse, then shared interests, in their own words where their words match."""
-    parts = [s for s in (_direction(c, me, other, me), _direction(c, other, me, me)) if s]
-    shared = sorted(set(c.interests[me]) & set(c.interests[other]))
-    if shared:
-        topics = _join([c.interests[me][k] for k in shared[:3]])
-        parts.append(
-            gettext("You're both into %(topics)s.", topics=topics)
-            if parts
-            else gettext("You and %(other)s are both into %(topics)s.",
-                         other=c.people[other].name, topics=topics)
-        )  # fmt: skip
-    return " ".join(parts)
-
-
-def _direction(c: _Cohort, x: int, y: int, reader: int) -> str:
-    """What x looks for that y offers, as `reader` (x or y) reads it:
-    "You are looking for a job (“a data role”); Ben is hiring (“data engineers”)." """
-    px, py = c.people[x], c.people[y]
-    tags = [
-        t for t in intents.LOOKING_TAGS if t in c.needs[x] and intents.complement(t) in c.offers[y]
-    ]
-    wordy = px.looking_for.strip() and py.can_offer.strip()
-    words = wordy and _cosine(c.look_vec[x], c.offer_vec[y]) >= MIN_TEXT
-    mine = reader == x  # my need, their offer; else their need, my offer
-    fields = {"x": px.name, "y": py.name}
-    if words:
-        fields.update(x_words=_quote(px.looking_for), y_words=_quote(py.can_offer))
-    if tags:
-        need = _join([intents.phrase(t, you=mine) for t in tags[:2]])
-        offer = _join([intents.phrase(intents.complement(t), you=not mine) for t in tags[:2]])
-        if words and mine:
-            text = gettext("You %(need)s (%(x_words)s); %(y)s %(offer)s (%(y_words)s).")
-        elif words:
-            text = gettext("%(x)s %(need)s (%(x_words)s); you %(offer)s (%(y_words)s).")
-        elif mine:
-            text = gettext("You %(need)s; %(y)s %(offer)s.")
-        else:
-            text = gettext("%(x)s %(need)s; you %(offer)s.")
-        return text % {**fields, "need": need, "offer": offer}
-    if words:
-        if mine:
-            return gettext("You are looking for %(x_words)s; %(y)s can offer %(y_words)s.") % fields
-        return gettext("%(x)s is looking for %(x_words)s; you can offer %(y_words)s.") % fields
-    return ""
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return gettext("%(first)s and %(last)s", first=", ".join(items[:-1]), last=items[-1])

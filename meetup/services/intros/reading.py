@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from .concepts import KINDS, TOPIC_FIELDS, Entry, fold, lexicon, tokens
+from .concepts import TOPIC_FIELDS, Entry, fold, lexicon, tokens
 
 LOOKING, OFFERING = "looking", "offer"  # the two boxes
 _CLAUSE_END = re.compile(r"[.;!?\n•·|]+|\s[-–—]\s|\bbut\b|\bmais\b|\bhowever\b|\bcependant\b", re.I)
@@ -90,7 +90,7 @@ class _Mention:
 
 
 def language(text: str) -> str | None:
-    """"fr", "en" or None (too short or too mixed to say)."""
+    """ "fr", "en" or None (too short or too mixed to say)."""
     lex = lexicon()
     fr = en = 0.0
     for tok, _s, _e in tokens(text):
@@ -176,6 +176,10 @@ def _longest(mentions: Iterable[_Mention], words: Sequence[str]) -> list[_Mentio
     return sorted(chosen, key=lambda m: (m.start, m.end))
 
 
+def _first_person(label: str) -> bool:
+    return fold(label).startswith(("i'", "i am", "je ", "j'", "suis", "we", "moi"))
+
+
 def _plain(label: str) -> str:
     label = label[:-3] if label.endswith(("@fr", "@en")) else label
     return fold(" ".join(t for t, _s, _e in tokens(label.lstrip("=~"))))
@@ -233,7 +237,10 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             default=None,
         )
         clause_start = min((i for i, cc in enumerate(_clause_of) if cc == c), default=0)
-        if first is not None and (first.entry.kind != "self" or first.start - clause_start <= 2):
+        if first is not None and (
+            first.entry.kind != "self"
+            or (first.start - clause_start <= 1 and _first_person(first.entry.label))
+        ):
             side = "need" if first.entry.kind == "ask" else "offer"
         negations = [m.end for m in c_markers if m.entry.kind == "negation"]
         selves = [m.end for m in c_markers if m.entry.kind == "self"]
@@ -281,19 +288,25 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
                 first_role = min((m.start for m in c_cues), default=0)
                 placed.append(("cofounder", "need", first_role, ""))
             elif sought and not all(lex.top(m.entry.target) == "entrepreneurship" for m in sought):
-                placed.append(("job", "offer", sought[0].start, span(sought[0].start, sought[0].end)))
+                placed.append(
+                    ("job", "offer", sought[0].start, span(sought[0].start, sought[0].end))
+                )
         if not placed:
             if fields_here:
                 loose.extend(f for f, _p in fields_here)
                 if side == "offer":
                     own.extend(f for f, _p in fields_here)
                 intents.append(
-                    Intent("advice", side, _uniq(f for f, _p in fields_here), clause_text(c), box, "")
+                    Intent(
+                        "advice", side, _uniq(f for f, _p in fields_here), clause_text(c), box, ""
+                    )
                 )
             continue
         attached: dict[int, list[str]] = {i: [] for i in range(len(placed))}
         for f, pos in fields_here:
-            best = min(range(len(placed)), key=lambda i: (abs(placed[i][2] - pos), placed[i][2] > pos))
+            best = min(
+                range(len(placed)), key=lambda i: (abs(placed[i][2] - pos), placed[i][2] > pos)
+            )
             attached[best].append(f)
         quote = clause_text(c)
         for i, (kind, s, _pos, cue) in enumerate(placed):
@@ -376,7 +389,9 @@ def read_person(
         kind, side, topic = spec
         sides = ("need", "offer") if kind == "cofounder" else (side,)
         for s in sides:
-            if any(i.kind == kind and i.side == s and (topic is None or i.tag == tag) for i in intents):
+            if any(
+                i.kind == kind and i.side == s and (topic is None or i.tag == tag) for i in intents
+            ):
                 continue
             words = lb if s == "need" else ob
             fields = (topic,) if topic else _uniq(f for i in words.intents for f in i.fields)
@@ -390,8 +405,11 @@ def read_person(
                 intents.append(Intent("cofounder", other, (), i.quote, i.box, i.cue))
     out = []
     for i in intents:
-        if not i.fields and ((i.kind == "job" and i.side == "need") or (
-            i.kind == "cofounder" and i.side == "offer") or i.side == "offer"):
+        if not i.fields and (
+            (i.kind == "job" and i.side == "need")
+            or (i.kind == "cofounder" and i.side == "offer")
+            or i.side == "offer"
+        ):
             i = replace(i, fields=own)
         out.append(i)
     out = _merge(out)
