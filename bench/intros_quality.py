@@ -41,7 +41,8 @@ def names() -> list[str]:
 def people_of(cohort: dict) -> list[Person]:
     return [
         Person(id=p["id"], name=p["name"], looking_for=p["looking_for"], can_offer=p["can_offer"],
-               interests=tuple(p.get("interests", ())), looking_intents=tuple(p.get("tags_looking", ())),
+               interests=tuple(p.get("interests", ())),
+               looking_intents=tuple(p.get("tags_looking", ())),
                offer_intents=tuple(p.get("tags_offer", ())), max_intros=p.get("max_intros", 3))
         for p in cohort["people"]
     ]  # fmt: skip

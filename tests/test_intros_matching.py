@@ -100,7 +100,8 @@ def test_two_way_beats_one_way():
         "P2 is looking for a job; you offer a job."
     )
     assert pair.reason_for_b == (
-        "You are looking for a job; P1 offers a job. P1 is looking for a mentor; you offer mentoring."
+        "You are looking for a job; P1 offers a job. "
+        "P1 is looking for a mentor; you offer mentoring."
     )
 
 
