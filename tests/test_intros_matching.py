@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from meetup.services.intros import intents
 from meetup.services.intros.matching import Person, company_key, match, score_matrix
+from meetup.services.intros.scoring import MAX_SIMILAR
 
 
 def person(pid: int, **kw) -> Person:
@@ -384,3 +385,44 @@ def test_among_equally_many_covered_the_better_set_wins():
     result = match(people, past_pairs=[(34, 7)])
     best = brute_force(people, [(34, 7)], max_edges=16)
     assert (len(result.covered), round(result.total_score, 6)) == (best[0], round(best[1], 6))
+
+
+# ---------------------------------------------------------------- complements over similarity
+
+ASKS = ["a mentor in data", "un CDI commercial", "seed money for my fintech", "advice on pricing",
+        "un associé technique", "un prestataire pour notre site", "rust python data", ""]  # fmt: skip
+NOTHING = ["", "jokes", "good humour", "rencontrer du monde", "networking", "du réseau"]
+PAIRS = [("looking_for_job", "hiring"), ("looking_for_mentor", "mentoring"),
+         ("raising_funds", "investing"), ("looking_for_provider", "looking_for_clients"),
+         ("learning_data", "advice_on_data")]  # fmt: skip
+TOPICS = ["climate", "remote work", "jazz", "AI", "startups", "chess", "rust", "data", "design"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    need_offer=st.sampled_from(PAIRS),
+    seeker_text=st.sampled_from(ASKS),
+    offerer_text=st.sampled_from(NOTHING),
+    twin_text=st.sampled_from(ASKS),
+    twin_offer=st.sampled_from(NOTHING),
+    twin_tags=st.lists(st.sampled_from([n for n, _o in PAIRS]), max_size=3),
+    shared=st.lists(st.sampled_from(TOPICS), min_size=0, max_size=9, unique=True),
+    company=st.sampled_from(["", "Acme"]),
+)
+def test_a_complement_outranks_any_amount_of_similarity(
+    need_offer, seeker_text, offerer_text, twin_text, twin_offer, twin_tags, shared, company
+):
+    """A seeker and an offerer of the same need, with nothing else in common, against two
+    people who ask for the same thing in the same words, with the same tags, interests,
+    company and the same nothing to offer: the complement always scores higher, and the
+    look-alikes score no more than similarity can (no complement between them)."""
+    need, offer = need_offer
+    people = [
+        person(1, looking_for=seeker_text, looking_intents=[need]),
+        person(2, can_offer=offerer_text, offer_intents=[offer], interests=["knitting"]),
+        *(person(pid, looking_for=twin_text, can_offer=twin_offer, looking_intents=twin_tags,
+                 interests=shared, company=company, intro_colleagues=True)
+          for pid in (3, 4)),
+    ]  # fmt: skip
+    assert score(people, 1, 2) > score(people, 3, 4)
+    assert score(people, 3, 4) <= MAX_SIMILAR

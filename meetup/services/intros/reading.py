@@ -397,11 +397,14 @@ def read_person(
             fields = (topic,) if topic else _uniq(f for i in words.intents for f in i.fields)
             text = looking_for if s == "need" else can_offer
             intents.append(Intent(kind, s, fields, " ".join(text.split()), "", ""))
-    # Co-founders: each search is both an ask and what the writer brings.
+    # Co-founders: a search is also what the writer brings, when we know what that is (two
+    # people after a technical co-founder, saying nothing of their own, don't meet).
     for i in list(intents):
         if i.kind == "cofounder":
             other = "offer" if i.side == "need" else "need"
-            if not any(j.kind == "cofounder" and j.side == other for j in intents):
+            if any(j.kind == "cofounder" and j.side == other for j in intents):
+                continue
+            if other == "need" or own:
                 intents.append(Intent("cofounder", other, (), i.quote, i.box, i.cue))
     out = []
     for i in intents:

@@ -67,9 +67,21 @@ def reason(c: Cohort, me: int, other: int) -> str:
     """Why `me` should meet `other`, as `me` reads it, in `me`'s language."""
     lang = reader_lang(c, me)
     if lang is None:
-        return _reason(c, me, other, "en")
+        return _reason(c, me, other, _shown_lang("en"))
     with force_locale(lang):
-        return _reason(c, me, other, lang)
+        return _reason(c, me, other, _shown_lang(lang))
+
+
+def _shown_lang(lang: str) -> str:
+    """The language the sentences come out in, for the field names to follow it: English
+    while the catalogue of `lang` has no translation of them."""
+    if lang == "en":
+        return "en"
+    return (
+        lang
+        if gettext("You are looking for %(need)s", need="-") != "You are looking for -"
+        else "en"
+    )
 
 
 def _reason(c: Cohort, me: int, other: int, lang: str) -> str:

@@ -1,0 +1,136 @@
+"""Reading what people write, in French, English or both: languages, asks and offers with
+their fields, paraphrase, negation, roles, and the lexicon's tree of fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from meetup.services.intros.complements import strength
+from meetup.services.intros.concepts import lexicon
+from meetup.services.intros.reading import language, read_person
+
+
+def read(looking_for: str = "", can_offer: str = "") -> set[tuple[str, str, frozenset]]:
+    r = read_person(looking_for, can_offer)
+    return {(i.kind, i.side, frozenset(i.fields)) for i in (*r.needs, *r.offers)}
+
+
+def kinds(looking_for: str = "", can_offer: str = "") -> set[tuple[str, str]]:
+    return {(k, s) for k, s, _f in read(looking_for, can_offer)}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Je cherche un mentor pour progresser", "fr"),
+        ("looking for a mentor to help me grow", "en"),
+        ("levée de fonds", "fr"),
+        ("a job in the data team", "en"),
+        ("CTO", None),
+    ],
+)
+def test_each_text_has_its_language(text, lang):
+    assert language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("looking_for", "can_offer", "expected"),
+    [
+        ("un CDI commercial", "", {("job", "need")}),
+        ("", "on recrute un account executive", {("job", "offer")}),
+        ("Je cherche une alternance en marketing digital", "", {("job", "need")}),
+        ("", "nous embauchons deux développeuses backend", {("job", "offer")}),
+        ("a backend developer for my startup", "", {("job", "offer")}),  # someone to hire
+        ("un mentor en big data", "", {("mentor", "need")}),
+        ("", "j'accompagne des juniors qui démarrent en ingestion batch et streaming",
+         {("mentor", "offer")}),
+        ("looking for seed money for my fintech", "", {("funding", "need")}),
+        ("", "I write angel cheques for early-stage payments startups", {("funding", "offer")}),
+        ("", "BA, je finance l'amorçage en e-santé", {("funding", "offer")}),
+        ("des business angels ou un VC pour notre pré-seed", "", {("funding", "need")}),
+        ("un associé technique", "", {("cofounder", "need")}),
+        ("Je cherche un CTO", "Je suis commerciale", {("cofounder", "need"), ("cofounder", "offer"),
+                                                      ("advice", "offer")}),
+        ("un prestataire pour refaire notre site", "", {("service", "need")}),
+        ("des clients pour mon agence de design", "", {("service", "offer")}),
+        ("pas de CDI, plutôt des missions freelance en data", "", {("service", "offer")}),
+        ("", "10 years of B2B sales", {("advice", "offer")}),
+        ("getting started in product management", "", {("advice", "need")}),
+    ],
+)  # fmt: skip
+def test_asks_and_offers_are_read_from_french_and_english(looking_for, can_offer, expected):
+    assert kinds(looking_for, can_offer) == expected
+
+
+def test_fields_are_read_and_attach_to_their_own_ask():
+    got = read("a mentor in data and a job in fintech")
+    assert ("mentor", "need", frozenset({"data"})) in got
+    assert ("job", "need", frozenset({"fintech"})) in got
+
+
+def test_a_role_after_i_am_is_the_writers_own():
+    r = read_person("a new job. I'm a data analyst", "")
+    assert [(i.kind, i.fields) for i in r.needs] == [("job", ("analytics",))]
+    assert "analytics" in r.own_fields
+
+
+def test_a_negated_cue_is_dropped():
+    assert ("job", "offer") not in kinds("", "not hiring right now, but happy to mentor")
+    assert ("mentor", "offer") in kinds("", "not hiring right now, but happy to mentor")
+
+
+def test_false_friends_count_only_in_their_language():
+    assert ("job", "need") in kinds("un stage en data", "")
+    assert not any(k == "job" for k, _s in kinds("investors for our early stage startup", ""))
+
+
+def test_a_short_abbreviation_needs_its_capitals():
+    """ "AI" is a field; "ai" in "j'ai" is not."""
+    assert any("machine_learning" in f for _k, _s, f in read("", "des conseils en IA"))
+    assert not any("machine_learning" in f for _k, _s, f in read("", "j'ai des conseils en vente"))
+
+
+def test_french_meets_english_through_concepts():
+    seeker = read_person("un mentor en ingénierie des données", "")
+    mentor = read_person("", "I mentor junior data engineers on their pipelines")
+    other = read_person("", "I mentor junior designers")
+    assert strength(seeker, mentor) >= 0.9
+    assert strength(seeker, other) == 0
+
+
+def test_paraphrase_meets_through_broader_and_narrower_fields():
+    lex = lexicon()
+    assert lex.fields["streaming"].ancestors == ("data_engineering", "data")
+    seeker = read_person("un mentor en big data", "")
+    mentor = read_person(
+        "", "j'accompagne des juniors qui démarrent en ingestion batch et streaming"
+    )
+    assert 0.6 <= strength(seeker, mentor) < 1
+    angel = read_person("", "I write angel cheques for early-stage payments startups")
+    assert strength(read_person("looking for seed money for my fintech", ""), angel) >= 0.8
+
+
+def test_asking_the_same_thing_is_no_complement():
+    a = read_person("un mentor en data", "")
+    b = read_person("a mentor in data", "")
+    assert strength(a, b) == strength(b, a) == 0
+
+
+def test_tags_count_and_unticked_readings_go():
+    r = read_person("a mentor in data", "", looking_tags=("hiring",))
+    assert {(i.kind, i.side) for i in (*r.needs, *r.offers)} == {
+        ("mentor", "need"),
+        ("job", "offer"),
+    }
+    r = read_person("a mentor in data", "", declined=("looking_for_mentor",))
+    assert not r.needs
+    assert read_person("a mentor in data").tags == (("looking_for_mentor",), ())
+
+
+def test_the_lexicon_is_a_tree_with_names_in_both_languages():
+    lex = lexicon()
+    assert lex.version >= 1
+    for key, f in lex.fields.items():
+        assert f.names["en"] and f.names["fr"], key
+        assert key not in f.ancestors
+        assert f.facet in ("skill", "sector")
