@@ -390,7 +390,7 @@ def test_among_equally_many_covered_the_better_set_wins():
 # ---------------------------------------------------------------- complements over similarity
 
 ASKS = ["a mentor in data", "un CDI commercial", "seed money for my fintech", "advice on pricing",
-        "un associé technique", "un prestataire pour notre site", "rust python data", ""]  # fmt: skip
+        "un associé technique", "un prestataire pour notre site", "rust python", ""]  # fmt: skip
 NOTHING = ["", "jokes", "good humour", "rencontrer du monde", "networking", "du réseau"]
 PAIRS = [("looking_for_job", "hiring"), ("looking_for_mentor", "mentoring"),
          ("raising_funds", "investing"), ("looking_for_provider", "looking_for_clients"),
