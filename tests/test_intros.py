@@ -78,8 +78,14 @@ def test_event_to_introduction_through_the_worker_and_smtp(smtp_app, login):
     page = client.get(f"/e/{event.key}/intros")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "You are looking for a job (“a data-engineering role”); Ben is hiring" in html
-    assert "Ana is looking for a job (“a data-engineering role”); you are hiring" in html
+    assert (
+        "You are looking for a job in data engineering (“a data-engineering role”); "
+        "Ben is hiring in data engineering (“We are hiring data engineers”)."
+    ) in html
+    assert (
+        "Ana is looking for a job in data engineering (“a data-engineering role”); you are hiring"
+        in html
+    )
     pairs = db.session.scalars(select(IntroPair)).all()
     pair_ids = {frozenset((x.user_a_id, x.user_b_id)) for x in pairs}
     assert frozenset((p["ana"].id, p["ben"].id)) in pair_ids
@@ -117,8 +123,9 @@ def test_event_to_introduction_through_the_worker_and_smtp(smtp_app, login):
     assert "ben@example.org" in body(intro_to_ana) and "+33 6 12 34 56 78" in body(intro_to_ana)
     assert "CTO at Quanta" in body(intro_to_ana) and "Data drinks" in body(intro_to_ana)
     assert "linkedin.com/in/ana" in body(intro_to_ben)
-    assert "Ana is looking for a job (“a data-engineering role”); you are hiring" in body(
-        intro_to_ben
+    assert (
+        "Ana is looking for a job in data engineering (“a data-engineering role”); you are hiring"
+        in body(intro_to_ben)
     )
     assert "You are looking for a job" not in body(intro_to_ben)  # Ana's reason is hers
 
@@ -502,6 +509,7 @@ def test_the_co_founder_tag_is_offered_once_and_kept_where_it_was_stored(app, cl
     _org, _group, _event, p = setup_event()
     ana = p["ana"]
     ana.looking_intents, ana.offer_intents = [], ["looking_for_cofounder", "mentoring"]
+    ana.looking_for = ""  # nothing read from her words: only what she saved is ticked
     db.session.commit()
     login(client, ana)
     page = client.get("/profile").get_data(as_text=True)

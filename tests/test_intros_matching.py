@@ -80,11 +80,11 @@ def test_text_complements_count_and_the_reason_quotes_both():
     # Each reads it addressed to them, with both people's own words.
     assert result.pairs[0].reason_for_a == (
         "You are looking for a job in data engineering (“a data-engineering role in fintech”); "
-        "Ben offers a job in data engineering (“Our team is hiring data engineers”)."
+        "Ben is hiring in data engineering (“Our team is hiring data engineers”)."
     )
     assert result.pairs[0].reason_for_b == (
         "Ana is looking for a job in data engineering (“a data-engineering role in fintech”); "
-        "you offer a job in data engineering (“Our team is hiring data engineers”)."
+        "you are hiring in data engineering (“Our team is hiring data engineers”)."
     )
 
 
@@ -98,11 +98,10 @@ def test_two_way_beats_one_way():
     pair = match(people).pairs[0]
     assert pair.reason_for_a == (
         "You are looking for a mentor; P2 offers mentoring. "
-        "P2 is looking for a job; you offer a job."
+        "P2 is looking for a job; you are hiring."
     )
     assert pair.reason_for_b == (
-        "You are looking for a job; P1 offers a job. "
-        "P1 is looking for a mentor; you offer mentoring."
+        "You are looking for a job; P1 is hiring. P1 is looking for a mentor; you offer mentoring."
     )
 
 

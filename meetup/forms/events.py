@@ -37,6 +37,7 @@ from ..services.events import answers as rsvp_answers
 from ..services.events import editing as svc
 from ..timeutil import in_zone, is_valid_timezone, timezone_names
 from .base import AppForm
+from .intros import IntentChips
 
 # Regions of the canonical zone names; legacy aliases (US/Eastern, EST5EDT) are left out of the
 # list but still accepted.
@@ -216,7 +217,7 @@ def _minute(t: time) -> time:
 ANSWERS = ("going", "not_going")
 
 
-class RsvpForm(AppForm):
+class RsvpForm(IntentChips, AppForm):
     class Meta:
         # CSRFProtect checks every POST before the view; the panel renders csrf_token().
         # A second token of the form's own would cost a signature per answer.
@@ -237,6 +238,10 @@ class RsvpForm(AppForm):
     wants_intros = BooleanField(_l("Introduce me to people I meet there"), default=True)
     save_to_profile = BooleanField(_l("Also save these answers to my profile"))
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_intent_choices()
+
     def answers(self) -> rsvp_answers.Answers:
         # A bare "Going" (no answer fields sent) keeps what is already there.
         if "looking_for" not in request.form:
@@ -246,6 +251,7 @@ class RsvpForm(AppForm):
             can_offer=self.can_offer.data or "",
             wants_intros=bool(self.wants_intros.data),
             save_to_profile=bool(self.save_to_profile.data),
+            intents=self.chips_answered(),
         )
 
 

@@ -1,13 +1,25 @@
-"""Introduction forms: adding a pair by hand, a person's introduction settings."""
+"""Introduction forms: adding a pair by hand, a person's introduction settings, and the
+intent chips shared by the RSVP form and the profile: checkboxes (styled as chips)
+preselected from what we read in the person's words, with the tags read sent back so that
+a chip unticked is remembered as declined."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..services.intros import chips as chips_service
 from ..services.intros import intents
 from ..services.intros import settings as intro_settings
 from .base import AppForm
@@ -24,7 +36,7 @@ class AddPairForm(AppForm):
     )
 
 
-class _Checkboxes(SelectMultipleField):
+class Checkboxes(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -32,16 +44,44 @@ class _Checkboxes(SelectMultipleField):
         pass
 
 
-class IntroSettingsForm(AppForm):
-    looking_intents = _Checkboxes(_l("I'm looking for"))
-    offer_intents = _Checkboxes(_l("I can offer"))
+class IntentChips:
+    """Fields of a form that offers the intents as chips (mix into an AppForm)."""
+
+    looking_intents = Checkboxes(_l("I'm looking for"))
+    offer_intents = Checkboxes(_l("I can offer"))
+    intents_read = HiddenField()
+
+    def set_intent_choices(self) -> None:
+        self.looking_intents.choices = [
+            SelectChoice(t, intents.label(t)) for t in intents.LOOKING_TAGS
+        ]
+        self.offer_intents.choices = [SelectChoice(t, intents.label(t)) for t in intents.OFFER_TAGS]
+
+    def show_chips(self, shown: chips_service.Chips) -> None:
+        self.looking_intents.data = list(shown.looking)
+        self.offer_intents.data = list(shown.offer)
+        self.intents_read.data = " ".join(shown.read)
+
+    def chips_answered(self) -> dict | None:
+        """The chips as answered, None when the form was sent without them (a bare answer,
+        or a client of its own that only sends the words)."""
+        if "intents_read" not in request.form:
+            return None
+        return chips_service.answered(
+            self.looking_intents.data or [],
+            self.offer_intents.data or [],
+            chips_service.parse_read(self.intents_read.data),
+        )
+
+
+class IntroSettingsForm(IntentChips, AppForm):
     max_intros = SelectField(
         _l("Introductions per event"),
         coerce=int,
         choices=[SelectChoice(0, _l("None"))] + [SelectChoice(n, str(n)) for n in (1, 2, 3)],
     )
     intro_colleagues = BooleanField(_l("Colleagues from my company may be suggested too"))
-    keep_blocked = _Checkboxes(_l("Never suggest"), coerce=int)
+    keep_blocked = Checkboxes(_l("Never suggest"), coerce=int)
     block_name = StringField(
         _l("Never suggest someone else"),
         validators=[Length(max=120)],
@@ -50,10 +90,7 @@ class IntroSettingsForm(AppForm):
 
     def __init__(self, user, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.looking_intents.choices = [
-            SelectChoice(t, intents.label(t)) for t in intents.LOOKING_TAGS
-        ]
-        self.offer_intents.choices = [SelectChoice(t, intents.label(t)) for t in intents.OFFER_TAGS]
+        self.set_intent_choices()
         self.keep_blocked.choices = [
             SelectChoice(u.id, u.display_name) for u in intro_settings.blocked(user)
         ]

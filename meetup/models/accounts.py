@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):
     # Intent tags from services/intros/intents.py, e.g. ["looking_for_job"] / ["hiring"].
     looking_intents: Mapped[list[str]] = mapped_column(JSON, default=list)
     offer_intents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Tags read in their profile's words that they unticked: not counted (intros/reading.py).
+    declined_intents: Mapped[list[str] | None] = mapped_column(JSON)
     wants_intros: Mapped[bool] = mapped_column(Boolean, default=True)
     max_intros: Mapped[int] = mapped_column(Integer, default=3)
     intro_colleagues: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -89,6 +90,9 @@ class Rsvp(db.Model):
     looking_for: Mapped[str] = mapped_column(Text, default="")
     can_offer: Mapped[str] = mapped_column(Text, default="")
     wants_intros: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The intent chips as answered for this event: {"looking", "offer", "declined", "read"}
+    # tag lists; None until answered with the chips shown (their words count alone).
+    intents: Mapped[dict | None] = mapped_column(JSON)
     ticket_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # promoted, unclaimed
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -27,12 +28,13 @@ from ..extensions import db
 from ..forms.base import AppForm
 from ..forms.intros import AddPairForm, IntroSettingsForm
 from ..models import Event, utcnow
-from ..services.intros import intents
+from ..services.intros import chips as chips_service
 from ..services.intros import proposals as svc
 from ..services.intros import settings as intro_settings
 from . import access
 
 bp = Blueprint("intros", __name__)
+MAX_WORDS = 1000  # characters of each box, as the forms allow
 
 register_messages(
     {
@@ -70,13 +72,23 @@ register_messages(
 
 
 @bp.app_template_global()
+def intro_we_read() -> str:
+    """What we read in the signed-in user's profile words, for the chips' "We read" line."""
+    return chips_service.chips(current_user.looking_for, current_user.can_offer).summary
+
+
+@bp.app_template_global()
 def intro_settings_form() -> IntroSettingsForm:
     """The form of templates/intros/_profile_fields.html, filled from the signed-in user."""
     form = IntroSettingsForm(current_user, formdata=None, obj=current_user)
-    # Each tag ticked on its own side, wherever it was stored (a co-founder tag saved under
-    # "I can offer" before it was listed only under "looking for" stays ticked, and kept).
-    form.looking_intents.data, form.offer_intents.data = intents.split_tags(
-        current_user.looking_intents, current_user.offer_intents
+    # The tags saved, and what the profile's words say unless it was unticked.
+    form.show_chips(
+        chips_service.chips(
+            current_user.looking_for,
+            current_user.can_offer,
+            [*(current_user.looking_intents or ()), *(current_user.offer_intents or ())],
+            current_user.declined_intents or (),
+        )
     )
     form.keep_blocked.data = [choice.value for choice in form.keep_blocked.choices]
     return form
@@ -218,6 +230,26 @@ def met(token: str, answer: str):
     return _link(token, answer, svc.record_met, "intros/met.html", "intros/met_recorded.html")
 
 
+# ---------------------------------------------------------------- reading words for the chips
+
+
+@bp.get("/intros/read")
+def read_words():
+    """What we read in words being typed, for the chips' script: the tags and the "We read"
+    line. Reads only (nothing stored, no sign-in needed: the words are the caller's own)."""
+    looking_for = request.args.get("looking_for", "")
+    can_offer = request.args.get("can_offer", "")
+    if len(looking_for) > MAX_WORDS or len(can_offer) > MAX_WORDS:
+        abort(400)
+    shown = chips_service.chips(looking_for, can_offer)
+    line = (
+        _("We read: %(summary)s. Right?", summary=shown.summary)
+        if shown.summary
+        else _("Tick what you are here for: it helps us introduce you to the right people.")
+    )
+    return jsonify(read=list(shown.read), line=line)
+
+
 # ---------------------------------------------------------------- profile settings
 
 
@@ -232,6 +264,7 @@ def save_settings():
         current_user,
         looking_intents=form.looking_intents.data or [],
         offer_intents=form.offer_intents.data or [],
+        declined_intents=(form.chips_answered() or {}).get("declined"),
         max_intros=form.max_intros.data,
         intro_colleagues=form.intro_colleagues.data,
         keep_blocked=form.keep_blocked.data or [],

@@ -50,6 +50,8 @@ class Answers:
     can_offer: str | None = None
     wants_intros: bool | None = None
     save_to_profile: bool = False
+    # The intent chips as answered (services/intros/chips.py); None: not shown, keep them
+    intents: dict | None = None
 
     def as_payload(self) -> dict:
         return {
@@ -57,6 +59,7 @@ class Answers:
             "can_offer": self.can_offer,
             "wants_intros": self.wants_intros,
             "save_to_profile": self.save_to_profile,
+            "intents": self.intents,
         }
 
     @classmethod
@@ -66,6 +69,7 @@ class Answers:
             can_offer=payload.get("can_offer"),
             wants_intros=payload.get("wants_intros"),
             save_to_profile=bool(payload.get("save_to_profile")),
+            intents=payload.get("intents"),
         )
 
 
@@ -88,10 +92,16 @@ def _apply_answers(rsvp: Rsvp, user: User, answers: Answers) -> None:
         rsvp.can_offer = can_offer
     if answers.wants_intros is not None:
         rsvp.wants_intros = answers.wants_intros
+    if answers.intents is not None:
+        rsvp.intents = answers.intents
     if answers.save_to_profile:
         user.looking_for = rsvp.looking_for
         user.can_offer = rsvp.can_offer
         user.wants_intros = rsvp.wants_intros
+        if rsvp.intents is not None:
+            user.looking_intents = list(rsvp.intents["looking"])
+            user.offer_intents = list(rsvp.intents["offer"])
+            user.declined_intents = list(rsvp.intents["declined"])
 
 
 def _pending_is_fresh(rsvp: Rsvp, now: datetime) -> bool:
@@ -224,7 +234,9 @@ def request_by_email(
     rsvp = seats.find(event.id, user.id)
     if rsvp is None:
         rsvp = rows.new_row(event, user, "pending", now)
-        _apply_answers(rsvp, user, Answers(answers.looking_for, answers.can_offer))
+        _apply_answers(
+            rsvp, user, Answers(answers.looking_for, answers.can_offer, intents=answers.intents)
+        )
         if answers.wants_intros is not None:
             rsvp.wants_intros = answers.wants_intros
         rsvp = rows.save(rsvp)

@@ -92,20 +92,29 @@ def attendees(event: Event) -> list[tuple[Rsvp, User]]:
 
 
 def person(rsvp: Rsvp, user: User) -> matching.Person:
-    """What the matcher sees: this event's answers, falling back to the profile."""
+    """What the matcher sees: this event's answers, falling back to the profile (the chips
+    as answered for this event, else the profile's tags and what it declined)."""
+    if rsvp.intents is not None:
+        looking, offer = rsvp.intents.get("looking", ()), rsvp.intents.get("offer", ())
+        declined = rsvp.intents.get("declined", ())
+    else:
+        looking, offer = user.looking_intents or (), user.offer_intents or ()
+        declined = user.declined_intents or ()
     return matching.Person(
         id=user.id,
         name=user.display_name,
         company=user.company or "",
         looking_for=rsvp.looking_for or user.looking_for or "",
         can_offer=rsvp.can_offer or user.can_offer or "",
-        looking_intents=tuple(user.looking_intents or ()),
-        offer_intents=tuple(user.offer_intents or ()),
+        looking_intents=tuple(looking),
+        offer_intents=tuple(offer),
+        declined_intents=tuple(declined),
         interests=tuple(user.interests or ()),
         max_intros=user.max_intros if user.max_intros is not None else 3,
         intro_colleagues=bool(user.intro_colleagues),
         checked_in=rsvp.checked_in_at is not None,
         wants_intros=bool(rsvp.wants_intros) and bool(user.wants_intros),
+        lang=getattr(user, "locale", None) or None,
     )
 
 

@@ -67,12 +67,12 @@ def reason(c: Cohort, me: int, other: int) -> str:
     """Why `me` should meet `other`, as `me` reads it, in `me`'s language."""
     lang = reader_lang(c, me)
     if lang is None:
-        return _reason(c, me, other, _shown_lang("en"))
+        return _reason(c, me, other, shown_lang("en"))
     with force_locale(lang):
-        return _reason(c, me, other, _shown_lang(lang))
+        return _reason(c, me, other, shown_lang(lang))
 
 
-def _shown_lang(lang: str) -> str:
+def shown_lang(lang: str) -> str:
     """The language the sentences come out in, for the field names to follow it: English
     while the catalogue of `lang` has no translation of them."""
     if lang == "en":
@@ -120,11 +120,27 @@ def _direction(c: Cohort, x: int, y: int, reader: int, lang: str) -> str:
     else:
         first = gettext("%(x)s is looking for %(need)s", **fields)
         second = gettext("you offer %(offer)s", **fields)
+    if found.offer.kind == "job":  # "Ben is hiring in sales" rather than "offers a job in"
+        second = _hiring(c.people[y].name if reader == x else None, found, lang)
     if need_q:
         first = gettext("%(part)s (%(quote)s)", part=first, quote=need_q)
     if offer_q:
         second = gettext("%(part)s (%(quote)s)", part=second, quote=offer_q)
     return gettext("%(first)s; %(second)s.", first=first, second=second)
+
+
+def _hiring(name: str | None, found, lang: str) -> str:
+    key = found.offer_field or found.need_field
+    field = lexicon().fields[key].names[lang] if key else None
+    if name is None:
+        return (
+            gettext("you are hiring in %(field)s", field=field)
+            if field
+            else gettext("you are hiring")
+        )
+    if field:
+        return gettext("%(name)s is hiring in %(field)s", name=name, field=field)
+    return gettext("%(name)s is hiring", name=name)
 
 
 def _words(c: Cohort, x: int, y: int, reader: int) -> str:

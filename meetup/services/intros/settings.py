@@ -57,8 +57,11 @@ def save(
     intro_colleagues: bool,
     keep_blocked: list[int],
     block_name: str = "",
+    declined_intents: list[str] | None = None,
 ) -> User | None:
-    """Store the settings; returns the person newly blocked by name, if any."""
+    """Store the settings; returns the person newly blocked by name, if any.
+    `declined_intents`: tags read in the profile's words that were unticked (None: the
+    form had no chips to untick, what was declined stays)."""
     if max_intros not in (0, 1, 2, 3):
         raise DomainError("out_of_range")
     newly = find_co_member(user, block_name) if block_name.strip() else None
@@ -69,6 +72,8 @@ def save(
     looking = intents.clean([*looking_intents, *both])
     user.looking_intents = [t for t in looking if t in intents.LOOKING_TAGS]
     user.offer_intents = [t for t in offered if t in intents.OFFER_TAGS]
+    if declined_intents is not None:
+        user.declined_intents = list(intents.clean(declined_intents))
     user.max_intros = max_intros
     user.intro_colleagues = bool(intro_colleagues)
     keep = set(keep_blocked)

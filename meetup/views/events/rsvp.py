@@ -37,6 +37,7 @@ from ...services.events import answers as rsvp_answers
 from ...services.events import leave_links
 from ...services.events import seats as rsvp_seats
 from ...services.events import waitlist as rsvp_waitlist
+from ...services.intros import chips as chips_service
 from ...services.permissions import can_view_event, is_member, is_organizer
 from ...services.tokens import same
 
@@ -251,6 +252,8 @@ def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) 
         form.looking_for.data = source.looking_for
         form.can_offer.data = source.can_offer
         form.wants_intros.data = source.wants_intros
+    shown = _chips(my_rsvp, current_user if signed_in else None)
+    form.show_chips(shown)
     now = utcnow()
     full = event.capacity is not None and counts["going"] >= event.capacity
     if event.cancelled_at is not None:
@@ -278,9 +281,29 @@ def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) 
         "pending": my_rsvp is not None and my_rsvp.status == "pending",
         "asked": None if signed_in else _asked_email(event.key),
         "form": form,
+        "we_read": shown.summary,
+        # Open the answers while something read was never shown: one tap to confirm it.
+        "confirm_chips": bool(shown.summary)
+        and not chips_service.confirmed(my_rsvp.intents if my_rsvp else None, shown),
         "signed_in": signed_in,
         "organizer": signed_in and is_organizer(event.group_id, current_user),
     }
+
+
+def _chips(rsvp: Rsvp | None, user: User | None) -> chips_service.Chips:
+    """The chips of the panel: as answered for this event, else as in the profile; what the
+    words say is preselected unless it was unticked."""
+    source = rsvp or user
+    words = (source.looking_for, source.can_offer) if source is not None else ("", "")
+    if rsvp is not None and rsvp.intents is not None:
+        saved = rsvp.intents
+        ticked, declined = [*saved["looking"], *saved["offer"]], saved["declined"]
+    elif user is not None:
+        ticked = [*(user.looking_intents or ()), *(user.offer_intents or ())]
+        declined = user.declined_intents or ()
+    else:
+        ticked, declined = [], []
+    return chips_service.chips(*words, ticked, declined)
 
 
 @bp.app_context_processor
