@@ -49,6 +49,7 @@ def test_chips_are_preselected_from_the_words_and_confirmed_in_one_tap(client, l
     assert rsvp_of(event, ana).intents is None
     page = client.get(f"/e/{event.key}").get_data(as_text=True)
     assert "We read: looking for a mentor in data; can offer advice on UX design. Right?" in page
+    assert '<details class="rsvp-details" open>' in page  # asked at once, one tap away
     assert ticked(page) == {"looking_intents": ["looking_for_mentor"],
                             "offer_intents": ["advice_on_design"]}  # fmt: skip
     assert read_field(page) == "looking_for_mentor advice_on_design"
@@ -56,8 +57,11 @@ def test_chips_are_preselected_from_the_words_and_confirmed_in_one_tap(client, l
     data = {"answer": "going", **words, **ticked(page), "intents_read": read_field(page)}
     assert client.post(f"/e/{event.key}/rsvp", data=data).status_code == 303
     assert rsvp_of(event, ana).intents == {
-        "looking": ["looking_for_mentor"], "offer": ["advice_on_design"], "declined": []
+        "looking": ["looking_for_mentor"], "offer": ["advice_on_design"], "declined": [],
+        "read": ["looking_for_mentor", "advice_on_design"],
     }  # fmt: skip
+    page = client.get(f"/e/{event.key}").get_data(as_text=True)
+    assert '<details class="rsvp-details" open>' not in page  # confirmed: no need to ask
 
 
 def test_an_unticked_reading_is_declined_and_a_ticked_tag_counts(client, login, event):
@@ -76,6 +80,7 @@ def test_an_unticked_reading_is_declined_and_a_ticked_tag_counts(client, login, 
         "looking": ["raising_funds"],
         "offer": [],
         "declined": ["looking_for_mentor"],
+        "read": ["looking_for_mentor"],
     }
     page = client.get(f"/e/{event.key}").get_data(as_text=True)
     assert ticked(page)["looking_intents"] == ["raising_funds"]  # stays unticked

@@ -45,14 +45,25 @@ def chips(
     return Chips(looking, offer, intents.clean(read), summary(reading))
 
 
-def answered(looking: Sequence[str], offer: Sequence[str], read: Iterable[str]) -> dict:
-    """What to store from a form with chips: the tags ticked, and those read but unticked."""
+def answered(looking: Sequence[str], offer: Sequence[str], read: Iterable[str]) -> dict | None:
+    """What to store from a form with chips: the tags ticked, those read but unticked
+    (declined), and all those read (the next page asks again only about new ones). None
+    when the chips said nothing (none read, none ticked): the words count alone."""
     ticked = intents.clean([*looking, *offer])
+    read = intents.clean(read)
+    if not ticked and not read:
+        return None
     return {
         "looking": list(intents.split_tags(ticked, ())[0]),
         "offer": [t for t in ticked if intents.INTENTS[t].side == "offer"],
-        "declined": [t for t in intents.clean(read) if t not in ticked],
+        "declined": [t for t in read if t not in ticked],
+        "read": list(read),
     }
+
+
+def confirmed(saved: dict | None, shown: Chips) -> bool:
+    """Whether everything read now was shown when the chips were last answered."""
+    return saved is not None and set(shown.read) <= set(saved.get("read", ()))
 
 
 def parse_read(value: str | None) -> tuple[str, ...]:
