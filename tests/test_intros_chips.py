@@ -152,3 +152,14 @@ def test_proposals_use_the_words_when_nobody_ticked_anything(app, event):
     max_reads = pair.reason_for_a if pair.user_a.display_name == "Max" else pair.reason_for_b
     assert "“des investisseurs pour ma fintech”" in max_reads
     assert "“I write angel cheques for early-stage payments startups”" in max_reads
+
+
+def test_the_chips_script_reads_words_without_storing_them(client):
+    resp = client.get("/intros/read", query_string={"looking_for": "on recrute un commercial"})
+    assert resp.status_code == 200
+    assert resp.get_json() == {
+        "read": ["hiring"],
+        "line": "We read: can offer a job in sales. Right?",
+    }
+    assert client.get("/intros/read").get_json()["read"] == []
+    assert client.get("/intros/read", query_string={"can_offer": "x" * 1001}).status_code == 400

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.models import Rsvp
-from tests.e2e.browser_support import sign_in
+from tests.e2e.browser_support import sign_in, wait_js
 from tests.factories import make_event, make_group, make_user
 
 pytestmark = pytest.mark.browser
@@ -60,4 +60,32 @@ def test_chips_read_back_and_confirmed_at_phone_size(app, live_server, browser, 
     }  # fmt: skip
     assert not page.locator("input[name=offer_intents][value=advice_on_design]").is_checked()
     page.screenshot(path=str(shots / "intro-chips-confirmed.png"), full_page=True)
+    context.close()
+
+
+def test_chips_follow_the_words_as_they_are_typed(app, live_server, browser):
+    """With the script, the chips are preselected while typing; a chip set by hand stays."""
+    event = make_event(make_group(make_user(name="Olga")), capacity=10, title="Sales night")
+    ben = make_user(name="Ben")
+    context = browser.new_context(**PHONE)
+    sign_in(app, context, ben, live_server)
+    page = context.new_page()
+    page.goto(f"{live_server}/e/{event.key}")
+    page.locator(".rsvp-details summary").click()
+    page.locator(
+        "label[for="
+        + page.locator("input[name=offer_intents][value=mentoring]").get_attribute("id")
+        + "]"
+    ).click()
+    page.locator("textarea[name=looking_for]").press_sequentially("On recrute un commercial")
+    wait_js(page, "document.querySelector('input[name=offer_intents][value=hiring]').checked")
+    assert page.locator("[data-we-read]").inner_text() == (
+        "We read: can offer a job in sales. Right?"
+    )
+    assert page.locator("input[name=offer_intents][value=mentoring]").is_checked()
+    page.get_by_role("button", name="Going", exact=True).click()
+    page.wait_for_url(f"{live_server}/e/{event.key}*")
+    db.session.rollback()
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id))
+    assert rsvp.intents["offer"] == ["hiring", "mentoring"] and rsvp.intents["declined"] == []
     context.close()
