@@ -7,6 +7,10 @@ Cohorts: English and French, plain (the usual words) and paraphrased (seeker and
 share no field word: "big data" against "ingestion batch et streaming"), mixed French and
 English, and every cohort has noise people whose asks complement nobody strongly. Nobody
 ticks a tag. Phrases were written as people write them, not from the lexicon's lists.
+
+holdout_written_after.json is not written by this script: 36 people written by hand after
+the lexicon was tuned on the cohorts above, and measured once as they were written, so one
+cohort's figure is free of that tuning (it reads as a paraphrase cohort: floor 0.6).
 """
 
 from __future__ import annotations
