@@ -56,6 +56,12 @@ def test_each_text_has_its_language(text, lang):
         ("pas de CDI, plutôt des missions freelance en data", "", {("service", "offer")}),
         ("", "10 years of B2B sales", {("advice", "offer")}),
         ("getting started in product management", "", {("advice", "need")}),
+        ("Je suis en recherche active d'un CDI en tant que développeuse", "", {("job", "need")}),
+        ("", "Je suis business angel et je cherche des startups à financer",
+         {("funding", "offer")}),
+        ("", "Expert-comptable, je cherche de nouveaux clients", {("service", "offer")}),
+        ("Je cherche du boulot dans la tech", "", {("job", "need")}),
+        ("Looking for work in growth marketing", "", {("job", "need")}),
     ],
 )  # fmt: skip
 def test_asks_and_offers_are_read_from_french_and_english(looking_for, can_offer, expected):

@@ -9,7 +9,7 @@ Each person's reading (reading.py) becomes two sparse rows over the same columns
 Their product is the direction's strength: the mean over facets of how well the best offer
 meets the fields asked, 0.75 for a facet the offer leaves open, 0.6 for an ask with no field.
 Kinds only meet their own (a mentor is met by mentoring), except that advice and mentoring
-stand in for each other at a discount.
+stand in for each other, and advice for a provider, at a discount.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from .reading import Intent, Reading
 OPEN_FACET = 0.75  # the offer names no field of a facet the need names
 NO_FIELD = 0.6  # the need names no field at all
 # (need kind, offer kind) -> factor, beyond each kind meeting itself.
-CROSS = {("advice", "mentor"): 0.9, ("mentor", "advice"): 0.8}
+# An expert who advises may also take on the work asked of a provider, at a discount.
+CROSS = {("advice", "mentor"): 0.9, ("mentor", "advice"): 0.8, ("service", "advice"): 0.6}
 FACETS = ("skill", "sector")
 
 

@@ -232,16 +232,28 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
         c_concepts = [m for m in concepts if m.clause == c]
         side = box_side
         first = min(
-            (m for m in c_markers if m.entry.kind in ("ask", "offer", "self")),
+            (m for m in c_markers if m.entry.kind in ("ask", "offer")),
             key=lambda m: m.start,
             default=None,
         )
         clause_start = min((i for i, cc in enumerate(_clause_of) if cc == c), default=0)
-        if first is not None and (
-            first.entry.kind != "self"
-            or (first.start - clause_start <= 1 and _first_person(first.entry.label))
-        ):
+        if first is not None:  # "je cherche", "happy to": the clause says its side
             side = "need" if first.entry.kind == "ask" else "offer"
+        elif any(
+            m.entry.kind == "self" and m.start - clause_start <= 1 and _first_person(m.entry.label)
+            for m in c_markers
+        ):
+            side = "offer"  # "I'm a data engineer, ...": what the writer is
+        # An advice cue inside a longer field or role is part of it ("expert-comptable").
+        c_cues = [
+            m
+            for m in c_cues
+            if m.entry.target != "advice"
+            or not any(
+                k.start <= m.start and m.end <= k.end and (k.end - k.start) > (m.end - m.start)
+                for k in c_concepts
+            )
+        ]
         negations = [m.end for m in c_markers if m.entry.kind == "negation"]
         selves = [m.end for m in c_markers if m.entry.kind == "self"]
 
@@ -255,6 +267,11 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
         # The cue clauses with the same kind's fixed cue take its side ("des missions
         # freelance": a freelancer's offer, not a search for one).
         fixed = {m.entry.target: m.entry.side for m in real if m.entry.side in ("need", "offer")}
+        # "Je suis business angel et je cherche des startups à financer": a kind the writer
+        # says they are is offered, whatever else the clause says of it.
+        for m in real:
+            if m.entry.side == "box" and any(0 <= m.start - n <= 2 for n in selves):
+                fixed[m.entry.target] = "offer"
         for m in real:
             if any(0 <= m.start - n <= 2 for n in negations):
                 continue
