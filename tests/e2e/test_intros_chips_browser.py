@@ -21,16 +21,23 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}  # fmt: skip
 
 
-def test_chips_read_back_and_confirmed_at_phone_size(app, live_server, browser, tmp_path):
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+@pytest.fixture
+def event_page(app, live_server, browser):
+    """A signed-in person's phone on an event's page, the answers unfolded."""
     event = make_event(make_group(make_user(name="Olga")), capacity=10, title="Data drinks")
-    ana = make_user(name="Ana")
     context = browser.new_context(**PHONE)
-    sign_in(app, context, ana, live_server)
+    sign_in(app, context, make_user(name="Ana"), live_server)
     page = context.new_page()
     page.goto(f"{live_server}/e/{event.key}")
     page.locator(".rsvp-details summary").click()
+    yield event, page
+    context.close()
+
+
+def test_chips_read_back_and_confirmed_at_phone_size(live_server, event_page, tmp_path):
+    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    event, page = event_page
     page.fill("textarea[name=looking_for]", "Je cherche un mentor en big data")
     page.fill("textarea[name=can_offer]", "Je relis des maquettes Figma")
     page.get_by_role("button", name="Going", exact=True).click()
@@ -60,18 +67,11 @@ def test_chips_read_back_and_confirmed_at_phone_size(app, live_server, browser, 
     }  # fmt: skip
     assert not page.locator("input[name=offer_intents][value=advice_on_design]").is_checked()
     page.screenshot(path=str(shots / "intro-chips-confirmed.png"), full_page=True)
-    context.close()
 
 
-def test_chips_follow_the_words_as_they_are_typed(app, live_server, browser):
+def test_chips_follow_the_words_as_they_are_typed(live_server, event_page):
     """With the script, the chips are preselected while typing; a chip set by hand stays."""
-    event = make_event(make_group(make_user(name="Olga")), capacity=10, title="Sales night")
-    ben = make_user(name="Ben")
-    context = browser.new_context(**PHONE)
-    sign_in(app, context, ben, live_server)
-    page = context.new_page()
-    page.goto(f"{live_server}/e/{event.key}")
-    page.locator(".rsvp-details summary").click()
+    event, page = event_page
     page.locator(
         "label[for="
         + page.locator("input[name=offer_intents][value=mentoring]").get_attribute("id")
@@ -88,4 +88,3 @@ def test_chips_follow_the_words_as_they_are_typed(app, live_server, browser):
     db.session.rollback()
     rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id))
     assert rsvp.intents["offer"] == ["hiring", "mentoring"] and rsvp.intents["declined"] == []
-    context.close()
