@@ -17,7 +17,7 @@ class Defaults:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (the README's Production section)
+    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (docs/production.md)
     # Only door-link sessions are permanent, and the link itself ends with its event: no need
     # to re-sign and resend the cookie on every scan.
     SESSION_REFRESH_EACH_REQUEST = False

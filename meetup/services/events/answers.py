@@ -6,7 +6,7 @@ follows the order in which requests were serialised: arrival order. Someone sign
 their place from the moment they asked (a `pending` row, or the time carried by the magic
 link) and is placed when the link is used.
 
-Decisions (README, "RSVPs"):
+Decisions (docs/rsvps.md):
 - RSVPing to a public event does not make you a group member: membership opens members-only
   events and the member list, which one RSVP doesn't consent to. Invite links do that.
 - After `rsvp_deadline` nobody new may say Going (or join the waitlist); saying "Can't go" and
