@@ -49,6 +49,12 @@ def test_each_text_has_its_language(text, lang):
         ("", "BA, je finance l'amorçage en e-santé", {("funding", "offer")}),
         ("des business angels ou un VC pour notre pré-seed", "", {("funding", "need")}),
         ("un associé technique", "", {("cofounder", "need")}),
+        ("", "Backend engineer keen to join an early team as CTO",
+         {("cofounder", "offer"), ("cofounder", "need")}),  # founding is both ways
+        ("", "prêt à rejoindre une jeune équipe comme CTO",
+         {("cofounder", "offer"), ("cofounder", "need")}),
+        ("a designer for my app", "", {("service", "need")}),
+        ("quelqu'un de solide en design pour mon appli", "", {("service", "need")}),
         ("Je cherche un CTO", "Je suis commerciale", {("cofounder", "need"), ("cofounder", "offer"),
                                                       ("advice", "offer")}),
         ("un prestataire pour refaire notre site", "", {("service", "need")}),

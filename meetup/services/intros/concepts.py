@@ -217,7 +217,7 @@ def lexicon() -> Lexicon:
                 for label in spec.get(f"{side}_{lang}", ()):
                     _add(lex, label, lang, Entry("intent", kind, side, label=label))
     markers = words["markers"]
-    for kind in ("ask", "offer", "self", "negation"):
+    for kind in ("ask", "offer", "self", "negation", "join"):
         for lang in LANGS:
             for label in markers[f"{kind}_{lang}"]:
                 _add(lex, label, lang, Entry(kind, label=label), raw=True)

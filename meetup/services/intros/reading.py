@@ -208,7 +208,7 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
     by_kind: dict[str, list[_Mention]] = {}
     for m in found:
         group = m.entry.kind if m.entry.kind in ("field", "role") else "cue"
-        if m.entry.kind in ("ask", "offer", "self", "negation"):
+        if m.entry.kind in ("ask", "offer", "self", "negation", "join"):
             group = "marker"
         by_kind.setdefault(group, []).append(m)
     concepts = _longest([*by_kind.get("field", ()), *by_kind.get("role", ())], words)
@@ -301,9 +301,10 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
         if not placed:
             sought = [m for m in c_concepts if m.entry.kind == "role" and side == "need"]
             sought = [m for m in sought if not any(0 <= m.start - n <= 3 for n in selves)]
-            if founder and side == "need":
+            joins = any(m.entry.kind == "join" for m in c_markers)
+            if founder and (side == "need" or joins):
                 first_role = min((m.start for m in c_cues), default=0)
-                placed.append(("cofounder", "need", first_role, ""))
+                placed.append(("cofounder", side, first_role, ""))
             elif sought and not all(lex.top(m.entry.target) == "entrepreneurship" for m in sought):
                 placed.append(
                     ("job", "offer", sought[0].start, span(sought[0].start, sought[0].end))

@@ -91,6 +91,15 @@ def _reason(c: Cohort, me: int, other: int, lang: str) -> str:
     if not parts:
         parts = [_words(c, me, other, me) or _words(c, other, me, me)]
         parts = [p for p in parts if p]
+    if not parts:  # an ask met by an offer in a related field only: still name both
+        parts = [
+            s
+            for s in (
+                _direction(c, me, other, me, lang, floor=0.0),
+                _direction(c, other, me, me, lang, floor=0.0),
+            )
+            if s
+        ][:1]
     shared = sorted(set(c.interests[me]) & set(c.interests[other]))
     if shared:
         topics = _join([c.interests[me][k] for k in shared[:3]])
@@ -103,11 +112,13 @@ def _reason(c: Cohort, me: int, other: int, lang: str) -> str:
     return " ".join(parts)
 
 
-def _direction(c: Cohort, x: int, y: int, reader: int, lang: str) -> str:
+def _direction(
+    c: Cohort, x: int, y: int, reader: int, lang: str, floor: float = MIN_COMPLEMENT
+) -> str:
     """What x asks for that y offers, as `reader` (x or y) reads it:
     "You are looking for a mentor in data (“…”); Léa offers mentoring in data (“…”)." """
     found = best_match(c.readings[x], c.readings[y])
-    if found is None or found.score < MIN_COMPLEMENT - 1e-9:
+    if found is None or found.score <= 0 or found.score < floor - 1e-9:
         return ""
     need = what(found.need, found.need_field, lang)
     offer = what(found.offer, found.offer_field or found.need_field, lang)
