@@ -283,12 +283,53 @@ def test_signup_creates_the_account_once_the_address_is_confirmed(client):
     assert resp.status_code == 302 and signed_in_id(client) == user.get_id()
 
 
-def test_signup_sets_a_first_password_on_an_account_made_without_one(client):
-    user = make_user("ana@example.org", name="Ana")  # imported from Slack
-    signup(client)
-    client.post(f"/login/link/{last_link_token('ana@example.org')}")
-    user = user_by_email("ana@example.org")
-    assert user.password_hash and user.name == "Ana"
+def test_signup_cannot_choose_the_password_of_an_account_made_without_one(client):
+    """A member imported from Slack (no password yet): a stranger signs up with their
+    address and a password of the stranger's choosing; the owner opens the email they get.
+    The link signs the owner in and sets nothing: the stranger's password opens nothing."""
+    make_user("ana@example.org", name="Ana")  # imported from Slack
+    stranger = signup(client, password="a stranger's choice")
+    assert stranger.data == signup(client, email="new@example.org").data  # no enumeration
+    body = db.session.scalar(
+        select(OutboxMessage.body_text)
+        .where(OutboxMessage.to_addr == "ana@example.org")
+        .order_by(OutboxMessage.id.desc())
+    )
+    assert "you already have one" in body and "confirm your address" not in body
+    owner = client.application.test_client()
+    owner.post(f"/login/link/{last_link_token('ana@example.org')}")
+    assert user_by_email("ana@example.org").password_hash is None
+    attempt = {"email": "ana@example.org", "password": "a stranger's choice"}
+    assert client.post("/login", data=attempt).status_code == 400
+    # The owner sets a password only while signed in, from the profile.
+    new = {"new_password": "the owner's own one", "confirm_password": "the owner's own one"}
+    resp = owner.post("/profile/password", data=new)
+    assert resp.status_code == 302 and user_by_email("ana@example.org").password_hash
+
+
+def test_a_signup_link_sets_no_password_on_an_account_made_meanwhile(client):
+    signup(client, password="a stranger's choice")
+    token = last_link_token("ana@example.org")
+    make_user("ana@example.org", name="Ana")  # imported before the link was opened
+    client.post(f"/login/link/{token}")
+    assert user_by_email("ana@example.org").password_hash is None
+
+
+def test_signup_hashes_the_password_whoever_the_address_belongs_to(client, monkeypatch):
+    """Hashing is the slow part: an address with an account and a new one cost the same."""
+    from meetup.services.accounts import users
+
+    calls = []
+    real = users.generate_password_hash
+    monkeypatch.setattr(users, "generate_password_hash", lambda p: calls.append(p) or real(p))
+    make_user("has@example.org", password="the owner's own one")
+    make_user("none@example.org")
+    counts = []
+    for email in ("new@example.org", "has@example.org", "none@example.org"):
+        calls.clear()
+        assert signup(client, email=email).status_code == 200
+        counts.append(len(calls))
+    assert counts == [1, 1, 1]
 
 
 def test_signup_never_replaces_an_existing_password(client):
