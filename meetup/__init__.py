@@ -8,7 +8,7 @@ from dotenv import load_dotenv
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, database, input_guard, log_redaction, security, templating, urls
+from . import cli, cookies, database, input_guard, log_redaction, security, templating, urls
 from .config import Defaults, load_secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .views import register_blueprints
@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
             database.reset_write_intent(g.pop("write_intent"))
 
     input_guard.init_app(app)  # before CSRF and the views: they read what it checks
+    cookies.init_app(app)  # before anything that sets a cookie: its hook runs after theirs
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=templating.select_locale)

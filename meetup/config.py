@@ -21,8 +21,8 @@ class Defaults:
     # Only door-link sessions are permanent, and the link itself ends with its event: no need
     # to re-sign and resend the cookie on every scan.
     SESSION_REFRESH_EACH_REQUEST = False
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Every other cookie (remember-me, anything set later) gets the session cookie's flags:
+    # meetup/cookies.py.
     FORCE_HTTPS = False
     # Reverse proxies in front of the app (nginx, Caddy: 1). Their X-Forwarded-For, -Proto and
     # -Host are believed, so rate limits count people rather than the proxy. 0 believes none:

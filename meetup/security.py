@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 from sqlalchemy import bindparam, select
 
 from .extensions import db, login_manager, talisman
@@ -40,6 +40,15 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"
+    user_logged_in.connect(_renew_csrf_token, app)
+
+
+def _renew_csrf_token(_app: Flask, **_extra) -> None:
+    """Signing in starts with a new CSRF token: one read while signed out (by anyone who
+    saw that page) no longer works. Flask-WTF keeps it in the session and, for the rest of
+    the request, on `g`; the next form drawn makes a new one."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 # Built once: every signed-in request asks, and Session.get() builds and keys a new

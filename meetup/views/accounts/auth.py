@@ -194,6 +194,11 @@ def magic_link_use(token: str):
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Ends the session on the server too: copies of this device's cookies (and those
+        # of the account's other devices) carry the old token and open nothing any more.
+        accounts.rotate_session(current_user)
+        db.session.commit()
     logout_user()
     session.pop("signed_in_by_link", None)
     flash(gettext("You're signed out."), "info")
