@@ -6,6 +6,8 @@ what the person asking may not see.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +15,7 @@ from flask_login import current_user
 from ..models import Event, Group
 from ..services import permissions
 from ..services.community import groups
+from ..services.errors import DomainError
 from ..services.events import editing as events
 
 EVENT_NOT_FOUND = _l(
@@ -31,17 +34,37 @@ def group_for_organizer(slug: str) -> Group:
     return group
 
 
+def event_not_found() -> NoReturn:
+    """The answer to a key that names no event, and to anyone who may not see the one it
+    names: the same status and the same page, so the two can't be told apart."""
+    abort(404, description=str(EVENT_NOT_FOUND))
+
+
+def refuse(event: Event | None = None, *, event_key: str | None = None) -> NoReturn:
+    """Refuse the current person an event they may not act on: 403 if they may see it, else
+    the 404 of a key that doesn't exist. `event_key`: the event is read only now (a refusal
+    is rare; the caller read a lighter row)."""
+    if event is None and event_key is not None:
+        event = events.get_by_key(event_key)
+    if event is not None and permissions.can_view_event(event, current_user):
+        raise DomainError("forbidden")
+    event_not_found()
+
+
 def event_or_404(event_key: str) -> Event:
+    """The event, whoever asks: the caller decides who may see it before using it."""
     event = events.get_by_key(event_key)
     if event is None:
-        abort(404)
+        event_not_found()
     return event
 
 
 def event_for_organizer(event_key: str) -> Event:
-    """An event its group's organizers manage: 404 if there is none, 403 for anyone else."""
+    """An event its group's organizers manage: 403 for anyone else who may see it, the
+    unknown key's 404 for anyone who may not."""
     event = event_or_404(event_key)
-    permissions.require_organizer(event.group_id, current_user)
+    if not permissions.is_organizer(event.group_id, current_user):
+        refuse(event)
     return event
 
 
@@ -50,5 +73,5 @@ def visible_event_or_404(event_key: str) -> Event:
     exist, so members-only events can't be told apart from missing ones."""
     event = events.get_by_key(event_key)
     if event is None or not permissions.can_view_event(event, current_user):
-        abort(404, description=str(EVENT_NOT_FOUND))
+        event_not_found()
     return event

@@ -121,7 +121,8 @@ def _invalid(fields: dict[str, list[str]]) -> tuple[Response, int]:
 
 
 def _actor(event: Event | checkin.DoorEvent) -> Actor:
-    """The organizer or the volunteer at this event's door, else 403."""
+    """The organizer or the volunteer at this event's door; anyone else gets a 403 if they
+    may see the event, else the 404 of a key that doesn't exist."""
     if isinstance(event, checkin.DoorEvent):  # the asker's role was read with the event
         organizer = event.role in ORGANIZER_ROLES
     else:
@@ -130,7 +131,9 @@ def _actor(event: Event | checkin.DoorEvent) -> Actor:
         return Actor(f"user:{current_user.id}", current_user.display_name, is_organizer=True)
     link_id = session.get(SESSION_KEY, {}).get(str(event.id))
     if link_id is None:
-        raise DomainError("forbidden")
+        if isinstance(event, checkin.DoorEvent):
+            access.refuse(event_key=event.key)
+        access.refuse(event)
     if isinstance(event, checkin.DoorEvent):  # the link was read with the event
         link = event.link if event.link and door_links.is_active(event.link) else None
     else:
@@ -292,7 +295,7 @@ def _door_post(event_key: str, read: Callable[[dict], Any], run: Callable[..., d
         rsvp_id=getattr(body, "rsvp_id", None),
     )
     if event is None:
-        raise DomainError("not_found")
+        access.event_not_found()
     actor = _actor(event)
     if isinstance(refusal, _Invalid):
         return _invalid(refusal.fields)

@@ -40,6 +40,7 @@ from ...services.events import waitlist as rsvp_waitlist
 from ...services.intros import chips as chips_service
 from ...services.permissions import can_view_event, is_member, is_organizer
 from ...services.tokens import same
+from .. import access
 
 bp = Blueprint("rsvp", __name__)
 
@@ -163,7 +164,7 @@ def _read_or_404(
     """_event_and_role_or_404(), and with `lock` (PostgreSQL, signed in) the event's lock
     for the user's answer, taken by the same statement."""
     if not _TOKEN_SHAPE.fullmatch(event_key):
-        abort(404)
+        access.event_not_found()
     claimed = security.claimed_user_id()
     params: dict = {"key": event_key, "user_id": claimed}
     lock = lock and claimed is not None and rsvp_seats.can_lock_with_read()
@@ -175,7 +176,7 @@ def _read_or_404(
         statement = _TO_ANSWER if to_answer else _EVENT_ROLE_AND_USER
     row = db.session.execute(statement, params).first()
     if row is None:
-        abort(404)
+        access.event_not_found()
     user = security.signed_in_user(prefetched=row.User if claimed is not None else None)
     signed_in = user is not None and user.id == claimed
     locked = rsvp_seats.locked_from_row(row, row.Event.id) if lock and signed_in else None
@@ -316,7 +317,7 @@ def page(event_key: str):
     """The RSVP panel on its own page (no-JS fallback and form errors)."""
     event = _event_or_404(event_key)
     if not can_view_event(event, current_user):
-        abort(404)
+        access.event_not_found()
     return render_template("events/rsvp.html", event=event, my_rsvp=_my_rsvp(event))
 
 
@@ -334,6 +335,10 @@ def submit(event_key: str):
     get_locale()  # the notice's language, chosen before the lock too
     event, user, role, locked = _read_or_404(event_key, to_answer=True, lock=valid)
     signed_in = user is not None
+    # Visibility first: whoever may not see the event gets the unknown key's answer, before
+    # the form is judged (its error page shows the event).
+    if event.visibility != "public" and role is None and not can_view_event(event, user):
+        access.event_not_found()
     if not signed_in and security.claimed_user_id() is not None:
         form = _rsvp_form(signed_in=False)  # a session that no longer signs anyone in
         valid = form.validate()
@@ -398,6 +403,9 @@ def claim(event_key: str, ticket_token: str):
     if _TOKEN_SHAPE.fullmatch(ticket_token):
         rsvp = rsvp_seats.find_by_ticket(event, ticket_token)
     if rsvp is None or not same(rsvp.ticket_token, ticket_token):
+        # The ticket is the claim's key: without it, only who may see the event learns of it.
+        if not can_view_event(event, current_user):
+            access.event_not_found()
         raise DomainError("claim_lapsed")
     if request.method == "GET":
         return render_template("events/rsvp_claim.html", event=event, rsvp=rsvp, form=ButtonForm())
