@@ -14,6 +14,7 @@ MESSAGES: dict[str, tuple[int, object]] = {
     "not_found": (404, _l("We couldn't find that.")),
     "invalid": (400, _l("Some of what you sent isn't valid.")),
     "bad_json": (400, _l("Send a JSON object.")),
+    "bad_query_number": (400, _l("A number in the address isn't valid: check the link.")),
     "nul_character": (
         400,
         _l("Some of what you sent holds a NUL character, which text can't contain."),

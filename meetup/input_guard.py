@@ -7,6 +7,8 @@
   written; a path holding one is a 404, as it names nothing.
 - **JSON nested too deeply** for the parser is a 400 like any JSON that can't be read, not a
   RecursionError (500).
+- **Numbers in a query string** are read with `query_int`, bounded before they reach SQL or
+  date arithmetic: `?page=9999999999999999999` is past what either database can hold.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from .services.errors import DomainError
 
 _NUL = "\x00"
+_DIGITS = 12  # more than any bound a query number has here; int() of a long one is slow too
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -61,3 +64,18 @@ def _in_json(data: Any) -> bool:
         elif isinstance(value, list):
             stack.extend(value)
     return False
+
+
+def query_int(name: str, default: int, *, low: int, high: int) -> int:
+    """The whole number `name` of the query string (`default` when absent or empty), from
+    `low` to `high`; anything else is a 400 with a message."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    digits = raw.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= _DIGITS):
+        raise DomainError("bad_query_number")
+    value = int(raw)
+    if not low <= value <= high:
+        raise DomainError("bad_query_number")
+    return value

@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_datetime
 from flask_babel import get_locale
+
+# The times the app takes from anyone (event forms, RSVP deadlines, scans synced late): from
+# 2000 to a few years ahead. Outside, a reading can't always be converted between zones (year
+# 1 or 9999 overflow) and calendar files no reader can use would be stored for good.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+YEARS_AHEAD = 5
+_ZONE_SLACK = timedelta(days=1)  # no zone is a day away from UTC
+
+
+def latest(now: datetime) -> datetime:
+    """The latest time an event may be set to, `now` being now."""
+    return now + timedelta(days=round(365.25 * YEARS_AHEAD))
+
+
+def reading_in_window(reading: datetime, now: datetime) -> bool:
+    """A wall-clock reading (naive, in any zone) that is, once in UTC, between EARLIEST and
+    latest(now): checked on the reading itself, before any zone arithmetic can overflow."""
+    low = (EARLIEST + _ZONE_SLACK).replace(tzinfo=None)
+    high = (latest(now) - _ZONE_SLACK).astimezone(UTC).replace(tzinfo=None)
+    return low <= reading.replace(tzinfo=None) <= high
+
+
+def instant_in_window(instant: datetime, *, earliest: datetime, latest: datetime) -> bool:
+    """An aware instant between two others, compared without converting it to a zone (its own
+    offset could carry it past year 9999 or before year 1)."""
+    if not EARLIEST.year - 1 <= instant.year <= latest.year + 1:
+        return False
+    return earliest <= instant <= latest
 
 
 @lru_cache(maxsize=1)

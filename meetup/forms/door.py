@@ -8,7 +8,7 @@ from JSON. Error messages are ours and translatable; pydantic's own are English 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
@@ -26,7 +26,9 @@ from pydantic_core import PydanticCustomError
 from wtforms import BooleanField, Form, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
+from ..models import utcnow
 from ..services.door import checkin
+from ..timeutil import EARLIEST, instant_in_window
 from ..urls import MAX_ID
 from .base import AppForm
 
@@ -42,8 +44,17 @@ Nonce = Annotated[str, Field(min_length=8, max_length=64, pattern=NONCE_PATTERN)
 RsvpId = Annotated[int, Field(ge=1, le=MAX_ID)]  # a bigger number names no row
 
 
+CLOCK_SKEW = timedelta(days=1)  # a phone's clock ahead of ours: its scan counts as now
+
+
 def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value else value
+    """A scan time in UTC, from 2000 to now (give or take a phone's clock): checked before
+    it is converted, which overflows near year 1 or 9999."""
+    if value is None:
+        return value
+    if not instant_in_window(value, earliest=EARLIEST, latest=utcnow() + CLOCK_SKEW):
+        raise PydanticCustomError("scan_time_out_of_range", "time out of range")
+    return value.astimezone(UTC)
 
 
 def _text(max_length: int) -> Any:
@@ -90,6 +101,7 @@ _MESSAGES = {
     "greater_than_equal": _l("No such RSVP."),
     "less_than_equal": _l("No such RSVP."),
     "timezone_aware": _l("The time needs a zone, e.g. 2031-03-14T18:02:00Z."),
+    "scan_time_out_of_range": _l("The time must be between the year 2000 and now."),
 }
 
 

@@ -7,10 +7,12 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.http import is_resource_modified
 
+from ..error_messages import register_messages
 from ..extensions import db
 from ..forms.base import AppForm
 from ..models import Event, Group, Rsvp
@@ -18,10 +20,20 @@ from ..services import permissions
 from ..services.calendar import feeds
 from ..services.calendar import files as calendar
 from ..services.calendar.links import add_links
-from ..services.events import editing as events
+from ..services.errors import DomainError
 from ..urls import absolute_url
+from . import access
 
 bp = Blueprint("calendar", __name__)
+
+register_messages(
+    {
+        "event_not_in_calendar": (
+            409,
+            _l("This event's dates are out of range: no calendar file can hold them."),
+        ),
+    }
+)
 
 MAX_AGE = 900  # seconds: calendar apps poll hourly at most; a browser may reuse a file briefly
 
@@ -39,9 +51,9 @@ def calendar_feed_links(token: str) -> dict[str, str]:
 
 @bp.get("/e/<event_key>/event.ics")
 def event_ics(event_key: str):
-    event = events.get_by_key(event_key) or abort(404)
-    if not permissions.can_view_event(event, current_user):
-        abort(404)  # as the event page: outsiders can't tell it from a key that doesn't exist
+    event = access.visible_event_or_404(event_key)  # as the event page
+    if not calendar.renderable(event):
+        raise DomainError("event_not_in_calendar")
     return _conditional(
         feeds.event_validator(event),
         lambda: calendar.event_file(event),

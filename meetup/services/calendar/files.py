@@ -13,6 +13,7 @@ What keeps calendars in step with the event:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,13 +31,28 @@ from icalendar import Event as VEvent
 from sqlalchemy import Row
 
 from ...models import Event, Rsvp, User, utcnow
+from ...timeutil import EARLIEST, instant_in_window, latest
 from ...urls import base_host, event_url, ticket_url
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//Meetup//Meetup calendar//EN"
 REMINDER = timedelta(hours=1)
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"})
 FEED_REFRESH = timedelta(hours=1)  # what subscribed clients are asked to poll at
 DESCRIPTION_MAX = 2000
+# Rows stored before dates were bounded (or written by hand) may lie beyond what the forms
+# accept today: files hold events up to this far ahead, and leave out the rest.
+RENDER_AHEAD = timedelta(days=365 * 10)
+
+
+def renderable(event: Row | Event, *, now: datetime | None = None) -> bool:
+    """Whether a calendar file can hold the event's times."""
+    high = latest(now or utcnow()) + RENDER_AHEAD
+    return all(
+        instant_in_window(at, earliest=EARLIEST, latest=high)
+        for at in (event.starts_at, event.ends_at)
+    )
 
 
 @dataclass(frozen=True)
@@ -98,8 +114,17 @@ def feed(
         "x-published-ttl": FEED_REFRESH,
     }
     context = _context_key()
-    body = [_cached_vevent(e, statuses.get(e.id), context) for e in events]
-    return _calendar(events, body, method="PUBLISH", properties=properties)
+    shown, body = [], []
+    for event in events:  # one row that can't be written leaves the others in the feed
+        try:
+            if not renderable(event):
+                raise ValueError("its times are out of range")
+            body.append(_cached_vevent(event, statuses.get(event.id), context))
+        except (ValueError, OverflowError, TypeError, KeyError) as exc:
+            log.warning("calendar feed %r: event %s left out: %s", name, event.id, exc)
+            continue
+        shown.append(event)
+    return _calendar(shown, body, method="PUBLISH", properties=properties)
 
 
 def person_sequence(rsvp: Rsvp) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import VISIBILITIES, Event, Group, Rsvp, User, utcnow
-from ...timeutil import is_valid_timezone, local_to_utc, wall_clock_exists
+from ...timeutil import is_valid_timezone, local_to_utc, reading_in_window, wall_clock_exists
 from .. import permissions
 from ..calendar import invites
 from ..errors import DomainError
@@ -197,6 +197,14 @@ def _validated(data: EventInput, *, now: datetime, previous: Event | None) -> di
     tz = data.timezone
     if not is_valid_timezone(tz):
         raise DomainError("event_bad_timezone", field="timezone")
+    readings = (
+        (data.starts_local, "start_date"),
+        (data.ends_local, "end_date"),
+        (data.rsvp_deadline_local, "rsvp_deadline_date"),
+    )
+    for reading, field in readings:
+        if reading is not None and not reading_in_window(reading, now):
+            raise DomainError("event_date_out_of_range", field=field)
     starts_at = _to_utc(data.starts_local, tz, "start_time")
     ends_at = _to_utc(data.ends_local, tz, "end_time")
     if ends_at <= starts_at:

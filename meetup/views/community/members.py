@@ -10,12 +10,15 @@ from flask_login import current_user, login_required
 from ...error_messages import register_messages
 from ...extensions import db
 from ...forms.community import ROLE_LABELS, RoleForm
+from ...input_guard import query_int
 from ...services.community import members as member_list
 from ...services.errors import DomainError
 from ...services.permissions import ORGANIZER_ROLES, role_in
 from .. import access
 
 bp = Blueprint("members", __name__)
+
+MAX_PAGE = 100_000  # 5 million members at 50 a page
 
 register_messages(
     {
@@ -35,7 +38,7 @@ register_messages(
 def index(group_slug: str):
     group = access.group_or_404(group_slug)
     role = role_in(group, current_user)
-    page = request.args.get("page", 1, type=int) or 1
+    page = query_int("page", 1, low=1, high=MAX_PAGE)
     query = request.args.get("q", "")
     result = member_list.members_page(group, current_user, page=page, search=query)
     if page > result.pages:

@@ -46,6 +46,10 @@ register_messages(
         "event_in_past": (400, _l("That start is in the past. Choose a time still to come.")),
         "event_deadline_after_start": (400, _l("RSVPs must close before the event starts.")),
         "event_deadline_in_past": (400, _l("That RSVP deadline has already passed.")),
+        "event_date_out_of_range": (
+            400,
+            _l("Choose a date from the year 2000 to five years from now."),
+        ),
         "cancelled_event_is_final": (
             409,
             _l("This event has been cancelled and can't be changed."),
