@@ -14,6 +14,17 @@ MESSAGES: dict[str, tuple[int, object]] = {
     "not_found": (404, _l("We couldn't find that.")),
     "invalid": (400, _l("Some of what you sent isn't valid.")),
     "bad_json": (400, _l("Send a JSON object.")),
+    "text_invisible": (
+        400,
+        _l("Type some visible letters: this holds only blank or invisible characters."),
+    ),
+    "text_direction_control": (
+        400,
+        _l(
+            "This holds a character that reverses the direction of the text around it, "
+            "which can make it read as something else. Please remove it."
+        ),
+    ),
     "bad_query_number": (400, _l("A number in the address isn't valid: check the link.")),
     "nul_character": (
         400,

@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..services.accounts import users as accounts
-from .base import AppForm
+from .base import AppForm, NameField
 
 TEXT_MAX = 1000  # characters of a profile's free texts
 
@@ -52,7 +52,7 @@ class PasswordSignInForm(AppForm):
 
 
 class SignUpForm(AppForm):
-    name = StringField(
+    name = NameField(
         _l("Your name"),
         validators=[DataRequired(), Length(max=120)],
         render_kw={"autocomplete": "name"},
@@ -63,7 +63,7 @@ class SignUpForm(AppForm):
 
 
 class ProfileForm(AppForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = NameField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     headline = StringField(
         _l("Headline"),
         validators=[Length(max=160)],

@@ -16,8 +16,10 @@ from typing import Any
 from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import StringField
+from wtforms import StringField, ValidationError
 
+from ..error_messages import message_for
+from ..services import text
 from ..services.errors import DomainError
 
 _FROM_REQUEST = object()
@@ -62,3 +64,14 @@ class AppForm(FlaskForm):
 class ButtonForm(AppForm):
     """A POST-only button (RSVP, cancel, revoke, confirm a link...): only the CSRF token, so a
     GET (a mail scanner, a link preview) never changes anything."""
+
+
+class NameField(StringField):
+    """A name or title people read (event title, group name, person's name, label): never
+    only invisible characters, never a text-direction override (services/text.py). Checked
+    before the field's own validators, so a form that replaces them keeps this rule."""
+
+    def pre_validate(self, form: Any) -> None:
+        code = text.refusal(self.data)
+        if code is not None:
+            raise ValidationError(message_for(code)[1])

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from ..services.community import groups as svc
-from .base import AppForm
+from .base import AppForm, NameField
 
 ROLE_LABELS = {
     "organizer": _l("Organizer"),
@@ -28,7 +28,7 @@ PLATFORM_LABELS = {
 
 
 class GroupForm(AppForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=svc.NAME_MAX)])
+    name = NameField(_l("Name"), validators=[DataRequired(), Length(max=svc.NAME_MAX)])
     description = TextAreaField(
         _l("Description"),
         validators=[Optional(), Length(max=svc.DESCRIPTION_MAX)],
@@ -55,7 +55,7 @@ class DeleteGroupForm(AppForm):
 
 
 class InviteForm(AppForm):
-    label = StringField(
+    label = NameField(
         _l("Label"),
         validators=[DataRequired(), Length(max=svc.LABEL_MAX)],
         description=_l("Where you will share it, e.g. “Slack #general” or “Alumni newsletter”."),

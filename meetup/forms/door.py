@@ -30,7 +30,7 @@ from ..models import utcnow
 from ..services.door import checkin
 from ..timeutil import EARLIEST, instant_in_window
 from ..urls import MAX_ID
-from .base import AppForm
+from .base import AppForm, NameField
 
 NONCE_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 
@@ -127,13 +127,13 @@ class WalkinForm(Form):
 
     nonce = StringField(validators=[InputRequired(), Length(8, 64), Regexp(NONCE_PATTERN)])
     device = StringField(validators=[Optional(), Length(max=120)])
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(1, 120)])
+    name = NameField(_l("Name"), validators=[InputRequired(), Length(1, 120)])
     email = StringField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
     override = BooleanField(_l("Let them in even if the event is full"))
 
 
 class DoorLinkForm(AppForm):
-    label = StringField(
+    label = NameField(
         _l("Who is it for?"),
         validators=[InputRequired(), Length(1, 120)],
         description=_l('Shown as "checked in by …", e.g. "Sam at the door".'),

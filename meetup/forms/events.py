@@ -36,7 +36,7 @@ from ..models import Event
 from ..services.events import answers as rsvp_answers
 from ..services.events import editing as svc
 from ..timeutil import in_zone, is_valid_timezone, timezone_names
-from .base import AppForm
+from .base import AppForm, NameField
 from .intros import IntentChips
 
 # Regions of the canonical zone names; legacy aliases (US/Eastern, EST5EDT) are left out of the
@@ -77,7 +77,7 @@ def _hours(label: str, high: int, low: int = 1, description: str = "") -> Intege
 
 
 class EventForm(AppForm):
-    title = StringField(
+    title = NameField(
         _l("Title"),
         validators=[DataRequired(), Length(max=svc.TITLE_MAX)],
         render_kw={"maxlength": svc.TITLE_MAX, "autocomplete": "off"},
@@ -97,7 +97,7 @@ class EventForm(AppForm):
     )
     end_time = TimeField(_l("Ends at"), validators=[InputRequired()])
     timezone = SelectField(_l("Time zone"), validate_choice=False)
-    venue_name = StringField(
+    venue_name = NameField(
         _l("Venue"),
         validators=[Optional(), Length(max=svc.VENUE_NAME_MAX)],
         render_kw={"maxlength": svc.VENUE_NAME_MAX, "placeholder": _l("The Loft, 3rd floor")},
@@ -224,7 +224,7 @@ class RsvpForm(IntentChips, AppForm):
         csrf = False
 
     answer = StringField(validators=[InputRequired(), AnyOf(ANSWERS)])
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
+    name = NameField(_l("Your name"), validators=[Optional(), Length(max=120)])
     email = EmailField(_l("Your email"), validators=[Optional(), Email(), Length(max=254)])
     looking_for = TextAreaField(
         _l("What are you looking for?"),
@@ -268,6 +268,6 @@ class PromoteForm(AppForm):
 
 
 class AddForm(AppForm):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    name = NameField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
     override = BooleanField(_l("Over capacity: seat them even though the event is full"))

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from ..services.mail import attendee_email as announcements
-from .base import AppForm
+from .base import AppForm, NameField
 
 _STALE = _l("This form is out of date: reload the page and send your message again.")
 
 
 class MessageForm(AppForm):
     audience = RadioField(_l("To"), validators=[InputRequired()], default="going")
-    subject = StringField(
+    subject = NameField(
         _l("Subject"), validators=[InputRequired(), Length(max=announcements.SUBJECT_MAX)]
     )
     body = TextAreaField(

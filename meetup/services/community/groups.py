@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import PLATFORMS, Event, Group, Membership, User, utcnow
+from .. import text
 from ..errors import DomainError
 from ..permissions import require_organizer, require_owner, role_in
 
@@ -65,6 +66,9 @@ def _clean_fields(name: str, description: str, platform: str, community_url: str
     name = " ".join((name or "").split())
     if not name:
         raise DomainError("name_required")
+    refused = text.refusal(name)
+    if refused is not None:
+        raise DomainError(refused)
     if len(name) > NAME_MAX or len(description or "") > DESCRIPTION_MAX:
         raise DomainError("too_long")
     if platform not in PLATFORMS:

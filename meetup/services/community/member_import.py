@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from ...models import Group, Membership, User, utcnow
+from .. import text as names
 from ..accounts.users import normalize_email
 from ..errors import DomainError
 from ..tokens import new_token
@@ -82,11 +83,13 @@ _ALIAS_KEYS = {field_: tuple(_key(a) for a in names) for field_, names in ALIASE
 
 
 def plain_text(value: str | None, limit: int) -> str:
-    """A cell as harmless text: no control characters, no leading formula marker, bounded."""
+    """A cell as harmless text: no control characters, no text-direction overrides, no
+    leading formula marker, bounded; empty when nothing visible is left."""
     text = _CONTROL.sub(" ", value or "")
+    text = "".join(c for c in text if c not in names.DIRECTION_CONTROLS)
     text = " ".join(text.split())
-    text = text.lstrip(_FORMULA_START)
-    return text[:limit].strip()
+    text = text.lstrip(_FORMULA_START)[:limit].strip()
+    return "" if names.refusal(text) else text
 
 
 # ---------------------------------------------------------------- reading the file

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import VISIBILITIES, Event, Group, Rsvp, User, utcnow
 from ...timeutil import is_valid_timezone, local_to_utc, reading_in_window, wall_clock_exists
-from .. import permissions
+from .. import permissions, text
 from ..calendar import invites
 from ..errors import DomainError
 from ..tokens import new_event_key
@@ -191,6 +191,10 @@ def _validated(data: EventInput, *, now: datetime, previous: Event | None) -> di
     _check_length(venue_name, VENUE_NAME_MAX, "venue_name")
     venue_address = data.venue_address.strip()
     _check_length(venue_address, VENUE_ADDRESS_MAX, "venue_address")
+    for value, field in ((title, "title"), (venue_name, "venue_name")):
+        refused = text.refusal(value)
+        if refused is not None:
+            raise DomainError(refused, field=field)
     if data.visibility not in VISIBILITIES:
         raise DomainError("invalid", field="visibility")
 
