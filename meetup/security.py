@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from sqlalchemy import bindparam, select
@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         referrer_policy="same-origin",
         permissions_policy={"camera": "(self)", "microphone": "()", "geolocation": "()"},
     )
+    app.after_request(no_store_when_personal)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"
@@ -49,6 +50,38 @@ def _renew_csrf_token(_app: Flask, **_extra) -> None:
     the request, on `g`; the next form drawn makes a new one."""
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
+
+
+# ------------------------------------------------------------------ personal pages
+
+DOOR_LINKS = "door_links"  # the session's door links: {event id: door link id}
+_SECRET_ARGS = ("token", "ticket_token", "feed_token")  # a URL holding one is someone's
+
+
+def no_store_when_personal(resp: Response) -> Response:
+    """`Cache-Control: private, no-store` on every answer to someone signed in (or holding
+    a door link), and on every URL that carries a secret (sign-in links, tickets, RSVP
+    links): no browser, proxy or shared computer keeps a copy of what was personal.
+
+    Left as they are: answers already marked no-store, and those a view made cacheable on
+    purpose for their owner: validated files (an ETag: calendar feeds, static files) and
+    immutable ones (a ticket's QR image, whose URL is the secret)."""
+    cache_control = resp.headers.get("Cache-Control", "")
+    if "no-store" in cache_control or "immutable" in cache_control or "ETag" in resp.headers:
+        return resp
+    if _personal():
+        resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _personal() -> bool:
+    if any(arg in (request.view_args or {}) for arg in _SECRET_ARGS):
+        return True
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return True
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies and not session.modified:
+        return False  # no session came in and none was started: a stranger's page
+    return bool(session.get("_user_id") or session.get(DOOR_LINKS))
 
 
 # Built once: every signed-in request asks, and Session.get() builds and keys a new

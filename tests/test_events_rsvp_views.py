@@ -168,8 +168,35 @@ def test_signed_out_rsvp_by_email_link(client, event):
     assert rsvp.status == "going" and rsvp.looking_for == "Jobs"
     with client.session_transaction() as session:  # signed in
         assert session["_user_id"].startswith(f"{bea.id}:")
-    assert client.post(link).status_code == 410  # single use
     assert client.get("/rsvp/confirm/forged-token").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_used_confirm_link_shows_where_the_answer_left_them(app, client, event, method):
+    """The answer went through but its page was lost (a dropped connection, a server
+    restarted before answering): the link, opened again, says so instead of "already
+    used", and signs no one in a second time."""
+    event.capacity = 1
+    db.session.commit()
+    links = {}
+    for name in ("Bea", "Cy"):
+        email = f"{name.lower()}@example.org"
+        client.post(f"/e/{event.key}/rsvp", data={"answer": "going", "name": name, "email": email})
+        mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == email))
+        links[name] = re.search(r"http://localhost(/rsvp/confirm/\S+)", mail.body_text).group(1)
+        assert app.test_client().post(links[name]).status_code == 303
+    for name, said in (("Bea", "Your seat is confirmed"), ("Cy", "You're number 1 in line")):
+        again = app.test_client()
+        resp = again.open(links[name], method=method)
+        assert resp.status_code == 200
+        assert said in resp.get_data(as_text=True)
+        with again.session_transaction() as session:
+            assert "_user_id" not in session
+    # A link whose answer no longer holds a place is just used.
+    bea = db.session.scalar(select(User).where(User.email == "bea@example.org"))
+    _rsvp_of(event, bea).status = "not_going"
+    db.session.commit()
+    assert app.test_client().open(links["Bea"], method=method).status_code == 410
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from ..accounts import users as accounts
 from ..errors import DomainError
 from ..mail import messages as mail
 from ..permissions import is_member
+from ..tokens import hash_token
 from . import leave_links, notices, rows, seats, waitlist
 from .locking import lock_event
 
@@ -296,6 +297,24 @@ def confirm_by_link(token: str, now: datetime | None = None) -> Rsvp:
     return answer(
         rsvp.event, user, True, Answers.from_payload(link.payload), asked_at=asked_at, now=now
     )
+
+
+PLACED = ("going", "waitlisted")
+
+
+def placed_by_used_link(token: str) -> Rsvp | None:
+    """For a confirmation link already used: the RSVP it placed, if it still holds a place
+    (going or waitlisted). The answer went through even when the page saying so was lost (a
+    dropped connection, a server restarted mid-answer): on a retry the person is shown
+    where they stand rather than "already used". The link signs no one in a second time."""
+    link = db.session.scalar(select(LoginToken).where(LoginToken.token_hash == hash_token(token)))
+    if link is None or link.purpose != LINK_PURPOSE or link.used_at is None:
+        return None
+    try:
+        rsvp = _rsvp_of_link(link)
+    except DomainError:
+        return None
+    return rsvp if rsvp.status in PLACED else None
 
 
 def leave_waitlist(token: str, now: datetime | None = None) -> Rsvp:

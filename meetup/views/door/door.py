@@ -31,7 +31,7 @@ from flask_wtf.csrf import generate_csrf
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from ... import database, qr_codes
+from ... import database, qr_codes, security
 from ...error_messages import register_messages
 from ...extensions import db
 from ...forms.base import ButtonForm, json_formdata, json_object
@@ -56,7 +56,7 @@ from .offline import service_worker_url
 
 bp = Blueprint("door", __name__)
 
-SESSION_KEY = "door_links"  # {event id: door link id}
+SESSION_KEY = security.DOOR_LINKS  # {event id: door link id}
 
 register_messages(
     {
@@ -197,7 +197,7 @@ def page(event_key: str):
             door_config=_page_config(event),
         )
     )
-    resp.headers["Cache-Control"] = "private, no-cache"
+    resp.headers["Cache-Control"] = "private, no-store"  # offline, the page's worker keeps it
     return resp
 
 

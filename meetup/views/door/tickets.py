@@ -52,7 +52,7 @@ def show(ticket_token: str):
     )
     # The URL is the ticket: keep it out of search engines and shared caches.
     resp.headers["X-Robots-Tag"] = "noindex, nofollow"
-    resp.headers["Cache-Control"] = "private, no-cache"
+    resp.headers["Cache-Control"] = "private, no-store"  # offline, the page's worker keeps it
     return resp
 
 

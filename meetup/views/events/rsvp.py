@@ -380,19 +380,42 @@ def _rsvp_form(*, signed_in: bool) -> RsvpForm:
 
 @bp.route("/rsvp/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
-    """The emailed link. GET shows one button (mail scanners prefetch links); POST uses it."""
-    if request.method == "GET":
-        rsvp = rsvp_answers.peek_link(token)
-        return render_template(
-            "events/rsvp_confirm.html", event=rsvp.event, rsvp=rsvp, form=ButtonForm()
-        )
-    if not ButtonForm().validate():
-        abort(400)
-    rsvp = rsvp_answers.confirm_by_link(token)
+    """The emailed link. GET shows one button (mail scanners prefetch links); POST uses it.
+    A link already used shows where its answer left the person, if it placed them."""
+    try:
+        if request.method == "GET":
+            rsvp = rsvp_answers.peek_link(token)
+            return render_template(
+                "events/rsvp_confirm.html", event=rsvp.event, rsvp=rsvp, form=ButtonForm()
+            )
+        if not ButtonForm().validate():
+            abort(400)
+        rsvp = rsvp_answers.confirm_by_link(token)
+    except DomainError as err:
+        db.session.rollback()
+        placed = rsvp_answers.placed_by_used_link(token) if err.code == "link_used" else None
+        if placed is None:
+            raise
+        return _standing(placed)
     user, event = rsvp.user, rsvp.event
     db.session.commit()
     login_user(user, remember=True)
     return redirect(_event_page(event), 303)  # the panel tells the outcome, as for an answer
+
+
+def _standing(rsvp: Rsvp) -> str:
+    """Where a confirmed answer left someone: going (the ticket is in their email) or their
+    place on the waitlist."""
+    return render_template(
+        "events/rsvp_standing.html",
+        event=rsvp.event,
+        rsvp=rsvp,
+        position=rsvp_seats.waitlist_position(rsvp),
+        sign_in=url_for("auth.login", next=url_for("events.show", event_key=rsvp.event.key))
+        if "auth.login" in current_app.view_functions
+        and "events.show" in current_app.view_functions
+        else None,
+    )
 
 
 @bp.route("/e/<event_key>/claim/<ticket_token>", methods=["GET", "POST"])
