@@ -1,7 +1,11 @@
 """Links that act without a password carry their secret in the path (/t/<ticket>, /door/<token>,
 /cal/<feed>.ics, sign-in and RSVP links). Whoever reads the server's log must not be able to
-use them: the request lines the development server logs, and the "Exception on <path>" line
-of an error under any server, keep only a token's first characters."""
+use them: no log line keeps more than a token's first characters, whatever wrote it (the
+development server's request lines, "Exception on <path>", gunicorn, the worker) and whatever
+it holds (the message, a traceback, an exception's text). The engine never puts a statement's
+parameters in its errors (`hide_parameters`, meetup/__init__.py), and what a database writes
+into its own messages ("Key (token)=(...) already exists") is cut short here.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +15,53 @@ import re
 from flask import Flask
 
 # Every link secret is secrets.token_urlsafe (32 characters) or a signed link, whose signature
-# is 43. Event keys (11 characters) stay readable; a long group slug is cut short too, which
-# costs a log reader nothing.
+# is 43; a password hash's digest is longer still. Event keys (11 characters) stay readable; a
+# long group slug is cut short too, which costs a log reader nothing. A run of lower-case
+# letters and underscores is a name in a traceback (`run_sign_in_handlers`), not a secret: a
+# random token of that length holds an upper-case letter or a digit but for odds of 1 in 10^12.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{22,}")
+_NAME = re.compile(r"[a-z_]+")
 KEPT = 4
 
 
+def _cut(match: re.Match) -> str:
+    text = match.group()
+    return text if _NAME.fullmatch(text) else text[:KEPT] + "…"
+
+
 def redact(text: str) -> str:
-    return _SECRET.sub(lambda match: match.group()[:KEPT] + "…", text)
+    return _SECRET.sub(_cut, text)
 
 
-class RedactTokens(logging.Filter):
-    """Rewrites a record's message, once its arguments are filled in."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
+def redact_record(record: logging.LogRecord) -> None:
+    """Rewrites a record's message, once its arguments are filled in, and its traceback."""
+    try:
         message = record.getMessage()
-        redacted = redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
+    except Exception:  # noqa: BLE001 - a bad format is logging's to report, at emit time
+        return
+    redacted = redact(message)
+    if redacted != message:
+        record.msg, record.args = redacted, ()
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        # Formatters print exc_text when it is set: the traceback as it will be written.
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+    elif record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
 
 
-def _install(logger: logging.Logger) -> None:
-    if not any(isinstance(f, RedactTokens) for f in logger.filters):
-        logger.addFilter(RedactTokens())
+def _redacting(make_record):
+    def make(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        redact_record(record)
+        return record
+
+    make.redacts = True
+    return make
 
 
 def init_app(app: Flask) -> None:
-    _install(logging.getLogger("werkzeug"))  # the development server's request lines
-    _install(app.logger)  # Flask's "Exception on /t/... [GET]"
+    # Every record of the process, whichever logger and handler it goes through.
+    if not getattr(logging.getLogRecordFactory(), "redacts", False):
+        logging.setLogRecordFactory(_redacting(logging.getLogRecordFactory()))

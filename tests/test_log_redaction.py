@@ -77,6 +77,12 @@ def test_an_error_on_a_ticket_is_logged_without_its_secret(app, ticket, caplog, 
         ),
         ("GET /e/HtMkvMA0wdI/door", "GET /e/HtMkvMA0wdI/door"),
         ("GET /g/paris-data", "GET /g/paris-data"),
+        # A long name in a traceback stays readable; a hash of a password does not.
+        ('File "x.py", in _redacting_record_factory', 'File "x.py", in _redacting_record_factory'),
+        (
+            "scrypt:32768:8:1$Qx7bT2m$4f9a0c1e2d3b4a5f6e7d8c9b0a1f2e3d",
+            "scrypt:32768:8:1$Qx7bT2m$4f9a…",
+        ),
     ],
 )
 def test_what_is_cut_short(text, expected):

@@ -6,9 +6,10 @@ Each blueprint registers the codes its services raise with
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from ..error_messages import message_for
@@ -25,7 +26,12 @@ TITLES = {
     413: _l("That file is too large"),
     429: _l("Slow down"),
     500: _l("Something went wrong"),
+    503: _l("Try again in a moment"),
 }
+# The database went away (a restart, a fail-over, a backend terminated, a lock given up on):
+# nothing was saved, and the same request will most likely work in a few seconds.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+RETRY_AFTER_SECONDS = 5
 
 
 def wants_json() -> bool:
@@ -59,6 +65,37 @@ def register_error_handlers(app: Flask) -> None:
         if err.code is None or err.code < 400:
             return err
         return error_response(err.code, err.description or "", err.name.lower().replace(" ", "_"))
+
+    def _database_unavailable(err: sa_exc.SQLAlchemyError):
+        try:
+            db.session.rollback()
+        except sa_exc.SQLAlchemyError:
+            db.session.close()
+        # The page is drawn without the database: as for someone signed out (the signed-in
+        # user's row was expired by the rollback, and reading it again would fail too).
+        g._login_user = current_app.login_manager.anonymous_user()
+        cause = getattr(err, "orig", None) or err
+        first_line = str(cause).strip().partition("\n")[0]
+        current_app.logger.warning(
+            "database unavailable on %s %s, answered 503: %s: %s",
+            request.method,
+            request.path,
+            type(cause).__name__,
+            first_line,
+        )
+        message = str(
+            _l(
+                "The database isn't answering just now. Nothing was saved: "
+                "try again in a few seconds."
+            )
+        )
+        response, status = error_response(503, message, "database_unavailable")
+        response = current_app.make_response((response, status))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, _database_unavailable)
 
     @app.errorhandler(500)
     def _server(err):
