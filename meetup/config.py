@@ -63,6 +63,9 @@ class Defaults:
     MAIL_USE_SSL = False
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "Meetup <meetup@localhost>"
+    # The SMTP server delivers to addresses with other than ASCII before the @ (SMTPUTF8).
+    # Off: such addresses are refused where they are typed, with a message saying why.
+    MAIL_SMTPUTF8 = False
     MAIL_FILE_DIR: str | None = None  # default: instance/mail
     MAIL_MAX_ATTEMPTS = 8  # permanent (5xx) failures: marked failed after this many attempts
     MAIL_GIVE_UP_HOURS = 48  # temporary failures (outage, 4xx): retried for this long

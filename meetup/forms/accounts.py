@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..services.accounts import users as accounts
-from .base import AppForm, NameField
+from .base import AppForm, MailableEmail, NameField
 
 TEXT_MAX = 1000  # characters of a profile's free texts
 
@@ -22,7 +22,7 @@ def _email_field(field_id: str = "email") -> EmailField:
         _l("Email"),
         id=field_id,
         filters=[_strip],
-        validators=[DataRequired(), Length(max=254), Email(_l("Enter a valid email address."))],
+        validators=[DataRequired(), Length(max=254), MailableEmail()],
         render_kw={"autocomplete": "email", "inputmode": "email", "autocapitalize": "none"},
     )
 

@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import StringField, ValidationError
+from wtforms import StringField
+from wtforms.validators import ValidationError
 
 from ..error_messages import message_for
 from ..services import text
+from ..services.accounts.users import normalize_email
 from ..services.errors import DomainError
 
 _FROM_REQUEST = object()
@@ -75,3 +78,18 @@ class NameField(StringField):
         code = text.refusal(self.data)
         if code is not None:
             raise ValidationError(message_for(code)[1])
+
+
+class MailableEmail:
+    """An address the mailer can send to, checked exactly as the services will check it
+    (services/accounts/users.normalize_email): one rule for every form, page and API."""
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            return  # Optional() or InputRequired() decides
+        try:
+            normalize_email(field.data)
+        except DomainError as err:
+            if err.code == "invalid_email":
+                raise ValidationError(_l("Enter a valid email address.")) from err
+            raise ValidationError(message_for(err.code)[1]) from err

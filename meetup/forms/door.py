@@ -24,13 +24,13 @@ from pydantic import (
 from pydantic import ValidationError as BodyError  # re-exported for the view
 from pydantic_core import PydanticCustomError
 from wtforms import BooleanField, Form, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from ..models import utcnow
 from ..services.door import checkin
 from ..timeutil import EARLIEST, instant_in_window
 from ..urls import MAX_ID
-from .base import AppForm, NameField
+from .base import AppForm, MailableEmail, NameField
 
 NONCE_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 
@@ -128,7 +128,7 @@ class WalkinForm(Form):
     nonce = StringField(validators=[InputRequired(), Length(8, 64), Regexp(NONCE_PATTERN)])
     device = StringField(validators=[Optional(), Length(max=120)])
     name = NameField(_l("Name"), validators=[InputRequired(), Length(1, 120)])
-    email = StringField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    email = StringField(_l("Email"), validators=[InputRequired(), MailableEmail(), Length(max=254)])
     override = BooleanField(_l("Let them in even if the event is full"))
 
 

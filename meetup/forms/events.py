@@ -23,7 +23,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -36,7 +35,7 @@ from ..models import Event
 from ..services.events import answers as rsvp_answers
 from ..services.events import editing as svc
 from ..timeutil import in_zone, is_valid_timezone, timezone_names
-from .base import AppForm, NameField
+from .base import AppForm, MailableEmail, NameField
 from .intros import IntentChips
 
 # Regions of the canonical zone names; legacy aliases (US/Eastern, EST5EDT) are left out of the
@@ -225,7 +224,7 @@ class RsvpForm(IntentChips, AppForm):
 
     answer = StringField(validators=[InputRequired(), AnyOf(ANSWERS)])
     name = NameField(_l("Your name"), validators=[Optional(), Length(max=120)])
-    email = EmailField(_l("Your email"), validators=[Optional(), Email(), Length(max=254)])
+    email = EmailField(_l("Your email"), validators=[Optional(), MailableEmail(), Length(max=254)])
     looking_for = TextAreaField(
         _l("What are you looking for?"),
         validators=[Optional(), Length(max=rsvp_answers.MAX_ANSWER)],
@@ -269,5 +268,5 @@ class PromoteForm(AppForm):
 
 class AddForm(AppForm):
     name = NameField(_l("Name"), validators=[InputRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), MailableEmail(), Length(max=254)])
     override = BooleanField(_l("Over capacity: seat them even though the event is full"))

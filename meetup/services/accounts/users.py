@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,12 +18,22 @@ from ..tokens import new_token
 
 
 def normalize_email(raw: str | None) -> str:
-    """A valid, lower-cased address, or DomainError("invalid_email"). No DNS look-up."""
+    """The address exactly as the mailer will send it, lower-cased; or DomainError. No DNS.
+
+    An international domain is kept encoded (`xn--...`), as SMTP carries it. A local part
+    (before the @) with other than ASCII characters can only be delivered by a server that
+    speaks SMTPUTF8: refused as "email_not_mailable" unless MEETUP_MAIL_SMTPUTF8 says the
+    configured server does.
+    """
+    text = (raw or "").strip()
+    smtputf8 = has_app_context() and bool(current_app.config["MAIL_SMTPUTF8"])
     try:
-        info = validate_email((raw or "").strip(), check_deliverability=False)
+        info = validate_email(text, check_deliverability=False, allow_smtputf8=smtputf8)
     except EmailNotValidError as exc:
+        if not smtputf8 and not text.rpartition("@")[0].isascii():
+            raise DomainError("email_not_mailable") from exc
         raise DomainError("invalid_email") from exc
-    return info.normalized.lower()
+    return (info.normalized if smtputf8 else info.ascii_email).lower()
 
 
 def find_by_email(email: str) -> User | None:

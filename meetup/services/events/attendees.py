@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models import Event, Rsvp, utcnow
+from ...models import Event, OutboxMessage, Rsvp, utcnow
 from ...timeutil import format_in_zone
 from ..accounts import users as accounts
 from ..errors import DomainError
@@ -61,6 +61,25 @@ def roster(event: Event) -> Roster:
     for rsvp in rows:
         getattr(result, rsvp.status).append(rsvp)
     return result
+
+
+def undelivered(event: Event, roster: Roster) -> dict[str, str]:
+    """Who on the list never got an email from this group, by address: the reason the
+    newest message that failed for good gave. Someone waiting on a link they never got
+    (to confirm a seat, to claim one) can only be helped by the organizer. One query."""
+    emails = {rsvp.user.email for rsvp, _position in roster.rows()}
+    if not emails:
+        return {}
+    rows = db.session.execute(
+        select(OutboxMessage.to_addr, OutboxMessage.last_error)
+        .where(
+            OutboxMessage.group_id == event.group_id,
+            OutboxMessage.status == "failed",
+            OutboxMessage.to_addr.in_(emails),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return {to_addr: last_error or "" for to_addr, last_error in rows}
 
 
 def safe_cell(value: object) -> str:

@@ -122,6 +122,17 @@ class _HeaderClasses(HeaderRegistry):
 
 
 _POLICY = email.policy.default.clone(header_factory=_HeaderClasses())
+# For an address with other than ASCII before the @, accepted only when the server speaks
+# SMTPUTF8 (MEETUP_MAIL_SMTPUTF8): such a header can't be encoded otherwise.
+_POLICY_UTF8 = _POLICY.clone(utf8=True)
+
+
+def _recipient(name: str, to_addr: str) -> Address:
+    if to_addr.isascii():
+        return Address(display_name=name, addr_spec=to_addr)
+    # Parsing refuses a local part with other than ASCII whatever the policy: give its parts.
+    local, _, domain = to_addr.rpartition("@")
+    return Address(display_name=name, username=local, domain=domain)
 
 
 def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
@@ -135,9 +146,10 @@ def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
     Header values go through one_line() again here, so a row written by any path can't
     inject headers.
     """
-    msg = EmailMessage(policy=_POLICY)
+    to_addr = one_line(row.to_addr)
+    msg = EmailMessage(policy=_POLICY if to_addr.isascii() else _POLICY_UTF8)
     msg["From"] = one_line(sender)
-    msg["To"] = Address(display_name=one_line(row.to_name or ""), addr_spec=one_line(row.to_addr))
+    msg["To"] = _recipient(one_line(row.to_name or ""), to_addr)
     msg["Subject"] = one_line(row.subject)
     msg["Date"] = format_datetime(row.created_at)
     msg["Message-ID"] = one_line(row.message_id)

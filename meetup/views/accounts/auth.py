@@ -35,6 +35,13 @@ register_messages(
             _l("That email and password don't match. Try again, or get a link by email."),
         ),
         "invalid_email": (400, _l("That doesn't look like an email address.")),
+        "email_not_mailable": (
+            400,
+            _l(
+                "We can't send email to this address: before the @, use only letters "
+                "without accents, digits and . _ + -"
+            ),
+        ),
         "password_length": (
             400,
             _l(

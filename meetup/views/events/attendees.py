@@ -46,6 +46,7 @@ def _attendees_page(event: Event, add_form: AddForm | None = None, status: int =
         started=rsvp_seats.list_closed(event, now),
         ended=event.has_ended(now),
         open_links=rsvp_answers.open_links(roster.pending, now),
+        undelivered=attendee_list.undelivered(event, roster),
         capacity_form=CapacityForm(capacity=event.capacity),
         button_form=ButtonForm(),
         promote_form=PromoteForm(),

@@ -24,12 +24,12 @@ from flask_login import current_user, login_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import InputRequired, Length
 
 from ... import database, security
 from ...error_messages import MESSAGES, register_messages
 from ...extensions import db, limiter
-from ...forms.base import ButtonForm
+from ...forms.base import ButtonForm, MailableEmail
 from ...forms.events import RsvpForm
 from ...models import Event, Membership, Rsvp, User, utcnow
 from ...services.errors import DomainError
@@ -374,7 +374,7 @@ def _rsvp_form(*, signed_in: bool) -> RsvpForm:
     form = RsvpForm()
     if not signed_in:
         form.name.validators = [InputRequired(), Length(max=120)]
-        form.email.validators = [InputRequired(), Email(), Length(max=254)]
+        form.email.validators = [InputRequired(), MailableEmail(), Length(max=254)]
     return form
 
 
