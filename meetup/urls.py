@@ -52,3 +52,7 @@ def event_url(event_key: str) -> str:
 
 def ticket_url(ticket_token: str) -> str:
     return f"{_base()}/t/{ticket_token}"
+
+
+def series_url(series_key: str) -> str:
+    return f"{_base()}/s/{series_key}"

@@ -143,6 +143,24 @@ class EventForm(AppForm):
         render_kw={"inputmode": "numeric", "min": 0, "max": svc.INTROS_DELAY_MAX_HOURS},
     )
 
+    # Repeating: on a new event, or one not yet in a series (services/events/series.py).
+    repeat = SelectField(
+        _l("Repeats"),
+        choices=[
+            SelectChoice("", _l("Doesn't repeat")),
+            SelectChoice("weekly", _l("Every week")),
+            SelectChoice("biweekly", _l("Every two weeks")),
+            SelectChoice("monthly", _l("Every month, same weekday")),
+        ],
+        default="",
+    )
+    repeat_count = IntegerField(
+        _l("How many dates in all"),
+        validators=[Optional(), NumberRange(min=2, max=104)],
+        render_kw={"inputmode": "numeric", "min": 2, "max": 104},
+    )
+    repeat_until = DateField(_l("or until"), validators=[Optional()])
+
     def __init__(self, *args, zone: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_submitted():
@@ -160,6 +178,16 @@ class EventForm(AppForm):
             at.errors = [*at.errors, str(_l("Give both a date and a time, or neither."))]
             ok = False
         return ok
+
+    def repeat_rule(self) -> dict | None:
+        """The series rule asked for, as services/events/series.py takes it; None: a single date."""
+        if not self.repeat.data:
+            return None
+        return {
+            "frequency": self.repeat.data,
+            "count": self.repeat_count.data,
+            "until": self.repeat_until.data,
+        }
 
     def to_input(self) -> svc.EventInput:
         end_date = self.end_date.data or self.start_date.data

@@ -5,7 +5,15 @@ from .accounts import LoginToken, User
 from .base import UTCDateTime, utcnow
 from .community import PLATFORMS, ROLES, Group, Invite, Membership
 from .door import CheckinLog, DoorLink
-from .events import RSVP_STATUSES, VISIBILITIES, Event, Rsvp
+from .events import (
+    RSVP_STATUSES,
+    SERIES_FREQUENCIES,
+    VISIBILITIES,
+    Event,
+    Rsvp,
+    Series,
+    SeriesFollower,
+)
 from .intros import INTRO_STATUSES, IntroBlock, IntroPair
 from .mail import OUTBOX_STATUSES, OutboxMessage
 
@@ -26,6 +34,9 @@ __all__ = [
     "ROLES",
     "RSVP_STATUSES",
     "Rsvp",
+    "SERIES_FREQUENCIES",
+    "Series",
+    "SeriesFollower",
     "UTCDateTime",
     "User",
     "VISIBILITIES",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -29,6 +31,7 @@ VISIBILITIES = ("public", "members")
 
 class Event(db.Model):
     __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("series_id", "series_index"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(32), unique=True)  # public id in /e/<key>
@@ -53,8 +56,16 @@ class Event(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # An occurrence of a series: its place in the rule (0 = the first date), and whether it
+    # was edited on its own (then edits to the series leave it as it is).
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
+    series_index: Mapped[int | None] = mapped_column(Integer)
+    series_detached: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     group: Mapped[Group] = relationship(back_populates="events")
+    series: Mapped[Series | None] = relationship(back_populates="events")
     rsvps: Mapped[list[Rsvp]] = relationship(
         back_populates="event", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -105,3 +116,48 @@ class Rsvp(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="rsvps")
     user: Mapped[User] = relationship()
+
+
+SERIES_FREQUENCIES = ("weekly", "biweekly", "monthly")
+
+
+class Series(db.Model):
+    """Events on a rhythm ("every other Tuesday", "monthly on the first Thursday").
+
+    Each occurrence is its own Event (own RSVPs, capacity, tickets, door); they are created
+    as they come within the horizon (services/events/series.py), copying `template`: the
+    event fields other than the date, with the local start time and the length.
+    """
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)  # public id in /s/<key>
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    frequency: Mapped[str] = mapped_column(String(20))  # SERIES_FREQUENCIES
+    first_start_local: Mapped[datetime] = mapped_column(DateTime)  # wall clock in the zone
+    until: Mapped[date | None] = mapped_column(Date)  # last possible date, in the zone
+    count: Mapped[int | None] = mapped_column(Integer)  # or how many occurrences in all
+    template: Mapped[dict] = mapped_column(JSON)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no more occurrences
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    group: Mapped[Group] = relationship()
+    events: Mapped[list[Event]] = relationship(back_populates="series")
+
+    @property
+    def title(self) -> str:
+        return self.template.get("title", "")
+
+
+class SeriesFollower(db.Model):
+    """Someone told of each new occurrence of a series."""
+
+    __tablename__ = "series_followers"
+    __table_args__ = (UniqueConstraint("series_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "calendar",
     "mail.outbox",
     "events.events",
+    "events.series",
     "events.rsvp",
     "events.attendees",
     "mail.attendee_email",

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import database
 from ..extensions import db
 from ..models import utcnow
+from ..services.events.series import extend_all as add_series_dates
 from ..services.events.waitlist import expire_claims
 from ..services.intros.proposals import ask_if_met as ask_if_intros_met
 from ..services.intros.proposals import remind_unanswered as remind_unanswered_intros
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 Job = Callable[[datetime], int]
 
 JOBS: list[Job] = [
+    add_series_dates,
     send_reminders,
     expire_claims,
     send_intro_suggestions,

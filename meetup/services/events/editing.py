@@ -65,31 +65,46 @@ def create_event(
 ) -> Event:
     permissions.require_organizer(group, user)
     now = now or utcnow()
-    values = _validated(data, now=now, previous=None)
-    event = Event(
-        key=new_event_key(),
-        group_id=group.id,
-        created_by_id=user.id,
-        created_at=now,
-        updated_at=now,
-        sequence=0,
-        **values,
-    )
-    db.session.add(event)
+    event = new_event(group.id, user.id, data, now=now)
     db.session.flush()
     return event
 
 
+def new_event(
+    group_id: int, created_by_id: int | None, data: EventInput, *, now: datetime, **extra
+) -> Event:
+    """A validated Event row, added to the session (not flushed)."""
+    event = Event(
+        key=new_event_key(),
+        group_id=group_id,
+        created_by_id=created_by_id,
+        created_at=now,
+        updated_at=now,
+        sequence=0,
+        **validated(data, now=now, previous=None),
+        **extra,
+    )
+    db.session.add(event)
+    return event
+
+
 def update_event(
-    event: Event, user: User, data: EventInput, *, now: datetime | None = None
+    event: Event,
+    user: User,
+    data: EventInput,
+    *,
+    now: datetime | None = None,
+    from_series: bool = False,
 ) -> set[str]:
-    """Apply an edit; returns the names of the fields that changed (empty: nothing did)."""
+    """Apply an edit; returns the names of the fields that changed (empty: nothing did).
+    An occurrence of a series edited on its own (not `from_series`) keeps its edits when the
+    series is edited later."""
     permissions.require_organizer(event.group_id, user)
     _lock_fresh(event)
     if event.cancelled_at is not None:
         raise DomainError("cancelled_event_is_final")
     now = now or utcnow()
-    values = _validated(data, now=now, previous=event)
+    values = validated(data, now=now, previous=event)
     changed = {name for name, value in values.items() if getattr(event, name) != value}
     for name in changed:
         setattr(event, name, values[name])
@@ -97,6 +112,8 @@ def update_event(
         event.sequence += 1
     if changed:
         event.updated_at = now
+        if event.series_id is not None and not from_series:
+            event.series_detached = True
         db.session.flush()
     invites.send_update(event, changed, now=now)  # attendees' calendars follow a move
     if "capacity" in changed:
@@ -179,7 +196,7 @@ def map_url(address: str) -> str:
 # ------------------------------------------------------------------ validation
 
 
-def _validated(data: EventInput, *, now: datetime, previous: Event | None) -> dict:
+def validated(data: EventInput, *, now: datetime, previous: Event | None) -> dict:
     """Check the input and return the column values to store. Raises DomainError(code, field=)."""
     title = data.title.strip()
     if not title:

@@ -15,10 +15,11 @@ from ...error_messages import message_for, register_messages
 from ...extensions import db
 from ...forms.base import AppForm
 from ...forms.events import EventForm
-from ...models import Event, Group, Rsvp, utcnow
+from ...models import Event, Group, Rsvp, Series, utcnow
 from ...services import permissions
 from ...services.errors import DomainError
 from ...services.events import editing as svc
+from ...services.events import series as series_svc
 from ...services.intros import proposals as intros_service
 from ...timeutil import format_in_zone, zone_abbreviation
 from ...urls import event_url
@@ -72,13 +73,13 @@ ORGANIZER_LINKS = (
 
 
 class _Invalid:
-    """What _submit returns when the form or the service refused the input."""
+    """What submit returns when the form or the service refused the input."""
 
 
 INVALID = _Invalid()
 
 
-def _submit(form: EventForm, action: Callable[[svc.EventInput], T]) -> T | _Invalid:
+def submit(form: EventForm, action: Callable[[svc.EventInput], T]) -> T | _Invalid:
     """Validate, call the service and commit; on a DomainError, show it on the field it names."""
     if not form.validate_on_submit():
         return INVALID
@@ -95,14 +96,16 @@ def _submit(form: EventForm, action: Callable[[svc.EventInput], T]) -> T | _Inva
     return result
 
 
-def _render_form(
+def render_form(
     form: EventForm,
     group: Group,
     event: Event | None,
     guess_zone: bool = False,
     *,
     model: Event | None = None,
+    series: Series | None = None,
 ):
+    """The event form: a new event, an edit of one, or (`series`) an edit of a whole series."""
     status = 400 if form.is_submitted() else 200
     page = render_template(
         "events/form.html",
@@ -111,6 +114,8 @@ def _render_form(
         event=event,
         guess_zone=guess_zone,
         model=model,
+        series=series,
+        in_series=event is not None and event.series_id is not None,
     )
     return page, status
 
@@ -136,13 +141,33 @@ def new(group_slug: str):
     model = None if form.is_submitted() else _model_event(group, request.args.get("like"))
     if model is not None:
         form.fill_as_copy(model)
-    created = _submit(form, lambda data: svc.create_event(group, current_user, data))
+    created = submit(form, lambda data: _create(group, form, data))
     if isinstance(created, Event):
-        flash(gettext("Your event is ready. Share its link!"), "success")
+        if created.series_id is not None:
+            flash(gettext("Your series is ready: here is its first date."), "success")
+        else:
+            flash(gettext("Your event is ready. Share its link!"), "success")
         return redirect(url_for("events.show", event_key=created.key))
     # Nothing to go on (no earlier event, nothing typed yet): let the browser suggest its zone.
     guess_zone = not form.is_submitted() and not svc.has_events(group)
-    return _render_form(form, group, None, guess_zone, model=model)
+    return render_form(form, group, None, guess_zone, model=model)
+
+
+def _create(group: Group, form: EventForm, data: svc.EventInput) -> Event:
+    rule = form.repeat_rule()
+    if rule is None:
+        return svc.create_event(group, current_user, data)
+    series = series_svc.create_series(group, current_user, data, **rule)
+    return series_svc.upcoming(series, limit=1)[0]
+
+
+def _edit(event: Event, form: EventForm, data: svc.EventInput) -> set[str]:
+    changed = svc.update_event(event, current_user, data)
+    rule = form.repeat_rule() if event.series_id is None else None
+    if rule is not None:
+        series_svc.repeat_event(event, current_user, **rule)
+        changed.add("series")
+    return changed
 
 
 def _model_event(group: Group, key: str | None) -> Event | None:
@@ -162,9 +187,9 @@ def edit(event_key: str):
     form = EventForm(zone=event.timezone)
     if not form.is_submitted():
         form.fill_from(event)
-    changed = _submit(form, lambda data: svc.update_event(event, current_user, data))
+    changed = submit(form, lambda data: _edit(event, form, data))
     if isinstance(changed, _Invalid):
-        return _render_form(form, event.group, event)
+        return render_form(form, event.group, event)
     if changed:
         flash(gettext("Saved."), "success")
     else:
