@@ -69,12 +69,16 @@ def _rsvp_signed_out(page, url: str, name: str, email: str) -> None:
     expect(told).to_be_in_viewport()
 
 
-def _confirm_from_email(page, email: str) -> None:
+def _confirm_from_email(
+    page, email: str, subject="Confirm your RSVP", button="Confirm: I'm going", shot=None
+) -> None:
     db.session.rollback()
-    mail = _mail_to(email, "Confirm your RSVP")
+    mail = _mail_to(email, subject)
     link = re.search(r"(http://127\.0\.0\.1:\d+/rsvp/confirm/\S+)", mail.body_text).group(1)
     page.goto(link)
-    page.get_by_role("button", name="Confirm: I'm going").click()
+    if shot:
+        page.screenshot(path=str(shot), full_page=True)
+    page.get_by_role("button", name=button).click()
     page.wait_for_selector(".rsvp-panel")
 
 
@@ -111,7 +115,14 @@ def test_rsvp_confirm_and_promotion_in_the_browser(app, live_server, browser, sh
     assert ben.get_by_text("Full").first.is_visible()
     _panel_shot(ben, shots, "3-full-signed-out")
     _rsvp_signed_out(ben, url, "Ben", "ben@example.org")
-    _confirm_from_email(ben, "ben@example.org")
+    # The email and its page say he is joining the waitlist, not going.
+    _confirm_from_email(
+        ben,
+        "ben@example.org",
+        "Confirm you're joining the waitlist",
+        "Confirm: join the waitlist",
+        shot=shots / "rsvp-3b-confirm-waitlist.png",
+    )
     assert ben.get_by_text("You're number 1 on the waitlist", exact=True).is_visible()
     assert _status(event, "ben@example.org") == "waitlisted"
     _panel_shot(ben, shots, "4-waitlisted")

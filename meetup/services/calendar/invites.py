@@ -5,6 +5,7 @@
 - Losing it (cancelled, removed, a lapsed claim) comes with a CANCEL: same UID, and it goes.
 - A change of time or place sends every going attendee an updated REQUEST; an edit of the
   description alone sends nothing. Cancelling the event sends every going attendee a CANCEL.
+  People on the waitlist are told of both by email, with no invite (they hold none).
 
 SEQUENCE: clients keep the message with the highest SEQUENCE for a UID and ignore older or
 equal ones. Each person's invites carry Event.sequence + Rsvp.invite_sequence
@@ -26,12 +27,15 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import Event, Rsvp, User, utcnow
+from ...timeutil import format_in_zone
 from ...urls import event_url, ticket_url
 from ..mail import messages as mail
 from . import files as calendar
 
 # What a calendar entry shows of an event: a change of any of these is sent to attendees.
-SCHEDULE_FIELDS = frozenset({"starts_at", "ends_at", "venue_name", "venue_address"})
+TIME_FIELDS = frozenset({"starts_at", "ends_at"})
+PLACE_FIELDS = frozenset({"venue_name", "venue_address"})
+SCHEDULE_FIELDS = TIME_FIELDS | PLACE_FIELDS
 SEAT_GAINED = frozenset({"going", "added", "promoted"})
 SEAT_LOST = frozenset({"cancelled", "removed", "claim_expired"})
 
@@ -66,18 +70,64 @@ def write_for_notice(
     return invite.mail_kwargs()
 
 
-def send_update(event: Event, changed: set[str], *, now: datetime | None = None) -> int:
-    """After services.events.editing.update_event: if the time or place moved, every going attendee
-    gets an updated REQUEST. Returns the number of messages queued. A correction to an event
-    that is over (the venue's name fixed for the record) emails nobody."""
-    if not changed & SCHEDULE_FIELDS or event.has_ended(now):
+def send_update(event: Event, before: dict[str, object], *, now: datetime | None = None) -> int:
+    """After services.events.editing.update_event, `before` holding the old values of the
+    fields that changed: if the time or place moved, every going attendee gets an updated
+    REQUEST, and everyone on the waitlist an email (no invite: their calendar holds none),
+    both saying what it was and what it is now. Returns the number of messages queued. A
+    correction to an event that is over (the venue's name fixed for the record) emails
+    nobody."""
+    if not before.keys() & SCHEDULE_FIELDS or event.has_ended(now):
         return 0
-    subject = _("Updated: %(title)s", title=event.title)
-    return _send_to_going(event, "event_updated", subject, calendar.request_for, now=now)
+    changes = what_changed(event, before)
+    time_moved, place_moved = bool(TIME_FIELDS & before.keys()), bool(PLACE_FIELDS & before.keys())
+    if time_moved and place_moved:
+        subject = _("New time and place: %(title)s", title=event.title)
+    elif time_moved:
+        subject = _("New time: %(title)s", title=event.title)
+    else:
+        subject = _("New place: %(title)s", title=event.title)
+    return _send_to_people(
+        event, "event_updated", subject, calendar.request_for, {"changes": changes}, now=now
+    )
+
+
+def what_changed(event: Event, before: dict[str, object]) -> list[tuple[str, str, str]]:
+    """(label, before, now) for the time and the place, those that changed, as shown."""
+    old = {name: before.get(name, getattr(event, name)) for name in SCHEDULE_FIELDS}
+    changes = []
+    if TIME_FIELDS & before.keys():
+        changes.append(
+            (
+                _("When"),
+                _when(old["starts_at"], old["ends_at"], event.timezone),
+                _when(event.starts_at, event.ends_at, event.timezone),
+            )
+        )
+    if PLACE_FIELDS & before.keys():
+        changes.append(
+            (
+                _("Where"),
+                _where(old["venue_name"], old["venue_address"]),
+                _where(event.venue_name, event.venue_address),
+            )
+        )
+    return changes
+
+
+def _when(starts: datetime, ends: datetime, zone: str) -> str:
+    same_day = format_in_zone(starts, zone, "y-MM-dd") == format_in_zone(ends, zone, "y-MM-dd")
+    end = format_in_zone(ends, zone, "HH:mm" if same_day else "EEE d MMM y, HH:mm")
+    return f"{format_in_zone(starts, zone)} – {end} ({zone})"
+
+
+def _where(name: str, address: str) -> str:
+    return ", ".join(part for part in (name, address) if part) or _("no place given")
 
 
 def send_cancellation(event: Event, *, now: datetime | None = None) -> int:
-    """After services.events.editing.cancel_event: every going attendee gets a CANCEL."""
+    """After services.events.editing.cancel_event: every going attendee gets a CANCEL, and
+    everyone on the waitlist an email saying so."""
     subject = _("Cancelled: %(title)s", title=event.title)
 
     def cancel(rsvp: Rsvp, *, now: datetime | None) -> calendar.Invite:
@@ -85,32 +135,37 @@ def send_cancellation(event: Event, *, now: datetime | None = None) -> int:
             event, rsvp.user, sequence=calendar.person_sequence(rsvp), now=now
         )
 
-    return _send_to_going(event, "event_cancelled", subject, cancel, now=now)
+    return _send_to_people(event, "event_cancelled", subject, cancel, {}, now=now)
 
 
-def _send_to_going(
+def _send_to_people(
     event: Event,
     template: str,
     subject: str,
     invite: Callable[..., calendar.Invite],
+    extra: dict[str, object],
     *,
     now: datetime | None,
 ) -> int:
-    """One message per going attendee: one query for them all, one flush for the outbox."""
+    """One message per person going or waiting (an invite for those going): one query for
+    them all, one flush for the outbox."""
     now = now or utcnow()
     db.session.flush()
     rsvps = db.session.scalars(
         select(Rsvp)
-        .where(Rsvp.event_id == event.id, Rsvp.status == "going")
+        .where(Rsvp.event_id == event.id, Rsvp.status.in_(("going", "waitlisted")))
         .options(joinedload(Rsvp.user))
         .order_by(Rsvp.id)
     ).all()
     messages = []
     for rsvp in rsvps:
+        going = rsvp.status == "going"
         context = {
             "event": event,
             "event_link": event_url(event.key),
-            "ticket_link": ticket_url(rsvp.ticket_token) if rsvp.ticket_token else None,
+            "ticket_link": ticket_url(rsvp.ticket_token) if going and rsvp.ticket_token else None,
+            "waitlisted": not going,
+            **extra,
         }
         messages.append(
             mail.build(
@@ -120,7 +175,7 @@ def _send_to_going(
                 context=context,
                 group_id=event.group_id,
                 now=now,
-                **invite(rsvp, now=now).mail_kwargs(),
+                **(invite(rsvp, now=now).mail_kwargs() if going else {}),
             )
         )
     db.session.add_all(messages)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Event, LoginToken, Rsvp, User, utcnow
-from ...urls import absolute_url
+from ...urls import absolute_url, event_url
 from ..accounts import magic_links
 from ..accounts import users as accounts
 from ..errors import DomainError
@@ -201,8 +201,8 @@ def answer(
         had_seat = rsvp.status == "going"
         rows.unseat(rsvp, "not_going", now)
         db.session.flush()
-        notices.notify(rsvp, "cancelled", now, had_seat=had_seat)
-        waitlist.fill_seats(event, now)
+        promoted = waitlist.fill_seats(event, now)  # first: the email says where the seat went
+        notices.notify(rsvp, "cancelled", now, had_seat=had_seat, handed_on=bool(promoted))
     else:
         rsvp.status = "not_going"
         rsvp = rows.save(rsvp)
@@ -250,12 +250,20 @@ def request_by_email(
         payload={"rsvp_id": rsvp.id, "asked_at": asked_at.isoformat(), **answers.as_payload()},
         now=now,
     )
+    waits = joins_waitlist(rsvp, state)
+    subject = (
+        _("Confirm you're joining the waitlist: %(title)s", title=event.title)
+        if waits
+        else _("Confirm your RSVP: %(title)s", title=event.title)
+    )
     mail.queue(
         user,
         "rsvp_link",
-        _("Confirm your RSVP: %(title)s", title=event.title),
+        subject,
         context={
             "event": event,
+            "event_link": event_url(event.key),
+            "joins_waitlist": waits,
             "link": absolute_url("rsvp.confirm", token=token),
             "minutes": current_app.config["MAGIC_LINK_MINUTES"],
         },
@@ -263,6 +271,16 @@ def request_by_email(
         now=now,
     )
     return rsvp, token
+
+
+def joins_waitlist(rsvp: Rsvp, state: seats.Seats | None = None) -> bool:
+    """Whether confirming this RSVP now would put the person on the waitlist, not in a seat:
+    what the link's email and its page promise (a seat may still free up before they tap)."""
+    if rsvp.status == "going":
+        return False
+    if rsvp.status == "waitlisted":
+        return True
+    return (state or seats.of(rsvp.event_id)).free <= 0
 
 
 def peek_link(token: str, now: datetime | None = None) -> Rsvp:

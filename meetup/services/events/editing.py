@@ -106,6 +106,7 @@ def update_event(
     now = now or utcnow()
     values = validated(data, now=now, previous=event)
     changed = {name for name, value in values.items() if getattr(event, name) != value}
+    before = {name: getattr(event, name) for name in changed & invites.SCHEDULE_FIELDS}
     for name in changed:
         setattr(event, name, values[name])
     if changed & invites.SCHEDULE_FIELDS:
@@ -115,7 +116,7 @@ def update_event(
         if event.series_id is not None and not from_series:
             event.series_detached = True
         db.session.flush()
-    invites.send_update(event, changed, now=now)  # attendees' calendars follow a move
+    invites.send_update(event, before, now=now)  # attendees' calendars follow a move
     if "capacity" in changed:
         rsvp_waitlist.fill_seats(event, now)  # new seats go to the waitlist at once
     return changed

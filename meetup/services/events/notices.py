@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models import Rsvp
+from ...models import Rsvp, utcnow
 from ...urls import absolute_url, event_url, ticket_url
 from ..calendar import invites
 from ..mail import messages as mail
+from ..mail import reminders
 from . import leave_links, rows, seats
 
 NOTICE = "rsvp"  # the outbox notice type (worker/notices.py)
@@ -30,7 +31,14 @@ SUBJECTS = {
 }
 
 
-def notify(rsvp: Rsvp, kind: str, now: datetime | None = None, *, had_seat: bool = True) -> None:
+def notify(
+    rsvp: Rsvp,
+    kind: str,
+    now: datetime | None = None,
+    *,
+    had_seat: bool = True,
+    handed_on: bool = False,
+) -> None:
     """THE one place an RSVP state change becomes an email (templates/email/rsvp_<kind>.*).
 
     kind: "going" (confirmation, with the ticket link), "added" (the same, for someone an
@@ -49,14 +57,21 @@ def notify(rsvp: Rsvp, kind: str, now: datetime | None = None, *, had_seat: bool
     a seat (going/promoted); CANCEL when they lost it (cancelled/removed/claim_expired);
     waitlisted people get none, and leaving the waitlist (`had_seat` False) cancels nothing:
     their calendar holds no invite, and a CANCEL would show the event itself as cancelled.
+    `handed_on`: the seat they gave up went to someone on the waitlist (cancelled,
+    claim_expired), so the email says so only when it is true.
     """
-    row = _notice(rsvp, kind, now, had_seat=had_seat)
+    row = _notice(rsvp, kind, now, had_seat=had_seat, handed_on=handed_on)
     if not rows.save_with_notice(rsvp, row):
         mail.queue_notice(row)
 
 
 def _notice(
-    rsvp: Rsvp, kind: str, now: datetime | None = None, *, had_seat: bool = True
+    rsvp: Rsvp,
+    kind: str,
+    now: datetime | None = None,
+    *,
+    had_seat: bool = True,
+    handed_on: bool = False,
 ) -> dict[str, object]:
     """The outbox row of notify()'s notice."""
     event = rsvp.event
@@ -66,10 +81,18 @@ def _notice(
         "rsvp_id": rsvp.id,
         "ticket_token": rsvp.ticket_token,
         "claim_until": rsvp.claim_expires_at.isoformat() if rsvp.claim_expires_at else None,
+        "had_seat": had_seat,
+        "handed_on": handed_on,
         **invites.for_notice(rsvp, kind, had_seat=had_seat),
     }
     subject = SUBJECTS[kind](event.title)
-    return mail.notice_row(rsvp.user, subject, notice, group_id=event.group_id, now=now)
+    # A seat given once the reminder is due: this confirmation is the reminder too.
+    dedupe_key = None
+    if notice.get("invite") == "REQUEST":
+        dedupe_key = reminders.covered_by(event, rsvp.user_id, now or utcnow())
+    return mail.notice_row(
+        rsvp.user, subject, notice, group_id=event.group_id, now=now, dedupe_key=dedupe_key
+    )
 
 
 def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:
@@ -90,6 +113,8 @@ def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | 
     context = {
         "event": event,
         "kind": kind,
+        "had_seat": notice.get("had_seat", True),
+        "handed_on": notice.get("handed_on", False),
         "event_link": event_url(event.key),
         "ticket_link": ticket_link,
         "qr_cid": mail.QR_CID if ticket_link else None,

@@ -101,8 +101,8 @@ def expire_claims(now: datetime | None = None) -> int:
         for rsvp in lapsed:
             rows.unseat(rsvp, "not_going", now)
         db.session.flush()
-        for rsvp in lapsed:
-            notices.notify(rsvp, "claim_expired", now)
+        promoted = fill_seats(event, now)  # first: each email says whether its seat went on
+        for i, rsvp in enumerate(lapsed):
+            notices.notify(rsvp, "claim_expired", now, handed_on=i < len(promoted))
         released += len(lapsed)
-        fill_seats(event, now)
     return released

@@ -61,13 +61,20 @@ NOTICE_INSERT = insert(OutboxMessage.__table__).inline()
 
 
 def notice_row(
-    to: User, subject: str, notice: dict, *, group_id: int | None, now: datetime | None = None
+    to: User,
+    subject: str,
+    notice: dict,
+    *,
+    group_id: int | None,
+    now: datetime | None = None,
+    dedupe_key: str | None = None,
 ) -> dict[str, Any]:
     """The outbox row of a message the worker writes when it first sends it
     (worker/notices.py): every column NOTICE_INSERT writes, defaults included."""
     now = now or utcnow()
     return {
         "message_id": new_message_id(),
+        "dedupe_key": dedupe_key,
         "to_addr": one_line(to.email),
         "to_name": one_line(to.name)[:120],
         "subject": one_line(subject)[:300],

@@ -2,7 +2,9 @@
 
 A scheduled job (worker/jobs.py). Idempotent: each reminder's dedupe key names the event,
 the person and the start time, so running the job twice queues nothing more, while an
-event moved to another time gets a reminder for its new time.
+event moved to another time gets a reminder for its new time. Someone given a seat once the
+reminder time has come gets their confirmation only: it carries the reminder's key
+(covered_by), so the job sends them nothing more.
 """
 
 from __future__ import annotations
@@ -27,6 +29,24 @@ def reminder_key(event: Event, user_id: int) -> str:
     return f"reminder:{event.id}:{user_id}:{int(event.starts_at.timestamp())}"
 
 
+def is_due(event: Event, now: datetime) -> bool:
+    """The event's reminder time has come (and it has not started)."""
+    if event.reminder_hours is None or event.cancelled_at is not None:
+        return False
+    return event.starts_at - timedelta(hours=event.reminder_hours) <= now < event.starts_at
+
+
+def covered_by(event: Event, user_id: int, now: datetime) -> str | None:
+    """The reminder key a confirmation sent now carries when it stands for the reminder too:
+    someone given a seat once the reminder time has come gets one email, not the
+    confirmation and the reminder a minute apart. None when the reminder is not due yet, or
+    was already queued for them (a second confirmation then carries no key)."""
+    if not is_due(event, now):
+        return None
+    key = reminder_key(event, user_id)
+    return None if _already_queued([key]) else key
+
+
 def map_url(address: str) -> str:
     return f"https://www.openstreetmap.org/search?query={quote(address)}"
 
@@ -40,7 +60,7 @@ def due_events(now: datetime) -> list[Event]:
     candidates = db.session.scalars(
         select(Event).where(*live, Event.starts_at <= now + timedelta(hours=longest))
     )
-    return [e for e in candidates if e.starts_at - timedelta(hours=e.reminder_hours) <= now]
+    return [e for e in candidates if is_due(e, now)]
 
 
 def _already_queued(keys: Iterable[str]) -> set[str]:

@@ -386,7 +386,11 @@ def confirm(token: str):
         if request.method == "GET":
             rsvp = rsvp_answers.peek_link(token)
             return render_template(
-                "events/rsvp_confirm.html", event=rsvp.event, rsvp=rsvp, form=ButtonForm()
+                "events/rsvp_confirm.html",
+                event=rsvp.event,
+                rsvp=rsvp,
+                joins_waitlist=rsvp_answers.joins_waitlist(rsvp),
+                form=ButtonForm(),
             )
         if not ButtonForm().validate():
             abort(400)
