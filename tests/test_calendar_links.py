@@ -52,7 +52,8 @@ def test_buttons_carry_the_right_utc_times(app):
         assert outlook["enddt"] == ["2031-03-10T01:30:00Z"]
         assert outlook["subject"] == ["Q&A night"]
         assert outlook["rru"] == ["addevent"]
-    assert links["local"] == f"/e/{event.key}/event.ics"
+    # The .ics too carries the ticket: it is the attendee's own copy.
+    assert links["local"] == f"/t/{rsvp.ticket_token}/event.ics"
 
 
 def test_buttons_without_a_ticket_and_hidden_once_cancelled(app):

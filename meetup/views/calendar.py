@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -21,6 +22,8 @@ from ..services.calendar import feeds
 from ..services.calendar import files as calendar
 from ..services.calendar.links import add_links
 from ..services.errors import DomainError
+from ..services.door import tickets
+from ..services.events import editing as events
 from ..urls import absolute_url
 from . import access
 
@@ -58,8 +61,25 @@ def event_ics(event_key: str):
         feeds.event_validator(event),
         lambda: calendar.event_file(event),
         public=event.visibility == "public",
-        filename=f"{event.key}.ics",
+        filename=calendar.download_names(event.title),
     )
+
+
+@bp.get("/t/<ticket_token>/event.ics")
+def ticket_ics(ticket_token: str):
+    """An attendee's copy of the event's file, linking to their ticket (no login: the token
+    is the ticket, as on its page). A ticket no longer valid gets the file without it."""
+    rsvp = tickets.find(ticket_token) or abort(404)
+    event = rsvp.event
+    token = rsvp.ticket_token if tickets.is_valid(rsvp) else None
+    response = _conditional(
+        feeds.ticket_validator(event, token),
+        lambda: calendar.event_file(event, ticket_token=token),
+        public=False,
+        filename=calendar.download_names(event.title),
+    )
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @bp.get("/g/<group_slug>/calendar.ics")
@@ -114,9 +134,10 @@ def _conditional(
     build: Callable[[], bytes],
     *,
     public: bool,
-    filename: str | None = None,
+    filename: tuple[str, str] | None = None,
 ) -> Response:
-    """Answer 304 from the validator alone when the client holds the current version."""
+    """Answer 304 from the validator alone when the client holds the current version.
+    `filename`: (ASCII, UTF-8) names for the download (RFC 6266 filename and filename*)."""
     last_modified: datetime | None = validator.last_modified
     if not is_resource_modified(request.environ, validator.etag, last_modified=last_modified):
         response = Response(status=304)
@@ -124,7 +145,10 @@ def _conditional(
         response = Response(build(), mimetype="text/calendar")
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         if filename:
-            response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+            ascii_name, name = filename
+            response.headers["Content-Disposition"] = (
+                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+            )
     response.set_etag(validator.etag)
     if last_modified is not None:
         response.last_modified = last_modified

@@ -60,6 +60,12 @@ def event_validator(event: Event) -> Validator:
     return _validator("event", event.id, event.sequence, event.cancelled_at, event.updated_at)
 
 
+def ticket_validator(event: Event, ticket_token: str | None) -> Validator:
+    """An attendee's copy of the event's file: their ticket is part of it."""
+    parts = (event.id, event.sequence, event.cancelled_at, event.updated_at)
+    return _validator("ticket", ticket_token, *parts)
+
+
 # ------------------------------------------------------------------ group feed
 
 

@@ -6,7 +6,8 @@ What keeps calendars in step with the event:
   cancellation; an attendee's own invites add their Rsvp.invite_sequence, which rises when
   they gain or lose their seat, so their CANCEL outranks the REQUEST they hold and any later
   REQUEST outranks the CANCEL (person_sequence; services/calendar/invites.py);
-- times carry the event's IANA TZID with its VTIMEZONE (never floating); a local reading
+- times carry the event's IANA TZID with its VTIMEZONE (never floating; zones.py writes it as
+  Outlook and Google do, the zone's current rule as RRULEs); a local reading
   that the zone repeats (the hour clocks go back) is written in UTC instead, because a TZID
   reading in an overlap means its first occurrence (RFC 5545 3.3.5).
 """
@@ -14,11 +15,12 @@ What keeps calendars in step with the event:
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
-from functools import lru_cache
 from threading import Lock
 from zoneinfo import ZoneInfo
 
@@ -26,13 +28,15 @@ from cachetools import LRUCache, cached
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from icalendar import Alarm, Calendar, Component, Timezone, vCalAddress, vText
+from icalendar import Alarm, Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 from sqlalchemy import Row
 
 from ...models import Event, Rsvp, User, utcnow
 from ...timeutil import EARLIEST, instant_in_window, latest
+from ...text import markdown_to_text
 from ...urls import base_host, event_url, ticket_url
+from .zones import vtimezone
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +77,21 @@ def event_uid(event: Event) -> str:
 # ------------------------------------------------------------------ whole files
 
 
-def event_file(event: Event, *, now: datetime | None = None) -> bytes:
-    """The event's own file (METHOD:PUBLISH), as served at /e/<key>/event.ics."""
-    return _calendar([event], [_vevent(event, stamp=event.updated_at)], method="PUBLISH")
+def event_file(event: Event, *, ticket_token: str | None = None) -> bytes:
+    """The event's own file (METHOD:PUBLISH), as served at /e/<key>/event.ics; with
+    `ticket_token`, an attendee's copy whose description links to their ticket."""
+    vevent = _vevent(event, stamp=event.updated_at, ticket_token=ticket_token)
+    return _calendar([event], [vevent], method="PUBLISH")
+
+
+def download_names(title: str) -> tuple[str, str]:
+    """The file names of an event's .ics: (an ASCII slug, the title's own letters), e.g.
+    ("soiree-dbt-lyon.ics", "Soirée-dbt-Lyon.ics"); "event.ics" when nothing is left."""
+    words = re.findall(r"\w+", title.replace("_", " "))
+    name = "-".join(words)[:80].strip("-") or "event"
+    ascii_words = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = "-".join(re.findall(r"[a-z0-9]+", ascii_words.lower()))[:80].strip("-") or "event"
+    return f"{slug}.ics", f"{name}.ics"
 
 
 # What a feed's VEVENT is made of: feeds load these columns only (rows, not ORM objects,
@@ -111,7 +127,7 @@ def feed(
         "name": name,
         "x-wr-calname": name,
         "refresh-interval": FEED_REFRESH,
-        "x-published-ttl": FEED_REFRESH,
+        "x-published-ttl": vDuration(FEED_REFRESH),  # PT1H: a plain timedelta reads 1:00:00
     }
     context = _context_key()
     shown, body = [], []
@@ -195,7 +211,8 @@ def _calendar(
         cal.add(key, value, parameters=params)
     head = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
-    zones = [_vtimezone(tzid, low, high) for tzid, (low, high) in sorted(_zones(events).items())]
+    used = sorted(_zones(events).items())
+    zones = [vtimezone(tzid, low, high) for tzid, (low, high) in used]
     return head.removesuffix(end) + b"".join(zones) + b"".join(vevents) + end
 
 
@@ -228,53 +245,6 @@ def _vevent_key(event: Row | Event, status: str | None, context: tuple[str, str]
 @cached(LRUCache(maxsize=20_000), key=_vevent_key, lock=Lock())
 def _cached_vevent(event: Row | Event, status: str | None, context: tuple[str, str]) -> bytes:
     return _vevent(event, stamp=event.updated_at, status=status)
-
-
-def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
-    """The zone's VTIMEZONE: the same text in all our files (from 1970, in whole decades), since
-    some readers keep the first definition they see for a TZID."""
-    first = min(1970, first_year - 1)
-    last = max(2040, (last_year + 12) // 10 * 10)
-    return _vtimezone_cached(tzid, first, last)
-
-
-class _Zone(Timezone):
-    """icalendar builds a VTIMEZONE by stepping through the zone 64 days at a time, and so
-    misses shorter periods: Boa Vista's week of summer time in October 2000, Fiji's in
-    2020-21, Morocco's Ramadan hour in 2012-14, in 27 zones between 1970 and 2040. Steps of
-    4 days find the same changes as steps of 1 day in every zone, in a quarter of the time."""
-
-    _from_tzinfo_skip_search = [timedelta(days=4)] + [
-        step for step in Timezone._from_tzinfo_skip_search if step <= timedelta(days=1)
-    ]
-
-
-@lru_cache(maxsize=512)
-def _vtimezone_cached(tzid: str, first: int, last: int) -> bytes:
-    """Built once per zone and range (tens of milliseconds), then reused by every file."""
-    vtimezone = _Zone.from_tzid(tzid, first_date=date(first, 1, 1), last_date=date(last, 1, 1))
-    for observance in vtimezone.subcomponents:
-        _onset_in_offset_from(observance)
-    return vtimezone.to_ical()
-
-
-def _onset_in_offset_from(observance: Component) -> None:
-    """Rewrite an observance's onsets the way every reader understands them.
-
-    - RFC 5545 3.6.5: an onset is a reading of the clock *before* the change. icalendar
-      writes the first reading after it, which for clocks going forward (Paris: 02:00 becomes
-      03:00) is an hour late, and strict readers (dateutil, so vobject) misplace that hour.
-    - One RDATE per line: some readers (vobject) keep only the first of a comma list.
-    """
-    jump = max(observance.decoded("TZOFFSETTO") - observance.decoded("TZOFFSETFROM"), timedelta(0))
-    rdates = observance.get("RDATE", [])
-    rdates = rdates if isinstance(rdates, list) else [rdates]
-    onsets = [observance.decoded("DTSTART")] + [d.dt for value in rdates for d in value.dts]
-    observance.pop("DTSTART")
-    observance.pop("RDATE", None)
-    observance.add("DTSTART", onsets[0] - jump)
-    for onset in onsets[1:]:
-        observance.add("RDATE", onset - jump)
 
 
 def ical_time(instant: datetime, tz: str) -> datetime:
@@ -331,7 +301,7 @@ def location_text(event: Event) -> str:
 
 def _description(event: Event, url: str, ticket_token: str | None) -> str:
     parts = []
-    text = (event.description or "").strip()
+    text = markdown_to_text(event.description)  # calendars show no formatting
     if text:
         if len(text) > DESCRIPTION_MAX:
             text = text[:DESCRIPTION_MAX].rstrip() + "…"

@@ -1,5 +1,7 @@
 """'Add to calendar' links: Google Calendar, Outlook.com, Office 365, and our .ics file.
 
+For someone holding a ticket each carries its link: the .ics is their copy (/t/<ticket>/event.ics).
+
 The web calendars take UTC instants (Google `dates=...Z/...Z`, Outlook ISO 8601 with Z), so
 the event's zone can't be misread; Google also gets `ctz` to show it in the event's zone.
 """
@@ -29,9 +31,13 @@ def _iso_utc(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _holds_ticket(rsvp: Rsvp | None) -> bool:
+    return rsvp is not None and rsvp.status == "going" and bool(rsvp.ticket_token)
+
+
 def _details(event: Event, rsvp: Rsvp | None) -> str:
     lines = [_("Event page: %(url)s", url=event_url(event.key))]
-    if rsvp is not None and rsvp.status == "going" and rsvp.ticket_token:
+    if _holds_ticket(rsvp):
         lines.append(_("Your ticket: %(url)s", url=ticket_url(rsvp.ticket_token)))
     return "\n".join(lines)
 
@@ -59,5 +65,9 @@ def add_links(event: Event, rsvp: Rsvp | None = None) -> dict[str, str]:
         "google": f"{GOOGLE}?{urlencode(google, quote_via=quote)}",
         "outlook": f"{OUTLOOK}?{urlencode(outlook, quote_via=quote)}",
         "office": f"{OFFICE}?{urlencode(outlook, quote_via=quote)}",
-        "ics": url_for("calendar.event_ics", event_key=event.key),
+        "ics": (
+            url_for("calendar.ticket_ics", ticket_token=rsvp.ticket_token)
+            if _holds_ticket(rsvp)
+            else url_for("calendar.event_ics", event_key=event.key)
+        ),
     }
