@@ -1,6 +1,16 @@
-"""Organizers see their group's emails that failed or wait for a retry, and retry them."""
+"""Organizers see their group's email: what failed or waits for a retry (and retry it), and
+every message sent, a page at a time."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -8,7 +18,8 @@ from flask_login import login_required
 from ...error_messages import register_messages
 from ...extensions import db
 from ...forms.base import AppForm
-from ...services.mail import outbox
+from ...services.mail import outbox, sent
+from ...urls import MAX_ID
 from .. import access
 
 bp = Blueprint("outbox", __name__)
@@ -22,9 +33,21 @@ register_messages(
 @login_required
 def index(group_slug: str):
     group = access.group_for_organizer(group_slug)
-    return render_template(
-        "mail/outbox.html", group=group, messages=outbox.problems(group.id), form=AppForm()
+    raw = request.args.get("before")
+    if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= MAX_ID):
+        abort(404)
+    before = int(raw) if raw is not None else None
+    page = render_template(
+        "mail/outbox.html",
+        group=group,
+        messages=[] if before else outbox.problems(group.id),
+        page=sent.recent(group.id, before=before),
+        older_page=before is not None,
+        form=AppForm(),
     )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"  # people's addresses
+    return response
 
 
 @bp.post("/g/<group_slug>/mail/<id:message_id>/retry")
