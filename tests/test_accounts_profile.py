@@ -124,9 +124,42 @@ def test_the_page_leaves_room_for_other_features(app):
     source = app.jinja_env.loader.get_source(app.jinja_env, "accounts/profile.html")[0]
     assert '{% include "calendar/_feed_settings.html" ignore missing %}' in source
     assert '{% include "intros/_profile_fields.html" ignore missing %}' in source
-    # ... outside our form, so their forms are not nested in it.
+    # The introduction settings are fields of the profile's one form ("Save profile" keeps
+    # them); the calendar link has buttons of its own, outside it (forms don't nest).
     form_end = source.index("</form>")
-    assert source.index("intros/_profile_fields.html") > form_end
+    assert source.index("intros/_profile_fields.html") < form_end
+    assert source.index("calendar/_feed_settings.html") > form_end
+    fields = app.jinja_env.loader.get_source(app.jinja_env, "intros/_profile_fields.html")[0]
+    assert "<form" not in fields
+
+
+def test_save_profile_keeps_the_introduction_settings_shown_with_it(client, login):
+    """Ticking an introduction preference, then "Save profile": the tick is kept."""
+    user = make_user(max_intros=1, intro_colleagues=False)
+    login(client, user)
+    html = client.get("/profile").get_data(as_text=True)
+    assert html.count("<form") - html.count('class="inline"') >= 1
+    assert 'action="/profile/intros"' not in html  # no second form to miss
+    resp = client.post(
+        "/profile",
+        data={**PROFILE, "max_intros": "3", "intro_colleagues": "y", "intents_read": ""},
+    )
+    assert resp.status_code == 302
+    user = reload(user)
+    assert user.max_intros == 3 and user.intro_colleagues is True
+    assert user.name == "Ana Lima"
+
+
+def test_a_bad_introduction_setting_is_shown_beside_its_field(client, login):
+    user = make_user()
+    login(client, user)
+    resp = client.post("/profile", data={**PROFILE, "max_intros": "2", "block_name": "Nobody"})
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "find anyone by that name" in html
+    # The first bad field takes the focus (the browser scrolls to it, script or not).
+    assert html.count("autofocus") == 1 and 'autofocus id="block_name"' in html
+    assert reload(user).name != "Ana Lima"  # nothing half-saved
 
 
 # ---------------------------------------------------------------- password

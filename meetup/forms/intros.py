@@ -94,3 +94,16 @@ class IntroSettingsForm(IntentChips, AppForm):
         self.keep_blocked.choices = [
             SelectChoice(u.id, u.display_name) for u in intro_settings.blocked(user)
         ]
+
+    def save_to(self, user):
+        """Store what the form holds; returns the person newly blocked by name, if any."""
+        return intro_settings.save(
+            user,
+            looking_intents=self.looking_intents.data or [],
+            offer_intents=self.offer_intents.data or [],
+            declined_intents=(self.chips_answered() or {}).get("declined"),
+            max_intros=self.max_intros.data,
+            intro_colleagues=self.intro_colleagues.data,
+            keep_blocked=self.keep_blocked.data or [],
+            block_name=self.block_name.data or "",
+        )

@@ -30,7 +30,6 @@ from ..forms.intros import AddPairForm, IntroSettingsForm
 from ..models import Event, utcnow
 from ..services.intros import chips as chips_service
 from ..services.intros import proposals as svc
-from ..services.intros import settings as intro_settings
 from . import access
 
 bp = Blueprint("intros", __name__)
@@ -260,16 +259,7 @@ def save_settings():
     if not form.validate_on_submit():
         flash(_("Some of what you sent isn't valid."), "error")
         return redirect(_profile_url(), 303)
-    newly = intro_settings.save(
-        current_user,
-        looking_intents=form.looking_intents.data or [],
-        offer_intents=form.offer_intents.data or [],
-        declined_intents=(form.chips_answered() or {}).get("declined"),
-        max_intros=form.max_intros.data,
-        intro_colleagues=form.intro_colleagues.data,
-        keep_blocked=form.keep_blocked.data or [],
-        block_name=form.block_name.data or "",
-    )
+    newly = form.save_to(current_user)
     db.session.commit()
     if newly is not None:
         flash(_("%(name)s won't be suggested to you. They aren't told.", name=newly.display_name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -59,3 +60,22 @@ class Server:
             self.httpd.server_close()
             self.thread.join(timeout=5)
             self.httpd = None
+
+
+def shot(page, tmp_path, name: str, full_page: bool = True) -> str:
+    """A screenshot to look at, kept out of the repository (MEETUP_SCREENSHOTS=dir)."""
+    folder = os.environ.get("MEETUP_SCREENSHOTS") or str(tmp_path)
+    path = f"{folder}/{name}.png"
+    page.screenshot(path=path, full_page=full_page)
+    return path
+
+
+def tap_target_sizes(page, selector: str) -> list[tuple[str, float, float]]:
+    """(text, width, height) in CSS pixels of the visible elements `selector` matches."""
+    return page.evaluate(
+        """(sel) => [...document.querySelectorAll(sel)]
+             .filter((el) => el.offsetParent !== null)
+             .map((el) => { const r = el.getBoundingClientRect();
+                            return [el.textContent.trim(), r.width, r.height]; })""",
+        selector,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,6 +11,7 @@ from ...error_messages import message_for, register_messages
 from ...extensions import db
 from ...forms.accounts import DeleteForm, PasswordForm, ProfileForm
 from ...forms.base import AppForm
+from ...forms.intros import IntroSettingsForm
 from ...services.accounts import users as accounts
 from ...services.errors import DomainError
 
@@ -40,7 +41,7 @@ def _needs_current_password() -> bool:
     return bool(current_user.password_hash) and not session.get("signed_in_by_link")
 
 
-def _page(status: int = 200, *, form=None, password_form=None):
+def _page(status: int = 200, *, form=None, password_form=None, intro_form=None):
     if form is None:
         form = ProfileForm(obj=current_user, formdata=None)
         form.interests.data = ", ".join(current_user.interests or [])
@@ -50,6 +51,7 @@ def _page(status: int = 200, *, form=None, password_form=None):
         password_form=password_form or PasswordForm(formdata=None),
         needs_current_password=_needs_current_password(),
         sessions_form=AppForm(),
+        intro_form=intro_form,  # None: filled from the profile
     ), status
 
 
@@ -62,17 +64,33 @@ def edit():
 @bp.post("")
 @login_required
 def save():
+    """One form: the profile and, when the page showed them, the introduction settings,
+    so that whatever was changed on the page is kept by "Save profile"."""
     form = ProfileForm()
-    if not form.validate():
-        return _page(400, form=form)
+    intro_form = IntroSettingsForm(current_user) if "max_intros" in request.form else None
+    valid = form.validate()
+    if intro_form is not None and not intro_form.validate():
+        valid = False
+    if not valid:
+        return _page(400, form=form, intro_form=intro_form)
     fields = {name: form[name].data for name in accounts.PROFILE_FIELDS}
+    newly = None
     try:
         accounts.update_profile(current_user, interests=form.interests.data or "", **fields)
+        if intro_form is not None:
+            newly = intro_form.save_to(current_user)
     except DomainError as err:
         db.session.rollback()
-        form.interests.errors = [message_for(err.code)[1]]
-        return _page(400, form=form)
+        message = message_for(err.code)[1]
+        if err.code.startswith("intro_block"):
+            intro_form.block_name.errors = [message]
+        else:
+            form.interests.errors = [message]
+        return _page(400, form=form, intro_form=intro_form)
     db.session.commit()
+    if newly is not None:
+        name = newly.display_name
+        flash(gettext("%(name)s won't be suggested to you. They aren't told.", name=name))
     flash(gettext("Your profile is saved."), "success")
     return redirect(url_for(".edit"))
 
