@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, has_request_context, request
 
 from .text import render_markdown
 from .timeutil import format_in_zone, zone_abbreviation
@@ -31,7 +31,7 @@ def claim_error_focus() -> bool:
     """True for the first field with an error drawn on a page (and only for it): that field
     gets `autofocus`, so the browser puts the cursor there and scrolls to it, with or
     without JavaScript, instead of leaving the page at the top."""
-    if not has_request_context() or g.get("error_focus_claimed"):
+    if not has_request_context() or request.environ.get("meetup.error_focus"):
         return False
-    g.error_focus_claimed = True
+    request.environ["meetup.error_focus"] = True  # per request (g may outlive one in tests)
     return True
