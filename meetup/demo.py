@@ -158,7 +158,8 @@ def _answers(
     event: Event, people: list[User], organizer: User, when: datetime, checked_in: int = 0
 ) -> None:
     """RSVPs (going up to capacity, then waitlisted) unless the event already has them."""
-    if db.session.scalar(select(Rsvp.id).where(Rsvp.event_id == event.id).limit(1)):
+    others = (Rsvp.event_id == event.id) & (Rsvp.user_id != organizer.id)  # they hold a seat
+    if db.session.scalar(select(Rsvp.id).where(others).limit(1)):
         return
     for i, user in enumerate(people):
         going = event.capacity is None or i < event.capacity

@@ -7,7 +7,7 @@ import io
 import re
 import threading
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from meetup.extensions import db
 from meetup.models import CheckinLog, DoorLink, Rsvp, User, utcnow
 from meetup.services.door import checkin
 from meetup.services.door import links as door_links
+from meetup.services.door import log as door_log
 from meetup.services.door.checkin import Actor
 from meetup.services.errors import DomainError
 from meetup.services.events import attendees
@@ -32,13 +33,14 @@ SAM = Actor("door:1", "Sam")
 
 @pytest.fixture
 def party(app):
-    """An event in Paris with an organizer, Ana (going) and Wes (waitlisted)."""
+    """An event in Paris starting in an hour (the door is open: it admits from 4 hours
+    before the start), with an organizer, Ana (going) and Wes (waitlisted)."""
     organizer = make_user(name="Olga")
     group = make_group(organizer)
     event = make_event(
         group,
         title="Rust night",
-        starts_at=datetime(2031, 3, 14, 18, 0, tzinfo=UTC),
+        starts_at=utcnow().replace(second=0, microsecond=0) + timedelta(hours=1),
         timezone="Europe/Paris",
     )
     ana = make_rsvp(event, make_user(name="Ana"))
@@ -73,7 +75,7 @@ def log_count(event_id: int) -> int:
 def test_scan_checks_in_then_answers_already_with_time_in_zone_and_who(app, login, party):
     client, _ = volunteer_client(app, party)
     event, ana = party["event"], party["ana"]
-    now = datetime(2031, 3, 14, 18, 2, tzinfo=UTC)  # 19:02 in Paris
+    now = event.starts_at + timedelta(minutes=2)
 
     first = checkin.check_in(event, nonce="nonce-0001", actor=SAM, token=ana.ticket_token, now=now)
     db.session.commit()
@@ -84,9 +86,9 @@ def test_scan_checks_in_then_answers_already_with_time_in_zone_and_who(app, logi
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["status"] == "already_checked_in"
-    assert body["checked_in_time"] == "19:02"
+    assert body["checked_in_time"] == now.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
     assert body["checked_in_by"] == "Sam"
-    assert body["checked_in_at"] == "2031-03-14T18:02:00Z"
+    assert body["checked_in_at"] == now.isoformat().replace("+00:00", "Z")
     assert body["counts"] == {"checked_in": 1, "going": 1}
 
 
@@ -508,11 +510,12 @@ def test_the_door_log_reads_in_words(app, login, party):
     html = organizer.get(f"/e/{event.key}/door/links").get_data(as_text=True)
     log = html.split('<ol class="door-log">')[-1].split("</ol>")[0]
     lines = [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in log.split("<li>")[1:]]
-    # Newest first; the offline scan shows the time the phone scanned, not when it synced.
-    assert lines[0] == format_in_zone(t0, "Europe/Paris", "HH:mm:ss") + (
+    # Newest first by scan time: the offline scan, synced last but scanned five minutes
+    # before the others, shows the time the phone scanned and sits at the bottom.
+    assert lines[-1] == format_in_zone(t0, "Europe/Paris", "HH:mm:ss") + (
         " Ana Admitted twice scanned offline · by Sam"
     )
-    assert [line.split(" ", 1)[1] for line in lines[1:]] == [
+    assert [line.split(" ", 1)[1] for line in lines[:-1]] == [
         "Ana Checked in scanned · by Sam · phone-s",
         "Ana Check-in undone by Olga · phone-o",
         "Wes Waitlisted from the name list · by Olga",
@@ -528,16 +531,16 @@ def test_the_door_log_reads_in_words(app, login, party):
     assert "attachment" in resp.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
     assert [(r["name"], r["outcome"], r["by"], r["status"]) for r in rows] == [
+        ("Ana", "Admitted twice", "Sam", "already_checked_in"),  # scanned first
         ("Ana", "Checked in", "Olga", "checked_in"),
         ("Ana", "Already checked in", "Olga", "already_checked_in"),
         ("", "Not on the list", "Olga", "not_found"),
         ("Wes", "Waitlisted", "Olga", "not_attending"),
         ("Ana", "Check-in undone", "Olga", "undone"),
         ("Ana", "Checked in", "Sam", "checked_in"),
-        ("Ana", "Admitted twice", "Sam", "already_checked_in"),
     ]
-    assert rows[-1]["scanned_at"] == format_in_zone(t0, "Europe/Paris", "yyyy-MM-dd HH:mm:ss")
-    assert rows[-1]["scanned_at"] < rows[-1]["synced_at"]
+    assert rows[0]["scanned_at"] == format_in_zone(t0, "Europe/Paris", "yyyy-MM-dd HH:mm:ss")
+    assert rows[0]["scanned_at"] < rows[0]["synced_at"]
     assert phone.get(f"/e/{event.key}/door/log.csv").status_code == 403
 
 
@@ -851,7 +854,7 @@ def test_door_link_opens_the_door_of_its_event_and_nothing_else(app, login, part
 
 def test_one_phone_with_door_links_to_two_events_scans_at_each(app, party):
     event, ana = party["event"], party["ana"]
-    other = make_event(party["group"], title="Go night")
+    other = make_event(party["group"], title="Go night", starts_at=event.starts_at)
     guest = make_rsvp(other, make_user(name="Gus"))
     client, _ = volunteer_client(app, party, "Sam")
     assert client.get(f"/door/{door_link(other, 'Sam again')}").status_code == 302
@@ -1042,7 +1045,7 @@ def test_negative_control_without_the_lock_the_race_shows(make_app):
     app = make_app(TESTING_SKIP_LOCKS=True)
     with app.app_context():
         organizer = make_user(name="Olga")
-        event = make_event(make_group(organizer))
+        event = make_event(make_group(organizer), starts_at=utcnow() + timedelta(hours=1))
         for storm in range(3):
             ana = make_rsvp(event, make_user(name=f"Ana {storm}"))
             results = scan_storm(app, {"event": event, "ana": ana})
@@ -1057,3 +1060,90 @@ def test_negative_control_without_the_lock_the_race_shows(make_app):
                 break
         db.session.remove()
     assert admitted > 1 or logged > 1, (admitted, logged)
+
+
+# ---------------------------------------------------------------- the door's window
+
+
+def test_scans_outside_the_door_window_are_refused_unless_an_organizer_overrides(app, login, party):
+    """A ticket scanned 11 days early (or the next week) doesn't count as checked in; the
+    answer says so, with when the door opens; only an organizer can let them in anyway."""
+    event, ana = party["event"], party["ana"]
+    early = event.starts_at - timedelta(days=11)
+    answer = checkin.check_in(
+        event, nonce="win-00001", actor=SAM, token=ana.ticket_token, now=early
+    )
+    db.session.commit()
+    assert answer["status"] == "outside_window" and answer["reason"] == "too_early"
+    assert answer["door_opens_at"] == checkin.iso(event.starts_at - checkin.DOOR_OPENS)
+    assert answer["counts"] == {"checked_in": 0, "going": 1}
+    db.session.refresh(ana)
+    assert ana.checked_in_at is None
+    # Just inside: four hours before the start.
+    opens = event.starts_at - checkin.DOOR_OPENS
+    assert checkin.is_open(event, opens) and not checkin.is_open(event, opens - timedelta(1e-3))
+    late = event.ends_at + checkin.DOOR_CLOSES + timedelta(minutes=1)
+    answer = checkin.check_in(event, nonce="win-00002", actor=SAM, token=ana.ticket_token, now=late)
+    assert (answer["status"], answer["reason"]) == ("outside_window", "too_late")
+    with pytest.raises(DomainError) as err:  # a volunteer can't override
+        checkin.check_in(
+            event, nonce="win-00003", actor=SAM, token=ana.ticket_token, override=True, now=early
+        )
+    assert err.value.code == "forbidden"
+    olga = Actor("user:1", "Olga", is_organizer=True)
+    answer = checkin.check_in(
+        event, nonce="win-00004", actor=olga, token=ana.ticket_token, override=True, now=early
+    )
+    db.session.commit()
+    assert answer["status"] == "checked_in"
+    lines = [door_log.describe(e).outcome for e in checkin.recent_log(event.id)]
+    assert lines == ["Too late", "Checked in", "Too early"]  # newest first by scan time
+
+
+def test_the_api_answers_outside_window_and_walkins_wait_for_the_door(app, login, party):
+    event, ana = party["event"], party["ana"]
+    event.starts_at += timedelta(days=11)
+    event.ends_at += timedelta(days=11)
+    db.session.commit()
+    volunteer, _ = volunteer_client(app, party)
+    body = post(volunteer, event, {"token": ana.ticket_token, "nonce": "win-api-01"}).get_json()
+    assert body["status"] == "outside_window" and body["reason"] == "too_early"
+    assert body["name"] == "Ana" and body["door_time"]
+    resp = post(
+        volunteer, event, {"token": ana.ticket_token, "nonce": "win-api-02", "override": True}
+    )
+    assert resp.status_code == 403
+    walkin = {"name": "Zoe", "email": "zoe@example.org", "nonce": "win-api-03"}
+    resp = post(volunteer, event, walkin, "door/walkin")
+    assert resp.status_code == 409 and "isn't open" in resp.get_json()["message"]
+    organizer = organizer_client(app, login, party)
+    page = organizer.get(f"/e/{event.key}/door").get_data(as_text=True)
+    assert "The door opens" in page and f'href="/e/{event.key}"' in page  # and a way back
+    body = post(
+        organizer, event, {"token": ana.ticket_token, "nonce": "win-api-04", "override": True}
+    ).get_json()
+    assert body["status"] == "checked_in"
+    walkin = {**walkin, "nonce": "win-api-05", "override": True}
+    assert post(organizer, event, walkin, "door/walkin").get_json()["status"] == "checked_in"
+
+
+def test_the_door_log_is_newest_first_by_scan_time_not_by_sync(app, party):
+    """An offline scan synced late sits where it happened, below later scans."""
+    event, ana, wes = party["event"], party["ana"], party["wes"]
+    bob = make_rsvp(event, make_user(name="Bob"))
+    at = event.starts_at
+    checkin.check_in(event, nonce="order-0001", actor=SAM, token=bob.ticket_token, now=at)
+    checkin.check_in(
+        event,
+        nonce="order-0002",
+        actor=SAM,
+        token=ana.ticket_token,
+        method="offline",
+        scanned_at=at - timedelta(minutes=10),
+        now=at + timedelta(minutes=5),
+    )
+    db.session.commit()
+    assert [e.response["name"] for e in checkin.recent_log(event.id)] == ["Bob", "Ana"]
+    rows = list(csv.reader(io.StringIO(door_log.to_csv(event))))[1:]
+    assert [r[2] for r in rows] == ["Ana", "Bob"]  # the CSV: oldest first, by scan time
+    assert wes  # (waitlisted, never scanned)

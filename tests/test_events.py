@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from meetup import database
 from meetup.extensions import db
-from meetup.models import Event, OutboxMessage, utcnow
+from meetup.models import Event, OutboxMessage, Rsvp, utcnow
 from meetup.services.errors import DomainError
 from meetup.services.events import editing as svc
 from meetup.timeutil import format_in_zone
@@ -777,3 +777,41 @@ def test_not_found_page_invites_members_to_sign_in(client):
     resp = client.get("/e/nosuchkey123")
     assert resp.status_code == 404
     assert b"If it is for members of a group, sign in to see it." in resp.data
+
+
+# ------------------------------------------------------------------ after creating
+
+
+def test_the_new_event_opens_with_its_link_to_copy_and_its_maker_holds_a_seat(
+    client, login, organizer, group
+):
+    login(client, organizer)
+    client.post("/g/acme-alumni/events/new", data={**form_data(), "capacity": "1"})
+    event = db.session.scalar(select(Event))
+    page = client.get(f"/e/{event.key}").get_data(as_text=True)
+    url = f"http://localhost/e/{event.key}"
+    assert 'id="event-link-new"' in page and f'value="{url}"' in page
+    assert 'data-copy-from="event-link-new"' in page and "js/copy.js" in page
+    # Once: afterwards the link sits with the organizer's tools.
+    page = client.get(f"/e/{event.key}").get_data(as_text=True)
+    assert 'id="event-link-new"' not in page and 'id="event-link"' in page
+    # The organizer counts as going (a seat and a ticket): with one seat it is full, and
+    # they are never offered its waitlist.
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id))
+    assert (rsvp.user_id, rsvp.status) == (organizer.id, "going") and rsvp.ticket_token
+    assert "1 person going" in page and "Join the waitlist" not in page
+    assert "You're going!" in page
+
+
+def test_a_co_organizer_without_a_seat_is_not_offered_the_waitlist(client, login, group):
+    event = make_event(group, capacity=1)
+    make_rsvp(event, make_user())
+    co = make_user(name="Cy")
+    add_member(group, co, role="co_organizer")
+    page = login(client, co).get(f"/e/{event.key}").get_data(as_text=True)
+    assert "Join the waitlist" not in page and "join the waitlist" not in page
+    assert "you don't need a seat to get in" in page
+    member = make_user(name="Mo")
+    add_member(group, member)
+    page = login(client, member).get(f"/e/{event.key}").get_data(as_text=True)
+    assert "Join the waitlist" in page  # (the control)

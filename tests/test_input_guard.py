@@ -7,12 +7,13 @@ stored it. JSON nested thousands deep made the parser raise RecursionError (a 50
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from meetup.extensions import db
-from meetup.models import CheckinLog, Group, OutboxMessage, Rsvp, User
+from meetup.models import CheckinLog, Group, OutboxMessage, Rsvp, User, utcnow
 from tests.door_support import door_link
 from tests.factories import make_event, make_group, make_rsvp, make_user
 
@@ -24,7 +25,10 @@ MESSAGE = "Some of what you sent holds a NUL character, which text can't contain
 def world(app):
     organizer = make_user("olga@example.org", name="Olga")
     group = make_group(organizer)
-    event = make_event(group, capacity=10, visibility="public")
+    # Tonight: its door is open (scans are refused from 4 hours before the start only).
+    event = make_event(
+        group, capacity=10, visibility="public", starts_at=utcnow() + timedelta(hours=2)
+    )
     ana = make_rsvp(event, make_user("ana@example.org", name="Ana"))
     db.session.commit()
     return {"organizer": organizer, "group": group, "event": event, "ana": ana}

@@ -74,6 +74,7 @@ class ScanBody(DoorBody):
     token: _text(2000) = None
     rsvp_id: RsvpId | None = None
     method: Annotated[Literal[checkin.METHODS] | None, Blank] = None
+    override: bool = False  # an organizer lets them in outside the door's window
 
     @model_validator(mode="after")
     def _names_a_ticket(self) -> ScanBody:

@@ -271,6 +271,7 @@
 
   function show(kind, title, detail) {
     var box = $("result");
+    $("let-in-anyway").hidden = true; // offered again only by the answer that allows it
     box.className = "door-result " + kind + (title.length > 24 ? " long" : "");
     $("result-title").textContent = title;
     $("result-detail").textContent = detail || "";
@@ -291,6 +292,13 @@
       var title = by ? fill(M.already, { time: time, by: by }) : fill(M.alreadyNoBy, { time: time });
       show("warn", title, a.flagged ? M.flagged : (a.name || "") + (note ? " · " + note : ""));
       buzz([80, 80, 80]);
+    } else if (a.status === "outside_window") {
+      // Too early or too late: counts nowhere (an organizer may let them in anyway).
+      var edge = fill(a.reason === "too_early" ? M.tooEarlyDetail : M.tooLateDetail, {
+        name: a.name || "", time: a.door_time || "",
+      });
+      show("bad", M[a.reason] || M.too_early, edge + (note ? " · " + note : ""));
+      buzz(600);
     } else if (a.status === "not_attending") {
       show("bad", M[a.reason] || M.cancelled, a.name || "");
       buzz(600);
@@ -411,6 +419,7 @@
       .then(function (r) {
         if (!r.ok) { show("bad", r.data.message || M.error, ""); return; }
         showAnswer(r.data, false);
+        if (r.data.status === "outside_window" && config.organizer) offerOverride(body);
         updateGuest(r.data);
         renderCounts(r.data.counts);
         remember(r.data, item);
@@ -420,6 +429,31 @@
         setOnline(false);
         return fallback();
       });
+  }
+
+  // An organizer lets someone in outside the door's window: the same request, overridden.
+  function offerOverride(body) {
+    var button = $("let-in-anyway");
+    button.hidden = false;
+    button.onclick = function () {
+      button.hidden = true;
+      var item = { kind: "checkin", nonce: nonce(), scanned_at: new Date().toISOString() };
+      var again = { token: body.token, rsvp_id: body.rsvp_id, method: body.method, override: true };
+      return checkinOnline(again, item, function () { show("bad", M.error, ""); });
+    };
+  }
+
+  // Offline, the phone refuses scans outside the door's window as the server would.
+  function outsideWindow(g, item) {
+    var at = Date.parse(item.scanned_at);
+    var opens = Date.parse(config.window[0]);
+    var closes = Date.parse(config.window[1]);
+    if (at >= opens && at <= closes) return null;
+    var early = at < opens;
+    return {
+      status: "outside_window", reason: early ? "too_early" : "too_late", name: g.name,
+      door_time: localTime(config.window[early ? 0 : 1]),
+    };
   }
 
   function scanned(text) {
@@ -446,6 +480,8 @@
       showAnswer({ status: "not_attending", reason: reason, name: g.name }, true);
       return;
     }
+    var refusal = outsideWindow(g, item);
+    if (refusal) { showAnswer(refusal, true); return; }
     if (g.checked_in_at) {
       showAnswer({
         status: "already_checked_in", name: g.name,
@@ -465,6 +501,8 @@
 
   function manualCheckin(g) {
     var item = { kind: "checkin", nonce: nonce(), scanned_at: new Date().toISOString(), rsvpId: g.id };
+    // The name is found and tapped: the box is emptied for the next person.
+    $("search").value = "";
     return checkinOnline({ rsvp_id: g.id, method: "manual" }, item, function () {
       return admitLocally(g, item);
     });

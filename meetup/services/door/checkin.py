@@ -11,6 +11,11 @@ PostgreSQL; SQLite writers already hold BEGIN IMMEDIATE): without the lock two s
 the same ticket would both read "not yet" and both admit, which the negative control in
 tests/test_door_checkin.py shows by switching the lock off (TESTING_SKIP_LOCKS).
 
+The door is open from DOOR_OPENS before the start to DOOR_CLOSES after the end: a ticket
+scanned outside that window (a test scan days before, a stray one the next week) is refused
+with the status `outside_window` (reason `too_early` or `too_late`) and counts nowhere,
+unless an organizer lets that person in anyway (`override`). Volunteers can't override.
+
 A scan is the door's hot path (a queue in the rain waits on it), so it reads and writes
 rows with Core statements on the session's connection: no ORM objects to build, track and
 flush. `Ticket` is the RSVP as the door needs it; ORM copies in the session are expired
@@ -23,7 +28,7 @@ import functools
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from flask import current_app
@@ -45,7 +50,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ...extensions import db
 from ...models import CheckinLog, DoorLink, Event, Membership, Rsvp, User, utcnow
-from ...timeutil import in_zone
+from ...timeutil import format_in_zone, in_zone
 from ..accounts import users as accounts
 from ..errors import DomainError
 from ..events.locking import lock_event
@@ -61,6 +66,12 @@ CHECKED_IN = "checked_in"
 ALREADY = "already_checked_in"
 NOT_FOUND = "not_found"
 NOT_ATTENDING = "not_attending"
+OUTSIDE_WINDOW = "outside_window"  # added later: the first four keep their meaning
+
+# When the door admits: from a few hours before the start (early helpers, a long queue) to
+# late on the night of the event (offline scans synced on the way home still count).
+DOOR_OPENS = timedelta(hours=4)
+DOOR_CLOSES = timedelta(hours=12)
 
 # Why a ticket doesn't get in, for the door's red screen.
 REASONS = {"waitlisted": "waitlisted", "pending": "pending", "not_going": "cancelled"}
@@ -86,6 +97,8 @@ class EventLike(Protocol):
     timezone: str
     capacity: int | None
     cancelled_at: datetime | None
+    starts_at: datetime
+    ends_at: datetime
 
 
 class Ticket(NamedTuple):
@@ -127,6 +140,8 @@ class DoorEvent(NamedTuple):
     timezone: str
     capacity: int | None
     cancelled_at: datetime | None
+    starts_at: datetime
+    ends_at: datetime
     link: door_links.LinkRow | None = None
     role: str | None = None
     lookup: tuple[str, object] | None = None
@@ -135,7 +150,8 @@ class DoorEvent(NamedTuple):
 
 # The scan path's statements, built once: building and keying a statement per scan cost
 # more than SQLite took to run it.
-_EVENT_COLUMNS = tuple(getattr(Event, f) for f in DoorEvent._fields[:7])
+_N_EVENT = 9  # DoorEvent's fields read from the event row
+_EVENT_COLUMNS = tuple(getattr(Event, f) for f in DoorEvent._fields[:_N_EVENT])
 _LINK_ON = (DoorLink.event_id == Event.id) & DoorLink.id.in_(bindparam("link_ids", expanding=True))
 _ROLE_ON = (Membership.group_id == Event.group_id) & (Membership.user_id == bindparam("user_id"))
 _DOOR_EVENT = (
@@ -232,7 +248,8 @@ def door_event(
         row = _lock_read(_WITH_EVENT, kind, {**params, kind: value})
     if row is None:
         return None
-    event, (link_id, *link), role, found = row[:7], row[7:11], row[11], row[12:]
+    n = _N_EVENT
+    event, (link_id, *link), role, found = row[:n], row[n : n + 4], row[n + 4], row[n + 5 :]
     link = door_links.LinkRow(link_id, *link) if link_id else None
     ticket = Ticket(*found) if lookup and found[0] is not None else None
     return DoorEvent(*event, link=link, role=role, lookup=lookup, found=ticket)
@@ -265,19 +282,25 @@ def check_in(
     method: str = "scan",
     device: str = "",
     scanned_at: datetime | None = None,
+    override: bool = False,
     now: datetime | None = None,
 ) -> dict:
     """Admit the holder of `token` (a token or a ticket URL) or the RSVP `rsvp_id`.
 
     An offline scan synced late keeps its scan time; if the ticket was already admitted
     elsewhere, the device let the person in a second time: the RSVP is flagged for the
-    organizer rather than the scan being dropped.
+    organizer rather than the scan being dropped. Outside the door's window (judged at the
+    scan time) the answer is `outside_window`, unless an organizer passes `override`.
     """
     now = now or utcnow()
     _check_method(method)
+    if override and not actor.is_organizer:
+        raise DomainError("forbidden")
     scanned_at = min(scanned_at or now, now)
 
     found, refusal = _resolve(event, token, rsvp_id)
+    if refusal is None and not override:
+        refusal = _outside_window(event, found, scanned_at)
     if refusal is not None:
         response = _log(event, None, nonce, "checkin", method, refusal, actor, device, scanned_at)
         return _with_counts(response, event, found)
@@ -351,6 +374,8 @@ def register_walkin(
         raise DomainError("event_cancelled")
     if override and not actor.is_organizer:
         raise DomainError("forbidden")
+    if not override and not is_open(event, now):
+        raise DomainError("door_closed")
     user = accounts.get_or_create(email, name, now=now)
     lock_event(event.id)
     rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == user.id))
@@ -368,8 +393,43 @@ def register_walkin(
         rsvp.ticket_token = rsvp.ticket_token or new_token()
         db.session.flush()
     return check_in(
-        event, nonce=nonce, actor=actor, rsvp_id=rsvp.id, method="walkin", device=device, now=now
+        event,
+        nonce=nonce,
+        actor=actor,
+        rsvp_id=rsvp.id,
+        method="walkin",
+        device=device,
+        override=override,
+        now=now,
     )
+
+
+def door_window(event: EventLike) -> tuple[datetime, datetime]:
+    """When the door admits: (opens, closes)."""
+    return event.starts_at - DOOR_OPENS, event.ends_at + DOOR_CLOSES
+
+
+def is_open(event: EventLike, at: datetime) -> bool:
+    opens, closes = door_window(event)
+    return opens <= at <= closes
+
+
+def _outside_window(event: EventLike, ticket: Ticket, at: datetime) -> dict | None:
+    """The refusal of a scan at `at` outside the door's window, with when it opens (too
+    early) or closed (too late) in the event's zone, for the door's screen."""
+    opens, closes = door_window(event)
+    if opens <= at <= closes:
+        return None
+    early = at < opens
+    edge = opens if early else closes
+    return {
+        "status": OUTSIDE_WINDOW,
+        "reason": "too_early" if early else "too_late",
+        "name": ticket.name,
+        "rsvp_id": ticket.id,
+        "door_opens_at" if early else "door_closed_at": iso(edge),
+        "door_time": format_in_zone(edge, event.timezone, "EEE d MMM, HH:mm"),
+    }
 
 
 def counts(event_id: int) -> dict[str, int]:
@@ -418,7 +478,7 @@ def guest_list(event: EventLike) -> list[dict]:
             "status": r.status,
             "reason": REASONS.get(r.status),
             "hash": hash_token(r.ticket_token) if r.ticket_token else None,
-            "checked_in_at": _iso(r.checked_in_at),
+            "checked_in_at": iso(r.checked_in_at),
             "checked_in_time": _clock(r.checked_in_at, event.timezone),
             "checked_in_by": r.checked_in_by,
         }
@@ -452,10 +512,12 @@ def resolve_flag(event: EventLike, rsvp_id: int) -> None:
 
 
 def recent_log(event_id: int, limit: int = 30) -> list[CheckinLog]:
+    """The latest lines, newest first by when they happened at the door (an offline scan
+    synced late takes its place by its scan time, not by when it arrived)."""
     return db.session.scalars(
         select(CheckinLog)
         .where(CheckinLog.event_id == event_id)
-        .order_by(CheckinLog.created_at.desc(), CheckinLog.id.desc())
+        .order_by(CheckinLog.scanned_at.desc(), CheckinLog.id.desc())
         .limit(limit)
     ).all()
 
@@ -541,7 +603,7 @@ def _answer(status: str, ticket: Ticket, event: EventLike) -> dict:
         "status": status,
         "name": ticket.name,
         "rsvp_id": ticket.id,
-        "checked_in_at": _iso(ticket.checked_in_at),
+        "checked_in_at": iso(ticket.checked_in_at),
         "checked_in_time": _clock(ticket.checked_in_at, event.timezone),
         "checked_in_by": ticket.checked_in_by,
         "flagged": ticket.checkin_flagged,
@@ -613,5 +675,5 @@ def _clock(dt: datetime | None, tz: str) -> str | None:
     return in_zone(dt, tz).strftime("%H:%M") if dt else None
 
 
-def _iso(dt: datetime | None) -> str | None:
+def iso(dt: datetime | None) -> str | None:
     return dt.isoformat().replace("+00:00", "Z") if dt else None

@@ -34,6 +34,8 @@ REFUSALS = {
     "pending": _l("Not confirmed"),
     "cancelled": _l("Cancelled"),
     "event_cancelled": _l("Event cancelled"),
+    "too_early": _l("Too early"),
+    "too_late": _l("Too late"),
 }
 _METHODS = {
     "scan": _l("scanned"),
@@ -102,12 +104,12 @@ _STAMP = "yyyy-MM-dd HH:mm:ss"
 
 
 def to_csv(event: Event) -> str:
-    """The whole log, oldest first, in the event's time zone: the words of the page, and
-    the API's status and reason for whoever sorts or counts."""
+    """The whole log, oldest first by scan time, in the event's time zone: the words of the
+    page, and the API's status and reason for whoever sorts or counts."""
     entries = db.session.scalars(
         select(CheckinLog)
         .where(CheckinLog.event_id == event.id)
-        .order_by(CheckinLog.created_at, CheckinLog.id)
+        .order_by(CheckinLog.scanned_at, CheckinLog.id)
     )
     out = io.StringIO()
     writer = csv.writer(out)

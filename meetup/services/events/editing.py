@@ -23,6 +23,7 @@ from .. import permissions, text
 from ..calendar import invites
 from ..errors import DomainError
 from ..tokens import new_event_key
+from . import rows
 from . import waitlist as rsvp_waitlist
 from .locking import lock_event
 
@@ -67,6 +68,11 @@ def create_event(
     now = now or utcnow()
     event = new_event(group.id, user.id, data, now=now)
     db.session.flush()
+    # Whoever makes the event comes to it: they hold a seat (counted like anyone's, with a
+    # ticket for the door), so it never offers them its waitlist. No email: they know.
+    host = rows.new_row(event, user, "going", now)
+    rows.seat(host, event, now, claim=False)
+    rows.save(host)
     return event
 
 

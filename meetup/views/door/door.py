@@ -43,7 +43,7 @@ from ...forms.door import (
     WalkinForm,
     errors_by_field,
 )
-from ...models import Event
+from ...models import Event, utcnow
 from ...services.door import checkin
 from ...services.door import links as door_links
 from ...services.door import log as door_log
@@ -71,6 +71,10 @@ register_messages(
         "door_link_expired": (403, _l("This door link has expired.")),
         "event_over": (400, _l("This event is over: door links can't be made any more.")),
         "event_full": (409, _l("The event is full. An organizer can let them in anyway.")),
+        "door_closed": (
+            409,
+            _l("The door isn't open at this time. An organizer can let them in anyway."),
+        ),
         "walkin_removed": (
             409,
             _l(
@@ -186,6 +190,8 @@ def page(event_key: str):
         if signed_out and "auth.login" in current_app.view_functions:
             return redirect(url_for("auth.login", next=request.path))
         raise
+    opens, closes = checkin.door_window(event)
+    now = utcnow()
     resp = current_app.make_response(
         render_template(
             "door/page.html",
@@ -193,15 +199,17 @@ def page(event_key: str):
             actor=actor,
             counts=checkin.counts(event.id),
             ended=event.has_ended(),
+            door_opens=opens if now < opens else None,
+            door_closed=closes if now > closes else None,
             walkin_form=WalkinForm(),
-            door_config=_page_config(event),
+            door_config=_page_config(event, actor),
         )
     )
     resp.headers["Cache-Control"] = "private, no-store"  # offline, the page's worker keeps it
     return resp
 
 
-def _page_config(event: Event) -> dict:
+def _page_config(event: Event, actor: Actor) -> dict:
     """What door.js needs: endpoints, the files to keep offline, and its messages."""
     static = [
         "js/door.js",
@@ -214,6 +222,9 @@ def _page_config(event: Event) -> dict:
         "eventKey": event.key,
         "timezone": event.timezone,
         "cancelled": event.cancelled_at is not None,  # offline scans are refused too
+        # Offline scans outside the door's window are refused on the phone too.
+        "window": [checkin.iso(edge) for edge in checkin.door_window(event)],
+        "organizer": actor.is_organizer,  # may let someone in outside the window
         "csrf": generate_csrf(),
         "urls": {
             "checkin": url_for("door.checkin", event_key=event.key),
@@ -242,6 +253,10 @@ def _messages() -> dict[str, str]:
             reason: str(door_log.REFUSALS[reason])
             for reason in ("waitlisted", "pending", "cancelled", "event_cancelled")
         },
+        "too_early": str(door_log.REFUSALS["too_early"]),
+        "too_late": str(door_log.REFUSALS["too_late"]),
+        "tooEarlyDetail": _("%(name)s: the door opens %(time)s", name="{name}", time="{time}"),
+        "tooLateDetail": _("%(name)s: the door closed %(time)s", name="{name}", time="{time}"),
         "flagged": _("Admitted twice: flagged for the organizer"),
         "undone": _("Check-in undone: %(name)s", name="{name}"),
         "notCheckedIn": _("%(name)s was not checked in", name="{name}"),
@@ -317,6 +332,7 @@ def checkin_api(event_key: str):
             rsvp_id=body.rsvp_id,
             method=body.method or "scan",
             scanned_at=body.scanned_at,
+            override=body.override,
             **common,
         ),
     )

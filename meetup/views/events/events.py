@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -147,6 +147,7 @@ def new(group_slug: str):
             flash(gettext("Your series is ready: here is its first date."), "success")
         else:
             flash(gettext("Your event is ready. Share its link!"), "success")
+        session["event_created"] = created.key  # its page opens with the link to copy
         return redirect(url_for("events.show", event_key=created.key))
     # Nothing to go on (no earlier event, nothing typed yet): let the browser suggest its zone.
     guess_zone = not form.is_submitted() and not svc.has_events(group)
@@ -221,6 +222,8 @@ def show(event_key: str):
             select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == current_user.id)
         )
     ended = event.has_ended()
+    # Just made: its link to copy opens the page once, then sits with the organizer's tools.
+    just_created = "event_created" in session and session.pop("event_created") == event.key
     signed_in = current_user.is_authenticated
     my_intros = intros_service.my_sides(event, current_user) if ended and signed_in else []
     return render_template(
@@ -240,6 +243,7 @@ def show(event_key: str):
             else None
         ),
         share=_share_meta(event),
+        just_created=just_created and is_organizer,
     )
 
 

@@ -1,0 +1,107 @@
+"""An organizer on a phone (Chromium, 390x844): the door before it opens, the door links,
+and a new event's link to copy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from meetup.extensions import db
+from meetup.models import Rsvp, utcnow
+from meetup.urls import ticket_url
+from tests.e2e.browser_support import shot, sign_in, tap_target_sizes, wait_js
+from tests.factories import make_event, make_group, make_rsvp, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def _fresh(rsvp_id: int) -> Rsvp:
+    db.session.rollback()  # a fresh read, after the server's commit
+    return db.session.get(Rsvp, rsvp_id)
+
+
+def test_the_door_before_it_opens_and_its_volunteer_links(page, live_server, app, tmp_path):
+    olga = make_user("olga@example.org", name="Olga")
+    group = make_group(olga, slug="acme")
+    event = make_event(group, title="Rust night", starts_at=utcnow() + timedelta(days=11))
+    ana = make_rsvp(event, make_user(name="Ana Lima"))
+    bea = make_rsvp(event, make_user(name="Bea Costa"))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(app, page.context, olga, live_server)
+
+    page.goto(f"{live_server}/e/{event.key}/door")
+    assert page.get_by_text("The door opens").is_visible()
+    wait_js(page, "window.door && window.door.listSaved()")
+    page.evaluate(f"window.door.scan({ticket_url(ana.ticket_token)!r})")
+    page.wait_for_selector("#result.bad", timeout=10_000)
+    assert page.inner_text("#result-title") == "Too early"
+    assert "Ana Lima: the door opens" in page.inner_text("#result-detail")
+    assert _fresh(ana.id).checked_in_at is None  # refused: it counts nowhere
+    assert page.locator("#let-in-anyway").is_visible()
+    shot(page, tmp_path, "door-too-early", full_page=False)
+    page.click("#let-in-anyway")  # the organizer lets her in anyway
+    page.wait_for_selector("#result.ok", timeout=10_000)
+    assert _fresh(ana.id).checked_in_at is not None
+
+    # The name list: once tapped, the box is empty for the next person.
+    page.click("#show-search")
+    page.fill("#search", "bea")
+    page.locator("#guest-list button").click()
+    page.wait_for_selector("#result:not(.ok) >> text=Too early", timeout=10_000)
+    assert page.input_value("#search") == ""
+    # And a way back to the event.
+    back = page.locator("a.door-back")
+    assert back.get_attribute("href") == f"/e/{event.key}"
+    assert bea  # (refused too early: the organizer could let her in the same way)
+
+    # Volunteer links: the new one with Copy; the list a row per link, Revoke in view.
+    page.goto(f"{live_server}/e/{event.key}/door/links")
+    for label in ("Sam at the door", "Maria-Fernanda Oliveira dos Santos, front desk"):
+        page.fill("#label", label)
+        page.get_by_role("button", name="Create a door link").click()
+        page.wait_for_load_state()
+    copy = page.locator('[data-copy-from="new-door-link"]')
+    assert copy.is_visible()
+    copy.click()
+    assert page.evaluate("navigator.clipboard.readText()").startswith(f"{live_server}/door/")
+    revoke = page.get_by_role("button", name="Revoke")
+    assert revoke.count() == 2
+    for i in range(2):
+        box = revoke.nth(i).bounding_box()
+        assert box["x"] + box["width"] <= 390 and box["height"] >= 44
+    name = page.locator(".door-link-who strong", has_text="Maria-Fernanda").bounding_box()
+    assert name["width"] > 150  # not a word per line
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, tmp_path, "door-links")
+    assert all(h >= 44 for _t, _w, h in tap_target_sizes(page, ".door-link-list button"))
+
+
+def test_a_new_event_opens_with_a_copy_button_and_counts_its_organizer(
+    page, live_server, app, tmp_path
+):
+    olga = make_user("olga@example.org", name="Olga")
+    make_group(olga, slug="acme", name="Acme Alumni")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(app, page.context, olga, live_server)
+    page.goto(f"{live_server}/g/acme/events/new")
+    day = (utcnow() + timedelta(days=20)).date()
+    page.fill("#title", "Chai & careers")
+    page.fill("#start_date", day.isoformat())
+    page.fill("#start_time", "19:00")
+    page.fill("#end_time", "21:00")
+    page.fill("#capacity", "1")
+    page.get_by_role("button", name="Create event").click()
+    page.wait_for_selector("#event-link-new")
+    page.get_by_role("button", name="Copy").first.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(f"{live_server}/e/") and page.url == copied
+    assert page.get_by_text("Copied").is_visible()
+    shot(page, tmp_path, "event-created", full_page=False)
+    # She counts as going, and her full event never offers her its waitlist.
+    assert page.get_by_text("1 person going").is_visible()
+    assert page.get_by_text("Join the waitlist").count() == 0
+    db.session.rollback()  # a fresh read, after the server's commit
+    rsvp = db.session.scalar(select(Rsvp))
+    assert (rsvp.user_id, rsvp.status) == (olga.id, "going")
