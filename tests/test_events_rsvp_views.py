@@ -637,3 +637,27 @@ def test_a_session_from_before_sign_out_everywhere_is_not_signed_in(client, logi
     resp = client.post(f"/e/{event.key}/rsvp", data={"answer": "going"})
     assert resp.status_code == 404  # signed out: a members-only event isn't there
     assert _rsvp_of(event, ana) is None
+
+
+def test_i_cant_go_anymore_asks_once_before_the_seat_moves(client, login):
+    event = make_event(make_group(make_user()), capacity=1)
+    ana, wes = make_user(name="Ana"), make_user(name="Wes")
+    seat = make_rsvp(event, ana)
+    make_rsvp(event, wes, status="waitlisted")
+    login(client, ana)
+    page = client.get(f"/e/{event.key}").get_data(as_text=True)
+    # No one-tap POST any more: a link to a page that asks.
+    assert f'href="/e/{event.key}/rsvp/cant-go"' in page
+    assert 'value="not_going"' not in page
+    resp = client.get(f"/e/{event.key}/rsvp/cant-go")
+    asked = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "Give up your seat?" in asked
+    assert "1 person is waiting for a seat" in asked and 'value="not_going"' in asked
+    assert resp.headers["Cache-Control"] == "no-store"
+    db.session.refresh(seat)
+    assert seat.status == "going"  # asking changed nothing
+    client.post(f"/e/{event.key}/rsvp", data={"answer": "not_going"})
+    db.session.refresh(seat)
+    assert seat.status == "not_going"
+    # Without a seat there is nothing to ask: back to the event.
+    assert client.get(f"/e/{event.key}/rsvp/cant-go").status_code == 302

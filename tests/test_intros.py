@@ -346,23 +346,28 @@ def test_nothing_before_the_event_ends(client, login):
     assert client.post(f"/e/{event.key}/intros/approve").status_code == 409
 
 
-def test_the_review_shows_one_reason_per_pair_and_folds_the_mirror(client, login):
-    """The second person's reason mostly mirrors the first: it is one tap away, not printed,
-    so a big event's review stays short on a phone."""
+def test_the_review_is_a_row_per_pair_with_the_rest_one_tap_away(client, login):
+    """A big event's review stays short on a phone: a row per pair (the two names and its
+    state), what each reads and Remove behind a tap; no internal score shown; "Approve all
+    and send now" asks first, saying how many emails go out."""
     org, _group, event, _p = setup_event()
     login(client, org)
     html = client.get(f"/e/{event.key}/intros").get_data(as_text=True)
-    cards = re.findall(r'<article class="intro-pair">(.*?)</article>', html, re.S)
+    rows = re.findall(r'<li class="intro-pair">(.*?)</li>', html, re.S)
     pairs = db.session.scalars(select(IntroPair)).all()
-    assert len(cards) == len(pairs) >= 2
+    assert len(rows) == len(pairs) >= 2
     for pair in pairs:
         a, b = pair.user_a.display_name, pair.user_b.display_name
-        (card,) = [c for c in cards if f"<strong>{a}</strong> &amp; <strong>{b}</strong>" in c]
-        shown, folded = card.split("<details>")
-        assert f"{a} reads:" in shown and pair.reason_for_a in shown
-        assert f"What {b} reads" in folded
-        assert pair.reason_for_b in folded and pair.reason_for_b not in shown
+        (row,) = [r for r in rows if f"<strong>{a}</strong> &amp; <strong>{b}</strong>" in r]
+        summary, folded = row.split("</summary>")
+        assert pair.reason_for_a not in summary and pair.reason_for_a in folded
         assert f'aria-label="Remove {a} and {b}"' in folded
+    assert "score" not in html.lower()
+    people = {i for p in pairs for i in (p.user_a_id, p.user_b_id)}
+    approve = html.split('<details class="intro-approve">')[1].split("</details>")[0]
+    assert f"Send {len(pairs)} suggestions now?" in approve
+    assert f"Yes, send {len(people)} emails now" in approve
+    assert approve.index("<summary") < approve.index('<form method="post"')
 
 
 def test_the_review_page_says_when_the_suggestions_go_out(client, login):

@@ -135,7 +135,13 @@ def test_rsvp_confirm_and_promotion_in_the_browser(app, live_server, browser, sh
     org.screenshot(path=str(shots / "rsvp-5-organizer.png"), full_page=True)
 
     # Ana can't go after all: Ben is promoted at once and emailed his ticket.
+    # It asks once first (the seat goes to Ben at once): nothing moves before she says yes.
     ana.get_by_role("button", name="I can't go anymore").click()
+    ana.wait_for_selector("text=Give up your seat?")
+    assert ana.get_by_text("1 person is waiting for a seat").is_visible()
+    assert _status(event, "ana@example.org") == "going"
+    ana.screenshot(path=str(shots / "rsvp-5b-cant-go-asks.png"), full_page=True)
+    ana.get_by_role("button", name="Yes, give up my seat").click()
     ana.wait_for_selector("text=You said you can't go.")
     assert _status(event, "ana@example.org") == "not_going"
     assert _status(event, "ben@example.org") == "going"

@@ -105,3 +105,42 @@ def test_a_new_event_opens_with_a_copy_button_and_counts_its_organizer(
     db.session.rollback()  # a fresh read, after the server's commit
     rsvp = db.session.scalar(select(Rsvp))
     assert (rsvp.user_id, rsvp.status) == (olga.id, "going")
+
+
+def test_the_attendee_list_and_the_intro_review_are_compact_on_a_phone(
+    page, live_server, app, tmp_path
+):
+    from tests.test_intros import setup_event
+
+    org, group, event, _people = setup_event()
+    upcoming = make_event(group, title="Rust night", capacity=20)
+    for i in range(23):
+        status = "going" if i < 20 else "waitlisted"
+        make_rsvp(upcoming, make_user(name=f"Person {i:02d} Lastname"), status=status)
+    sign_in(app, page.context, org, live_server)
+
+    page.goto(f"{live_server}/e/{upcoming.key}/attendees")
+    # A row per person: 23 people fit in a few screens, not 6,300 pixels.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 3200, height
+    rows = tap_target_sizes(page, ".attendee summary")
+    assert len(rows) == 23 and all(h >= 44 for _t, _w, h in rows)
+    assert page.get_by_role("button", name="Remove").first.is_visible() is False
+    page.locator(".attendee summary").first.click()  # the actions, one tap away
+    first = page.locator(".attendee").first
+    assert first.get_by_role("button", name="Remove").is_visible()
+    sizes = tap_target_sizes(page, ".attendee details[open] a, .attendee details[open] button")
+    assert sizes and all(h >= 44 for _t, _w, h in sizes), sizes
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, tmp_path, "attendees-compact")
+
+    page.goto(f"{live_server}/e/{event.key}/intros")
+    assert "score" not in page.content().lower()
+    rows = tap_target_sizes(page, ".intro-pair summary")
+    assert rows and all(h >= 44 for _t, _w, h in rows)
+    # "Approve all and send now" asks first, saying how many emails go out.
+    page.get_by_text("Approve all and send now").click()
+    confirm = page.get_by_role("button", name="Yes, send")
+    assert confirm.is_visible() and "emails now" in confirm.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, tmp_path, "intro-review-compact")

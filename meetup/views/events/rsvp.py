@@ -370,6 +370,29 @@ def submit(event_key: str):
     return redirect(_event_page(event), 303)
 
 
+@bp.get("/e/<event_key>/rsvp/cant-go")
+def cant_go(event_key: str):
+    """ "I can't go anymore" asks once before the seat moves: a page with the POST button
+    (no script needed), since on a full event the seat goes to the next person at once."""
+    event = _event_or_404(event_key)
+    if not can_view_event(event, current_user):
+        abort(404)
+    my_rsvp = _my_rsvp(event)
+    if my_rsvp is None or my_rsvp.status != "going":
+        return redirect(_event_page(event))  # no seat to give up (any more)
+    counts = rsvp_seats.counts(event.id)
+    resp = current_app.make_response(
+        render_template(
+            "events/rsvp_cant_go.html",
+            event=event,
+            waiting=counts.get("waitlisted", 0),
+            form=ButtonForm(),
+        )
+    )
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 def _rsvp_form(*, signed_in: bool) -> RsvpForm:
     form = RsvpForm()
     if not signed_in:
