@@ -138,6 +138,14 @@ with app.app_context():
     return json.loads(out.stdout)
 
 
+def post(phone: Phone, path: str, body: dict) -> tuple[int, bytes]:
+    """One scan; a connection error is an answer with status 0."""
+    try:
+        return phone.request("POST", path, body)
+    except OSError as exc:
+        return 0, str(exc).encode()
+
+
 def drive(phones: list[Phone], jobs: list[tuple[str, dict]]) -> tuple[float, list[float], list]:
     """Run `jobs` (path, body) spread over the phones, one thread per phone."""
     latencies: list[float] = []
@@ -152,12 +160,8 @@ def drive(phones: list[Phone], jobs: list[tuple[str, dict]]) -> tuple[float, lis
         start_gate.wait()
         for path, body in chunk:
             t0 = time.perf_counter()
-            try:
-                status, payload = phone.request("POST", path, body)
-            except OSError as exc:
-                status, payload = 0, str(exc).encode()
+            got.append(post(phone, path, body))
             mine.append(time.perf_counter() - t0)
-            got.append((status, payload))
         with lock:
             latencies.extend(mine)
             answers.extend(got)
@@ -197,13 +201,8 @@ def drive_open(
             wait = due - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
-            path, body = jobs[i]
-            try:
-                status, payload = phone.request("POST", path, body)
-            except OSError as exc:
-                status, payload = 0, str(exc).encode()
+            got.append(post(phone, *jobs[i]))
             mine.append(time.perf_counter() - due)
-            got.append((status, payload))
         with lock:
             latencies.extend(mine)
             answers.extend(got)
