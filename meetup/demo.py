@@ -83,7 +83,7 @@ def seed(now: datetime | None = None) -> DemoResult:
             community_url="https://paris-data-engineers.slack.com",
             now=now,
         )
-        member_import.import_csv_file(group, SLACK_CSV, now=now)
+        member_import.import_csv_file(group, SLACK_CSV, guests=True, now=now)  # Zara too
         invite_links.create_invite(group, organizer, "Slack #general", now=now)
         invite_links.create_invite(group, organizer, "Alumni newsletter", now=now)
 

@@ -213,3 +213,20 @@ def test_seats_taken_and_given_up_leave_the_feeds_as_they_were(app, client, logi
     for url, first in before.items():
         moved = reader.get(url, headers={"If-None-Match": first.headers["ETag"]})
         assert moved.status_code == 200 and b"Bigger room" in moved.data, url
+
+
+def test_the_group_page_offers_its_calendar_to_subscribe(app, client):
+    """The feed existed but nothing linked to it: webcal:// for calendar apps, Google's
+    add-by-URL, and the https link to copy; each opens the same feed."""
+    group = make_group(make_user(), slug="data-paris")
+    page = client.get("/g/data-paris").get_data(as_text=True)
+    assert (
+        "Subscribe to this group&#39;s calendar" in page
+        or "Subscribe to this group's calendar" in page
+    )
+    assert 'href="webcal://localhost/g/data-paris/calendar.ics"' in page
+    google = "https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2Flocalhost%2Fg%2Fdata-paris%2Fcalendar.ics"
+    assert f'href="{google}"' in page
+    assert 'value="http://localhost/g/data-paris/calendar.ics"' in page
+    assert client.get("/g/data-paris/calendar.ics").status_code == 200
+    assert group

@@ -191,7 +191,15 @@ def test_import_reuses_accounts_and_never_duplicates(app):
     result = mi.import_csv(group, data("slack_members.csv"))
     db.session.commit()
     assert (result.added, result.already_members, result.accounts_created) == (3, 1, 2)
-    assert result.skipped == {"no_email": 1, "invalid_email": 1, "duplicate": 1, "deactivated": 1}
+    assert result.skipped == {
+        "no_email": 1,
+        "invalid_email": 1,
+        "duplicate": 1,
+        "deactivated": 1,
+        "bot": 0,
+        "guest": 0,
+        "too_few_columns": 0,
+    }
     members = members_of(group)
     assert set(members) == {
         org.email,
@@ -245,9 +253,11 @@ def test_ten_thousand_rows_import_with_set_based_queries(app):
 
 def test_demo_sample_imports_in_one_go(app):
     group = make_group(make_user())
-    result = mi.import_csv_file(group, SLACK_CSV)
+    result = mi.import_csv_file(group, SLACK_CSV)  # its one guest isn't chosen by default
+    assert (result.added, result.skipped["guest"]) == (29, 1)
+    result = mi.import_csv_file(group, SLACK_CSV, guests=True)  # as the demo does
     db.session.commit()
-    assert result.added == 30
+    assert (result.added, result.already_members) == (1, 29)
     assert result.skipped["deactivated"] == 1
     headlines = db.session.scalars(
         select(User.headline).join(Membership).where(Membership.group_id == group.id)
@@ -271,8 +281,9 @@ def test_upload_preview_import_without_javascript(organizer_client, import_dir):
     html = page.get_data(as_text=True)
     counts = re.findall(r"<strong>(\d+)</strong><span>([^<]+)</span>", html)
     assert counts == [("3", "will be added"), ("1", "already members"), ("4", "skipped")]
-    assert "Row 5: invalid email" in html and "Row 6: duplicate in the file" in html
-    assert "Row 9: deactivated account" in html
+    assert "Row 5 (Dee Broken): invalid email" in html
+    assert "Row 6 (Bo Chen (again)): duplicate in the file" in html
+    assert "Row 9 (Gus Gone): deactivated account" in html
     assert "Bo Chen" in html
     assert count(Membership) == 2  # the preview writes nothing
 
@@ -393,3 +404,70 @@ def test_too_large_or_too_long_files_are_refused(organizer_client, import_dir, a
     assert resp.status_code == 400
     assert b"Split it" in resp.data
     assert count(User) == 1 and (not import_dir.exists() or not list(import_dir.iterdir()))
+
+
+# ---------------------------------------------------------------- bots, guests, short rows
+
+SLACK_HEADER = "username,email,status,billing-active,has-2fa,has-sso,userid,fullname,displayname"
+MIXED = "\n".join(
+    [
+        SLACK_HEADER,
+        "ana,ana@example.org,Member,1,0,0,U1,Ana Lima,ana",
+        "slackbot,,Bot,0,0,0,USLACKBOT,Slackbot,slackbot",
+        "standup,,Bot,0,0,0,U2,Standup Bot,standup",
+        "gil,gil@example.org,Single-Channel Guest,0,0,0,U3,Gil Guest,gil",
+        "hal,hal@example.org,Multi-Channel Guest,0,0,0,U4,Hal Guest,hal",
+        "short,short@example.org",
+        "gus,gus@example.org,Deactivated,0,0,0,U5,Gus Gone,gus",
+        "ivy,ivy@example.org,Deactivated,0,0,0,U6,Ivy Gone,ivy",
+    ]
+).encode()
+
+
+def test_bots_guests_and_short_rows_are_told_apart(app):
+    table = mi.read_csv(MIXED)
+    plan = mi.plan(table, mi.detect_mapping(table))
+    assert [p.email for p in plan.people] == ["ana@example.org"]
+    assert [(s.line, s.reason, s.name) for s in plan.skipped] == [
+        (3, "bot", "Slackbot"),
+        (4, "bot", "Standup Bot"),
+        (5, "guest", "Gil Guest"),
+        (6, "guest", "Hal Guest"),
+        (7, "too_few_columns", ""),  # not a member named "short"
+        (8, "deactivated", "Gus Gone"),
+        (9, "deactivated", "Ivy Gone"),
+    ]
+    assert plan.guests == 2
+    chosen = mi.mapping_from(table, {**mi.detect_mapping(table).as_dict(), "guests": "y"})
+    plan = mi.plan(table, chosen)
+    assert [p.email for p in plan.people] == [
+        "ana@example.org",
+        "gil@example.org",
+        "hal@example.org",
+    ]
+
+
+def test_the_preview_names_skipped_rows_with_plurals_and_guests_are_a_choice(
+    organizer_client, import_dir
+):
+    client, group = organizer_client
+    token = token_of(upload(client, group, "slack.csv", MIXED))
+    html = client.get(f"/g/{group.slug}/import/{token}").get_data(as_text=True)
+    assert "Skipped: 2 deactivated accounts, 2 bots, 2 guests, 1 row with too few columns." in html
+    assert "Row 3 (Slackbot): bot" in html and "Row 4 (Standup Bot): bot" in html
+    assert "Row 7: too few columns" in html
+    assert "Also import the 2 guests" in html
+    chosen = client.get(f"/g/{group.slug}/import/{token}?email=1&name=7&status=2&guests=y")
+    html = chosen.get_data(as_text=True)
+    assert re.search(r"<strong>3</strong><span>will be added", html)
+    assert 'name="guests" value="y"' in html  # carried to the import
+    resp = client.post(
+        f"/g/{group.slug}/import/{token}",
+        data={"email": "1", "name": "7", "status": "2", "guests": "y"},
+    )
+    assert resp.status_code == 302
+    emails = set(members_of(group))
+    assert {"gil@example.org", "hal@example.org"} <= emails
+    assert "short@example.org" not in emails
+    members = client.get(f"/g/{group.slug}/members").get_data(as_text=True)
+    assert "Import finished: 3 added, 0 already members, 5 rows skipped" in members

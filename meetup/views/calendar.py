@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -38,6 +39,7 @@ register_messages(
     }
 )
 
+GOOGLE_ADD = "https://calendar.google.com/calendar/render"  # ?cid=<feed URL>: subscribe
 MAX_AGE = 900  # seconds: calendar apps poll hourly at most; a browser may reuse a file briefly
 
 
@@ -50,6 +52,19 @@ def calendar_links(event: Event, my_rsvp: Rsvp | None = None) -> dict[str, str]:
 def calendar_feed_links(token: str) -> dict[str, str]:
     https = absolute_url("calendar.personal_feed", feed_token=token)
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
+
+
+@bp.app_template_global("group_feed_links")
+def group_feed_links(group: Group) -> dict[str, str]:
+    """The group's public feed: as a link, for calendar apps (webcal://) and for Google's
+    "add by URL" (which takes the webcal address)."""
+    https = absolute_url("calendar.group_feed", group_slug=group.slug)
+    webcal = "webcal://" + https.split("://", 1)[1]
+    return {
+        "https": https,
+        "webcal": webcal,
+        "google": f"{GOOGLE_ADD}?{urlencode({'cid': webcal})}",
+    }
 
 
 @bp.get("/e/<event_key>/event.ics")

@@ -144,3 +144,46 @@ def test_the_attendee_list_and_the_intro_review_are_compact_on_a_phone(
     assert confirm.is_visible() and "emails now" in confirm.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, tmp_path, "intro-review-compact")
+
+
+def test_the_group_calendar_and_an_import_with_bots_and_guests(page, live_server, app, tmp_path):
+    from tests.test_community_member_import import MIXED
+
+    app.config["IMPORT_DIR"] = str(tmp_path)
+    olga = make_user("olga@example.org", name="Olga")
+    group = make_group(olga, slug="acme", name="Acme Alumni")
+    make_event(group, title="Rust night")
+    sign_in(app, page.context, olga, live_server)
+
+    page.goto(f"{live_server}/g/acme")
+    subscribe = page.get_by_role("button", name="Subscribe in my calendar app")
+    assert (
+        subscribe.get_attribute("href")
+        == f"webcal://{live_server.split('://')[1]}/g/acme/calendar.ics"
+    )
+    google = page.get_by_role("button", name="Add to Google Calendar").get_attribute("href")
+    assert google.startswith("https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2F")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator(".group-calendar").scroll_into_view_if_needed()
+    shot(page, tmp_path, "group-calendar", full_page=False)
+
+    csv_file = tmp_path / "slack.csv"
+    csv_file.write_bytes(MIXED)
+    page.goto(f"{live_server}/g/acme/import")
+    page.set_input_files("input[type=file]", str(csv_file))
+    page.get_by_role("button", name="Upload and preview").click()
+    page.wait_for_url("**/g/acme/import/*")
+    assert page.locator(".import-counts .count.ok strong").inner_text() == "1"
+    summary = page.get_by_text("Skipped: 2 deactivated accounts, 2 bots")
+    assert summary.is_visible()
+    page.get_by_text("Rows skipped and why").click()
+    assert page.get_by_text("Row 3 (Slackbot): bot").is_visible()
+    page.get_by_label("Also import the 2 guests").check()
+    page.locator(".guests-choice button").click()
+    page.wait_for_load_state()
+    assert page.locator(".import-counts .count.ok strong").inner_text() == "3"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, tmp_path, "import-guests")
+    page.click("#import-button")
+    page.wait_for_url("**/g/acme/members")
+    assert "Import finished: 3 added" in page.locator(".flash").inner_text()

@@ -63,10 +63,31 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # Slack's export lists deactivated accounts and bots too ("status": "Deactivated").
     "status": ("status", "accountstatus"),
 }
-INACTIVE = {"deactivated", "deactivated account", "disabled", "bot", "app"}
+INACTIVE = {"deactivated", "deactivated account", "disabled"}
+BOTS = {"bot", "app", "slackbot"}
+# Slack's guests belong to a channel or two, not to the community: imported only if the
+# organizer says so (Mapping.guests). Older exports said "restricted" for them.
+GUESTS = {
+    "guest",
+    "single-channel guest",
+    "multi-channel guest",
+    "single channel guest",
+    "multi channel guest",
+    "restricted",
+    "ultra restricted",
+    "ultra_restricted",
+}
 FIELDS = tuple(ALIASES)
 
-SKIP_REASONS = ("no_email", "invalid_email", "duplicate", "deactivated")
+SKIP_REASONS = (
+    "no_email",
+    "invalid_email",
+    "duplicate",
+    "deactivated",
+    "bot",
+    "guest",
+    "too_few_columns",
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FORMULA_START = "=+-@'\t\r\n "
@@ -102,6 +123,7 @@ class Table:
     lines: list[int]  # each row's number in the file, for "row 12: no email"
     delimiter: str
     encoding: str
+    widths: list[int] | None = None  # how many cells each row really had (before padding)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -197,7 +219,8 @@ def _table(headers, numbered, delimiter, encoding) -> Table:
         raise DomainError("too_many_rows", limit=MAX_ROWS)
     width = len(headers)
     rows = [(r + [""] * (width - len(r)))[:width] for _n, r in numbered]
-    return Table(headers, rows, [n for n, _r in numbered], delimiter, encoding)
+    widths = [len(r) for _n, r in numbered]
+    return Table(headers, rows, [n for n, _r in numbered], delimiter, encoding, widths)
 
 
 # ---------------------------------------------------------------- which column is which
@@ -214,9 +237,16 @@ class Mapping:
     company: int | None = None
     headline: int | None = None
     status: int | None = None
+    guests: bool = False  # Slack's single- and multi-channel guests too (the organizer's call)
 
-    def as_dict(self) -> dict[str, int | None]:
+    def as_dict(self) -> dict[str, int | bool | None]:
         return asdict(self)
+
+    @property
+    def needed(self) -> int:
+        """How many cells a row must have to hold every column used."""
+        used = [i for f, i in asdict(self).items() if f != "guests" and i is not None]
+        return max(used) + 1
 
 
 def detect_mapping(table: Table) -> Mapping:
@@ -263,7 +293,8 @@ def mapping_from(table: Table, chosen: dict[str, str | int | None]) -> Mapping:
         values[field_] = index
     if values["email"] is None:
         raise DomainError("no_email_column")
-    return Mapping(**values)
+    guests = str(chosen.get("guests") or "").lower() in ("y", "yes", "1", "true", "on")
+    return Mapping(**values, guests=guests)
 
 
 # ---------------------------------------------------------------- what the file says
@@ -283,12 +314,14 @@ class Skip:
     line: int
     reason: str  # one of SKIP_REASONS
     value: str  # what was in the email cell (shown escaped in HTML, never in a CSV)
+    name: str = ""  # who the row is, so a bot or a guest can be recognised
 
 
 @dataclass
 class Plan:
     people: list[Person]
     skipped: list[Skip]
+    guests: int = 0  # guest rows in the file, imported or not
 
     @property
     def skipped_by_reason(self) -> dict[str, int]:
@@ -300,35 +333,59 @@ def _cell(row: list[str], index: int | None, limit: int) -> str:
     return plain_text(row[index], limit) if index is not None else ""
 
 
+def _name(row: list[str], mapping: Mapping) -> str:
+    name = _cell(row, mapping.name, NAME_MAX)
+    if not name:
+        first = _cell(row, mapping.first_name, NAME_MAX)
+        last = _cell(row, mapping.last_name, NAME_MAX)
+        name = " ".join(p for p in (first, last) if p)[:NAME_MAX]
+    return name
+
+
+def _refusal(row: list[str], width: int, mapping: Mapping) -> str | None:
+    """Why a row is not a member to import, before its email is read, if it isn't."""
+    if width < mapping.needed:  # cut short: its cells aren't where the header says
+        return "too_few_columns"
+    status = row[mapping.status].strip().lower() if mapping.status is not None else ""
+    if status in BOTS:
+        return "bot"
+    if status in INACTIVE:
+        return "deactivated"
+    if status in GUESTS and not mapping.guests:
+        return "guest"
+    return None
+
+
 def plan(table: Table, mapping: Mapping) -> Plan:
     """One person per normalised email, in file order; the rest skipped with a reason."""
     people: list[Person] = []
     skipped: list[Skip] = []
     seen: set[str] = set()
-    for line, row in zip(table.lines, table.rows, strict=True):
+    guest_rows = 0
+    widths = table.widths or [len(table.headers)] * len(table.rows)
+    for line, row, width in zip(table.lines, table.rows, widths, strict=True):
         raw_email = row[mapping.email].strip()
-        if mapping.status is not None and row[mapping.status].strip().lower() in INACTIVE:
-            skipped.append(Skip(line, "deactivated", plain_text(raw_email, 80)))
+        name = _name(row, mapping)
+        if mapping.status is not None and row[mapping.status].strip().lower() in GUESTS:
+            guest_rows += 1
+        reason = _refusal(row, width, mapping)
+        if reason is not None:
+            skipped.append(Skip(line, reason, plain_text(raw_email, 80), name))
             continue
         if not raw_email:
-            skipped.append(Skip(line, "no_email", ""))
+            skipped.append(Skip(line, "no_email", "", name))
             continue
         try:
             email = normalize_email(raw_email) if len(raw_email) <= 254 else ""
         except DomainError:
             email = ""
         if not email:
-            skipped.append(Skip(line, "invalid_email", plain_text(raw_email, 80)))
+            skipped.append(Skip(line, "invalid_email", plain_text(raw_email, 80), name))
             continue
         if email in seen:
-            skipped.append(Skip(line, "duplicate", email))
+            skipped.append(Skip(line, "duplicate", email, name))
             continue
         seen.add(email)
-        name = _cell(row, mapping.name, NAME_MAX)
-        if not name:
-            first = _cell(row, mapping.first_name, NAME_MAX)
-            last = _cell(row, mapping.last_name, NAME_MAX)
-            name = " ".join(p for p in (first, last) if p)[:NAME_MAX]
         people.append(
             Person(
                 email=email,
@@ -338,7 +395,7 @@ def plan(table: Table, mapping: Mapping) -> Plan:
                 line=line,
             )
         )
-    return Plan(people, skipped)
+    return Plan(people, skipped, guest_rows)
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
@@ -483,6 +540,13 @@ def import_csv(
     return result
 
 
-def import_csv_file(group: Group, path: str | Path, *, now: datetime | None = None) -> ImportResult:
-    """Import a CSV file into `group` in one go, columns detected (e.g. the demo's sample)."""
-    return import_csv(group, Path(path).read_bytes(), now=now)
+def import_csv_file(
+    group: Group, path: str | Path, *, guests: bool = False, now: datetime | None = None
+) -> ImportResult:
+    """Import a CSV file into `group` in one go, columns detected (e.g. the demo's sample);
+    `guests`: Slack's single- and multi-channel guests too."""
+    data = Path(path).read_bytes()
+    mapping = detect_mapping(read_csv(data)) if guests else None
+    if mapping is not None:
+        mapping.guests = True
+    return import_csv(group, data, mapping=mapping, now=now)

@@ -7,8 +7,8 @@ chunks with a progress bar; without it, the same form imports everything in one 
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ...error_messages import message_for, register_messages
@@ -68,7 +68,30 @@ SKIP_LABELS = {
     "invalid_email": _l("invalid email"),
     "duplicate": _l("duplicate in the file"),
     "deactivated": _l("deactivated account"),
+    "bot": _l("bot"),
+    "guest": _l("guest (not chosen)"),
+    "too_few_columns": _l("too few columns: the row was cut short, check the file"),
 }
+
+
+def skipped_summary(counts: dict[str, int]) -> list[str]:
+    """ "2 deactivated accounts", "1 bot"...: each reason with its count, plural right."""
+    say = {
+        "no_email": lambda n: ngettext("%(num)d without email", "%(num)d without email", n),
+        "invalid_email": lambda n: ngettext("%(num)d invalid email", "%(num)d invalid emails", n),
+        "duplicate": lambda n: ngettext(
+            "%(num)d duplicate in the file", "%(num)d duplicates in the file", n
+        ),
+        "deactivated": lambda n: ngettext(
+            "%(num)d deactivated account", "%(num)d deactivated accounts", n
+        ),
+        "bot": lambda n: ngettext("%(num)d bot", "%(num)d bots", n),
+        "guest": lambda n: ngettext("%(num)d guest", "%(num)d guests", n),
+        "too_few_columns": lambda n: ngettext(
+            "%(num)d row with too few columns", "%(num)d rows with too few columns", n
+        ),
+    }
+    return [say[reason](n) for reason, n in counts.items() if n]
 
 
 @bp.route("/g/<group_slug>/import", methods=["GET", "POST"])
@@ -101,7 +124,7 @@ def upload(group_slug: str):
 def _mapping(table: mi.Table, source) -> mi.Mapping:
     """The columns chosen in the form, or the detected ones on first view."""
     if "email" in source:
-        return mi.mapping_from(table, {f: source.get(f, "") for f in mi.FIELDS})
+        return mi.mapping_from(table, {f: source.get(f, "") for f in (*mi.FIELDS, "guests")})
     return mi.detect_mapping(table)
 
 
@@ -122,6 +145,7 @@ def preview(group_slug: str, token: str):
         preview=preview,
         field_labels=FIELD_LABELS,
         skip_labels=SKIP_LABELS,
+        skipped_summary=skipped_summary(preview.plan.skipped_by_reason),
         chunk_rows=CHUNK_ROWS,
     )
 
@@ -162,12 +186,14 @@ def run(group_slug: str, token: str):
 
 def _flash_summary(added: int, already: int, skipped: int) -> None:
     flash(
-        _(
+        ngettext(
             "Import finished: %(added)d added, %(already)d already members, "
-            "%(skipped)d rows skipped. Nobody was emailed.",
+            "%(num)d row skipped. Nobody was emailed.",
+            "Import finished: %(added)d added, %(already)d already members, "
+            "%(num)d rows skipped. Nobody was emailed.",
+            skipped,
             added=added,
             already=already,
-            skipped=skipped,
         ),
         "success",
     )
