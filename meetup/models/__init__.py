@@ -15,9 +15,11 @@ from .events import (
     SeriesFollower,
 )
 from .intros import INTRO_STATUSES, IntroBlock, IntroPair
-from .mail import OUTBOX_STATUSES, OutboxMessage
+from .mail import ANNOUNCEMENT_KINDS, OUTBOX_STATUSES, Announcement, OutboxMessage
 
 __all__ = [
+    "ANNOUNCEMENT_KINDS",
+    "Announcement",
     "CheckinLog",
     "DoorLink",
     "Event",

@@ -48,9 +48,14 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A hard bounce (SMTP 5xx): no more group email to this address; transactional mail goes.
+    mail_undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mail_bounce: Mapped[str | None] = mapped_column(String(300))
 
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
     def get_id(self) -> str:

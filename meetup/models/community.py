@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -78,6 +80,17 @@ class Membership(db.Model):
         ForeignKey("invites.id", ondelete="SET NULL"), index=True
     )
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Group email this member accepts (services/mail/consent.py); unsubscribing turns all off.
+    mail_announcements: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    mail_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    mail_intros: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    welcome_answer: Mapped[str | None] = mapped_column(String(10))  # yes, no (imported people)
+    welcome_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When an imported person joined or RSVPed themselves: shown to other members from then.
+    active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who imported them (a user id, no foreign key: see migration 0009); None if unknown.
+    imported_by_id: Mapped[int | None] = mapped_column(Integer)
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")

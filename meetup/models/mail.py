@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,3 +56,29 @@ class OutboxMessage(db.Model):
     group_id: Mapped[int | None] = mapped_column(  # lets organizers see their failures
         ForeignKey("groups.id", ondelete="SET NULL"), index=True
     )
+    # Group email: the list it belongs to (welcome, announcements, reminders, intros), and its
+    # List-* headers; None for transactional mail (tickets, sign-in links), which always goes.
+    list_kind: Mapped[str | None] = mapped_column(String(20))
+    headers: Mapped[dict | None] = mapped_column(JSON)
+
+
+ANNOUNCEMENT_KINDS = ("event", "few_seats", "waitlist_open")
+
+
+class Announcement(db.Model):
+    """An event announced to the group's members by email: once per event and kind. The
+    worker queues its emails in chunks (services/mail/announcements.py); `queued` of `total`
+    is the progress the organizer sees."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (UniqueConstraint("event_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # ANNOUNCEMENT_KINDS
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="queueing", index=True)  # or done
+    total: Mapped[int | None] = mapped_column(Integer)
+    queued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

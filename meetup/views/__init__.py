@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "events.rsvp",
     "events.attendees",
     "mail.attendee_email",
+    "mail.group_mail",
     "door.tickets",
     "door.door",
     "door.offline",

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..services.community import welcome
 from ..services.events import notices as rsvp_notices
 from ..services.mail import messages as mail
 
 # The notice's "type" -> what writes it: (notice, to_name=, subject=) -> Written, or None when
 # what it was about is gone (its event deleted meanwhile): nothing is sent then.
 WRITERS: dict[str, Callable[..., mail.Written | None]] = {
-    rsvp_notices.NOTICE: rsvp_notices.write_notice
+    rsvp_notices.NOTICE: rsvp_notices.write_notice,
+    welcome.NOTICE: welcome.write_notice,
 }
 
 

@@ -78,6 +78,9 @@ def join(code: str, user: User, *, now: datetime | None = None) -> tuple[Members
         )
     )
     if existing is not None:
+        if existing.active_at is None:  # imported, now joining themselves: shown to members
+            existing.active_at = now or utcnow()
+            db.session.flush()
         return existing, False
     m = Membership(
         group_id=invite.group_id,
@@ -86,6 +89,7 @@ def join(code: str, user: User, *, now: datetime | None = None) -> tuple[Members
         source="invite",
         invite_id=invite.id,
         joined_at=now or utcnow(),
+        active_at=now or utcnow(),
     )
     try:
         with db.session.begin_nested():  # a double tap on two devices

@@ -8,7 +8,8 @@ row). `import_csv_file` does it all in one go, for the demo data and scripts.
 
 Cells are kept as plain text: a leading formula marker (= + - @) or quote is stripped, so a
 name can't turn into a formula when someone later opens an export in a spreadsheet.
-Importing sends no email.
+Each person the import makes a member gets one welcome email (services/community/welcome.py),
+queued with the import; people who were members already (a re-import) get none.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .. import text as names
 from ..accounts.users import normalize_email
 from ..errors import DomainError
 from ..tokens import new_token
+from . import welcome
 
 # A realistic Slack export of about 30 members, imported by the demo command.
 
@@ -473,10 +475,18 @@ def _insert(model):
 
 
 def import_people(
-    group: Group, people: Sequence[Person], *, now: datetime | None = None
+    group: Group,
+    people: Sequence[Person],
+    *,
+    imported_by: User | None = None,
+    announcements: bool = True,
+    now: datetime | None = None,
 ) -> ImportResult:
     """Make `people` members of `group`: existing accounts are reused, missing ones made in
-    bulk, existing members left as they are. Safe to run twice (and to retry a chunk)."""
+    bulk, existing members left as they are. Safe to run twice (and to retry a chunk).
+
+    Each new member is welcomed once by email; until they answer they get announcements if
+    `announcements` (the organizer's choice at import)."""
     now = now or utcnow()
     result = ImportResult()
     for chunk in _chunks(people):
@@ -507,8 +517,8 @@ def import_people(
         to_join = [known[p.email][0] for p in chunk if p.email in known and not known[p.email][1]]
         result.already_members += sum(1 for p in chunk if known.get(p.email, (0, False))[1])
         if to_join:
-            db.session.execute(
-                _insert(Membership),
+            joined = db.session.execute(
+                _insert(Membership).returning(Membership.__table__.c.user_id),
                 [
                     {
                         "group_id": group.id,
@@ -516,11 +526,17 @@ def import_people(
                         "role": "member",
                         "source": "import",
                         "joined_at": now,
+                        "imported_by_id": imported_by.id if imported_by else None,
+                        "mail_announcements": announcements,
+                        "mail_reminders": True,
+                        "mail_intros": True,
                     }
                     for user_id in to_join
                 ],
-            )
-            result.added += len(to_join)
+            ).scalars()
+            joined = list(joined)
+            welcome.queue_welcomes(group, joined, now=now)
+            result.added += len(joined)
     db.session.flush()
     return result
 
@@ -530,12 +546,13 @@ def import_csv(
     data: bytes,
     *,
     mapping: Mapping | None = None,
+    imported_by: User | None = None,
     now: datetime | None = None,
 ) -> ImportResult:
     """Read, plan and import in one go (the demo command, scripts, the no-JavaScript form)."""
     table = read_csv(data)
     the_plan = plan(table, mapping or detect_mapping(table))
-    result = import_people(group, the_plan.people, now=now)
+    result = import_people(group, the_plan.people, imported_by=imported_by, now=now)
     result.skipped = the_plan.skipped_by_reason
     return result
 

@@ -85,11 +85,14 @@ def members_page(
     group: Group, viewer: User | None, *, page: int = 1, per_page: int = 50, search: str = ""
 ) -> MemberPage:
     """One page of members in two queries (count + rows), for members only. Emails are the
-    caller's to hide from non-organizers, who can't search by email either."""
+    caller's to hide from non-organizers, who can't search by email either. People an
+    organizer imported are shown to other members only once they joined or RSVPed themselves."""
     role = role_in(group, viewer)
     if role is None:
         raise DomainError("forbidden")
     where = [Membership.group_id == group.id]
+    if role not in ORGANIZER_ROLES:
+        where.append(or_(Membership.source != "import", Membership.active_at.is_not(None)))
     search = search.strip()[:100]
     if search:
         needle = search.lower()

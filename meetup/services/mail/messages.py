@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from flask import render_template
 from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from ...models import OutboxMessage, User, utcnow
@@ -43,6 +44,7 @@ class Written(NamedTuple):
     ics: str | None = None
     ics_method: str | None = None
     qr_url: str | None = None
+    headers: dict | None = None  # List-* headers of a group email (services/mail/consent.py)
 
 
 def render_bodies(to_name: str, template: str, subject: str, context: dict) -> tuple[str, str]:
@@ -90,6 +92,16 @@ def notice_row(
 def queue_notice(row: dict[str, Any]) -> None:
     """Add a notice_row() to the outbox, in the caller's transaction."""
     db.session.connection().execute(NOTICE_INSERT, row)
+
+
+def queue_notices(rows: list[dict[str, Any]]) -> None:
+    """Add many notice_row()s (each with a `dedupe_key`) in one multi-row INSERT; a row whose
+    key was queued already is skipped (ON CONFLICT DO NOTHING), so a retry adds nothing."""
+    if not rows:
+        return
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(OutboxMessage.__table__).on_conflict_do_nothing()
+    db.session.execute(stmt, rows)
 
 
 def queue(

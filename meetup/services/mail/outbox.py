@@ -52,6 +52,7 @@ from ... import database, qr_codes
 from ...extensions import db
 from ...models import OutboxMessage, utcnow
 from ..errors import DomainError
+from . import bounces
 from .messages import QR_CID, Written, one_line
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ class Claimed:
     attempts: int  # including the one in progress
     created_at: datetime
     notice: dict | None = None
+    list_kind: str | None = None  # group email (services/mail/consent.py); None: transactional
+    headers: dict | None = None  # List-* headers of a group email
     written: bool = False  # written by this pass: the bodies are stored with the outcome
 
 
@@ -102,8 +105,12 @@ _COLUMNS = (
     OutboxMessage.attempts,
     OutboxMessage.created_at,
     OutboxMessage.notice,
+    OutboxMessage.list_kind,
+    OutboxMessage.headers,
 )
-_BODIES = ("body_text", "body_html", "ics", "ics_method", "qr_url")
+_BODIES = ("body_text", "body_html", "ics", "ics_method", "qr_url", "headers")
+# Headers a row may add (group email); anything else in `headers` is ignored.
+_LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Unsubscribe-Post")
 
 
 class _HeaderClasses(HeaderRegistry):
@@ -154,6 +161,11 @@ def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
     msg["Date"] = format_datetime(row.created_at)
     msg["Message-ID"] = one_line(row.message_id)
     msg["Auto-Submitted"] = "auto-generated"
+    for name in _LIST_HEADERS:
+        if (row.headers or {}).get(name):
+            msg[name] = one_line(str(row.headers[name]))
+    if row.headers and row.headers.get("List-Id"):
+        msg["Precedence"] = "list"
     msg.set_content(row.body_text)
     msg.add_alternative(row.body_html, subtype="html")
     if row.qr_url:
@@ -458,7 +470,10 @@ def _record_failure(
     cfg = current_app.config
     give_up = now - row.created_at > timedelta(hours=cfg["MAIL_GIVE_UP_HOURS"])
     out_of_attempts = not err.temporary and row.attempts >= cfg["MAIL_MAX_ATTEMPTS"]
-    if err.final or out_of_attempts or (err.temporary and give_up):
+    bounced = row.list_kind is not None and not err.temporary and not err.final
+    if bounced:  # a hard bounce: no more group email to this address (transactional goes)
+        bounces.mark_undeliverable(ledger.write, row.to_addr, err.reason, now=now)
+    if bounced or err.final or out_of_attempts or (err.temporary and give_up):
         status, next_at = "failed", now
     else:
         status, next_at = "queued", now + backoff(row.attempts)

@@ -163,8 +163,12 @@ def run(group_slug: str, token: str):
         people = mi.plan(table, mapping).people
     skipped = len(table.rows) - len(people)
     offset = request.form.get("offset", type=int)
+    options = {
+        "imported_by": current_user,
+        "announcements": request.form.get("announcements", "yes") != "no",
+    }
     if offset is None:  # the whole file in this request
-        result = mi.import_people(group, people)
+        result = mi.import_people(group, people, **options)
         db.session.commit()
         uploads.delete(token)
         _flash_summary(result.added, result.already_members, skipped)
@@ -172,7 +176,7 @@ def run(group_slug: str, token: str):
 
     offset = max(0, offset)
     chunk = people[offset : offset + CHUNK_ROWS]
-    result = mi.import_people(group, chunk)
+    result = mi.import_people(group, chunk, **options)
     db.session.commit()
     totals = uploads.add_progress(token, added=result.added, already=result.already_members)
     done = offset + len(chunk) >= len(people)
@@ -188,9 +192,9 @@ def _flash_summary(added: int, already: int, skipped: int) -> None:
     flash(
         ngettext(
             "Import finished: %(added)d added, %(already)d already members, "
-            "%(num)d row skipped. Nobody was emailed.",
+            "%(num)d row skipped. Each new member gets one welcome email.",
             "Import finished: %(added)d added, %(already)d already members, "
-            "%(num)d rows skipped. Nobody was emailed.",
+            "%(num)d rows skipped. Each new member gets one welcome email.",
             skipped,
             added=added,
             already=already,

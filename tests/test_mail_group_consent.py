@@ -1,0 +1,153 @@
+"""Group email is consented: the welcome of imported people, one-click unsubscribe, the List-*
+headers, per-group preferences and hard bounces, through a real SMTP server."""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from meetup.extensions import db
+from meetup.models import Membership, OutboxMessage, User
+from meetup.services.community import member_import as mi
+from meetup.services.mail import consent
+from meetup.worker import deliver_due
+from tests.factories import add_member, make_event, make_group, make_user
+
+CSV = b"fullname,email\nAna Lima,ana@example.org\nBo Chen,bo@example.org\n"
+
+
+def _membership(group, email) -> Membership:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.group_id == group.id, User.email == email)
+    )
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _links(text: str) -> list[str]:
+    return re.findall(r"http://localhost/m/\S+", text)
+
+
+def _import(client, login, organizer, group, data=CSV, **form):
+    login(client, organizer)
+    upload = client.post(f"/g/{group.slug}/import", data={"file": (io.BytesIO(data), "m.csv")})
+    token = upload.headers["Location"].rsplit("/", 1)[1]
+    client.get(f"/g/{group.slug}/import/{token}")
+    done = client.post(f"/g/{group.slug}/import/{token}", data={"email": "1", "name": "0", **form})
+    assert done.status_code == 302
+
+
+def test_imported_people_are_welcomed_once_with_list_headers(smtp_app, login):
+    app, inbox = smtp_app
+    client = app.test_client()
+    olga = make_user("olga@example.org", name="Olga")
+    group = make_group(olga, name="Rust Paris", platform="slack")
+    _import(client, login, olga, group)
+    _import(client, login, olga, group)  # a re-import welcomes nobody again
+    assert deliver_due().sent == 2
+
+    by_to = {m["To"].addresses[0].addr_spec: m for m in inbox.messages}
+    assert set(by_to) == {"ana@example.org", "bo@example.org"}
+    msg = by_to["ana@example.org"]
+    text = msg.get_body(("plain",)).get_content()
+    assert "Olga added you to Rust Paris's meetups from the Rust Paris Slack." in text
+    assert msg.get_body(("html",)) is not None
+    assert msg["List-Id"] == f'"Rust Paris" <{group.slug}.localhost>'
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = re.fullmatch(r"<(http://localhost/m/unsubscribe/\S+)>", msg["List-Unsubscribe"])
+    assert unsubscribe and unsubscribe.group(1) in text  # the visible link is the same
+    yes, no = (link for link in _links(text) if "/m/welcome/" in link)
+    assert yes.endswith("answer=yes") and no.endswith("answer=no")
+
+    client = app.test_client()  # signed out
+    # A GET (a mail scanner's prefetch) shows one button and changes nothing.
+    page = client.get(_path(no))
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    article = page.get_data(as_text=True).split("<article", 1)[1].split("</article>")[0]
+    assert article.count('type="submit"') == 1
+    assert _membership(group, "ana@example.org").welcome_answer is None
+    assert client.post(_path(no), data={"answer": "no"}).status_code == 200
+    ana = _membership(group, "ana@example.org")
+    assert ana.welcome_answer == "no" and ana.unsubscribed_at is not None
+    assert not (ana.mail_announcements or ana.mail_reminders or ana.mail_intros)
+
+    bo_text = by_to["bo@example.org"].get_body(("plain",)).get_content()
+    bo_yes = next(link for link in _links(bo_text) if link.endswith("answer=yes"))
+    client.post(_path(bo_yes), data={"answer": "yes"})
+    assert _membership(group, "bo@example.org").welcome_answer == "yes"
+    # Tampered links name nobody.
+    assert client.get(_path(bo_yes).replace("/m/welcome/", "/m/welcome/x")).status_code == 404
+
+
+def test_the_import_chooses_whether_announcements_go_until_they_answer(app, client, login):
+    olga = make_user(name="Olga")
+    group = make_group(olga)
+    _import(client, login, olga, group, announcements="no")
+    assert not _membership(group, "ana@example.org").mail_announcements
+    assert _membership(group, "ana@example.org").imported_by_id == olga.id
+
+
+def test_one_click_unsubscribe_needs_no_sign_in_nor_csrf(smtp_app):
+    app, inbox = smtp_app
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    group = make_group(make_user(), name="Rust Paris")
+    mi.import_csv(group, CSV)
+    db.session.commit()
+    deliver_due()
+    msg = next(m for m in inbox.messages if m["To"].addresses[0].addr_spec == "ana@example.org")
+    url = msg["List-Unsubscribe"].strip("<>")
+
+    page = client.get(_path(url))  # one button, nothing changed yet
+    assert page.status_code == 200 and "Unsubscribe" in page.get_data(as_text=True)
+    assert _membership(group, "ana@example.org").mail_announcements
+    # What a mail provider sends (RFC 8058): a POST with that body, no cookie, no token.
+    done = client.post(_path(url), data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 204
+    ana = _membership(group, "ana@example.org")
+    assert ana.unsubscribed_at and not ana.mail_announcements
+    assert client.post(_path(url) + "x", data={"List-Unsubscribe": "One-Click"}).status_code == 404
+
+
+def test_unsubscribing_drops_their_queued_group_email(app):
+    group = make_group(make_user())
+    mi.import_csv(group, CSV)
+    db.session.commit()
+    consent.unsubscribe(_membership(group, "ana@example.org"))
+    db.session.commit()
+    queued = db.session.scalars(select(OutboxMessage.to_addr)).all()
+    assert queued == ["bo@example.org"]
+
+
+def test_imported_people_are_shown_to_members_once_they_join_or_rsvp(app, client, login):
+    from meetup.services.events import answers
+
+    org = make_user(name="Org")
+    group = make_group(org)
+    mi.import_csv(group, CSV)
+    db.session.commit()
+    member = make_user(name="Mia")
+    add_member(group, member)
+    login(client, member)
+    page = client.get(f"/g/{group.slug}/members").get_data(as_text=True)
+    assert "Mia" in page and "Ana Lima" not in page and "Bo Chen" not in page
+    login(client, org)
+    assert "Ana Lima" in client.get(f"/g/{group.slug}/members").get_data(as_text=True)
+
+    ana = db.session.scalar(select(User).where(User.email == "ana@example.org"))
+    answers.answer(make_event(group), ana, True)
+    db.session.commit()
+    login(client, member)
+    page = client.get(f"/g/{group.slug}/members").get_data(as_text=True)
+    assert "Ana Lima" in page and "Bo Chen" not in page
+    total = db.session.scalar(select(func.count()).select_from(Membership))
+    assert total == 4
