@@ -13,7 +13,7 @@ from meetup.extensions import db
 from meetup.models import Membership, OutboxMessage, User
 from meetup.services.community import member_import as mi
 from meetup.services.mail import consent
-from meetup.worker import deliver_due
+from meetup.worker import deliver_due, jobs
 from tests.factories import add_member, make_event, make_group, make_user
 
 CSV = b"fullname,email\nAna Lima,ana@example.org\nBo Chen,bo@example.org\n"
@@ -146,6 +146,9 @@ def test_imported_people_are_shown_to_members_once_they_join_or_rsvp(app, client
     ana = db.session.scalar(select(User).where(User.email == "ana@example.org"))
     answers.answer(make_event(group), ana, True)
     db.session.commit()
+    assert jobs.run_jobs(jobs=[consent.show_members_who_answered]) == {
+        "show_members_who_answered": 1
+    }
     login(client, member)
     page = client.get(f"/g/{group.slug}/members").get_data(as_text=True)
     assert "Ana Lima" in page and "Bo Chen" not in page

@@ -30,6 +30,7 @@ from ..services.events.waitlist import expire_claims
 from ..services.intros.proposals import ask_if_met as ask_if_intros_met
 from ..services.intros.proposals import remind_unanswered as remind_unanswered_intros
 from ..services.intros.proposals import send_suggestions as send_intro_suggestions
+from ..services.mail.consent import show_members_who_answered
 from ..services.mail.reminders import send_reminders
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ JOBS: list[Job] = [
     send_intro_suggestions,
     remind_unanswered_intros,
     ask_if_intros_met,
+    show_members_who_answered,
 ]
 
 

@@ -31,7 +31,6 @@ from ...urls import absolute_url, event_url
 from ..accounts import magic_links
 from ..accounts import users as accounts
 from ..errors import DomainError
-from ..mail import consent
 from ..mail import messages as mail
 from ..permissions import is_member
 from ..tokens import hash_token
@@ -168,7 +167,6 @@ def answer(
     if it is the shared one and the answer would change a seat, seats.NeedsExclusiveLock.
     """
     answers = answers or Answers()
-    consent.mark_active(event.group_id, user.id)  # an imported member shows up once they answer
     if event.visibility == "public":
         member = True
     elif member is None:  # read before the lock, which guards seats, not memberships
