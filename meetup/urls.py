@@ -46,8 +46,12 @@ def _base() -> str:
     return current_app.config["BASE_URL"].rstrip("/")
 
 
-def event_url(event_key: str) -> str:
-    return f"{_base()}/e/{event_key}"
+def event_url(event_key: str, via: str | None = None) -> str:
+    """The event's page; `via`: the channel the link is given out on (`?via=slack-general`,
+    services/channels/labels.py), which the RSVP it brings records."""
+    from .services.channels.labels import tagged
+
+    return tagged(f"{_base()}/e/{event_key}", via)
 
 
 def ticket_url(ticket_token: str) -> str:

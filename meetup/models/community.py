@@ -91,6 +91,8 @@ class Membership(db.Model):
     active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Who imported them (a user id, no foreign key: see migration 0009); None if unknown.
     imported_by_id: Mapped[int | None] = mapped_column(Integer)
+    # The channel they joined through (`?via=`, else their invite link's label as a slug).
+    channel: Mapped[str | None] = mapped_column(String(40))
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")

@@ -113,6 +113,8 @@ class Rsvp(db.Model):
     # Event.sequence + this (services/calendar/invites.py), so a seat taken by one person leaves
     # the event, and everyone's feeds, as they were.
     invite_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The first channel they came through (`?via=slack-general`, services/channels/labels.py).
+    channel: Mapped[str | None] = mapped_column(String(40))
 
     event: Mapped[Event] = relationship(back_populates="rsvps")
     user: Mapped[User] = relationship()

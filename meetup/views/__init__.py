@@ -6,6 +6,7 @@ from flask import Flask
 
 BLUEPRINTS = (
     "home",
+    "channels.tracking",
     "accounts.auth",
     "accounts.profile",
     "community.groups",

@@ -1,7 +1,7 @@
 """Group email: consent per member and group, undeliverable addresses, list headers, announcements
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 05:00:00
 
 memberships: what each member accepts from the group (announcements, reminders,
@@ -17,8 +17,8 @@ two ambiguous; a deleted organizer is simply not named.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

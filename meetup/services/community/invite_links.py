@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ...extensions import db
 from ...models import Group, Invite, Membership, User, utcnow
 from .. import tokens
+from ..channels import labels
 from ..errors import DomainError
 from ..permissions import require_organizer
 from ..tokens import new_token
@@ -69,8 +70,11 @@ def find_invite(code: str) -> Invite:
     return invite
 
 
-def join(code: str, user: User, *, now: datetime | None = None) -> tuple[Membership, bool]:
-    """Join through an invite link: (membership, True if new). Joining twice changes nothing."""
+def join(
+    code: str, user: User, *, channel: str | None = None, now: datetime | None = None
+) -> tuple[Membership, bool]:
+    """Join through an invite link: (membership, True if new). Joining twice changes nothing.
+    `channel`: the `?via=` the link was opened with; else the link's label stands for it."""
     invite = find_invite(code)
     existing = db.session.scalar(
         select(Membership).where(
@@ -88,6 +92,7 @@ def join(code: str, user: User, *, now: datetime | None = None) -> tuple[Members
         role="member",
         source="invite",
         invite_id=invite.id,
+        channel=labels.clean(channel) or labels.from_text(invite.label),
         joined_at=now or utcnow(),
         active_at=now or utcnow(),
     )

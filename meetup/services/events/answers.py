@@ -30,6 +30,7 @@ from ...models import Event, LoginToken, Rsvp, User, utcnow
 from ...urls import absolute_url, event_url
 from ..accounts import magic_links
 from ..accounts import users as accounts
+from ..channels import labels
 from ..errors import DomainError
 from ..mail import messages as mail
 from ..permissions import is_member
@@ -53,6 +54,8 @@ class Answers:
     save_to_profile: bool = False
     # The intent chips as answered (services/intros/chips.py); None: not shown, keep them
     intents: dict | None = None
+    # The channel whose link brought them (`?via=`), kept on the RSVP if it has none yet
+    channel: str | None = None
 
     def as_payload(self) -> dict:
         return {
@@ -61,6 +64,7 @@ class Answers:
             "wants_intros": self.wants_intros,
             "save_to_profile": self.save_to_profile,
             "intents": self.intents,
+            "channel": self.channel,
         }
 
     @classmethod
@@ -71,6 +75,7 @@ class Answers:
             wants_intros=payload.get("wants_intros"),
             save_to_profile=bool(payload.get("save_to_profile")),
             intents=payload.get("intents"),
+            channel=labels.clean(payload.get("channel")),
         )
 
 
@@ -95,6 +100,8 @@ def _apply_answers(rsvp: Rsvp, user: User, answers: Answers) -> None:
         rsvp.wants_intros = answers.wants_intros
     if answers.intents is not None:
         rsvp.intents = answers.intents
+    if rsvp.channel is None and answers.channel is not None:
+        rsvp.channel = labels.clean(answers.channel)  # the first channel only
     if answers.save_to_profile:
         user.looking_for = rsvp.looking_for
         user.can_offer = rsvp.can_offer
@@ -236,7 +243,14 @@ def request_by_email(
     if rsvp is None:
         rsvp = rows.new_row(event, user, "pending", now)
         _apply_answers(
-            rsvp, user, Answers(answers.looking_for, answers.can_offer, intents=answers.intents)
+            rsvp,
+            user,
+            Answers(
+                answers.looking_for,
+                answers.can_offer,
+                intents=answers.intents,
+                channel=answers.channel,
+            ),
         )
         if answers.wants_intros is not None:
             rsvp.wants_intros = answers.wants_intros

@@ -41,6 +41,7 @@ def new_row(
         checked_in_by=None,
         checkin_flagged=False,
         invite_sequence=0,
+        channel=None,
     )  # every column set: once written, nothing is left to load
     # Nor its event and person, which the notice reads under the lock: set as loaded, not
     # assigned, so no cascade puts the row in the session before save() writes it.

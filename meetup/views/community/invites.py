@@ -15,6 +15,7 @@ from ...services.community import invite_links
 from ...services.permissions import role_in
 from ...urls import absolute_url
 from .. import access
+from ..channels import tracking
 
 bp = Blueprint("invites", __name__)
 
@@ -71,7 +72,8 @@ def join(invite_code: str):
             return redirect(login)
         return render_template("community/join.html", group=group, login_url=login, role=None)
     if request.method == "POST":
-        _membership, created = invite_links.join(invite_code, current_user)
+        channel = tracking.channel_for(invite_code=invite_code)
+        _membership, created = invite_links.join(invite_code, current_user, channel=channel)
         db.session.commit()
         if created:
             flash(_("Welcome to %(name)s!", name=group.name), "success")

@@ -17,6 +17,8 @@ from ...forms.base import AppForm
 from ...forms.events import EventForm
 from ...models import Event, Group, Rsvp, Series, utcnow
 from ...services import permissions
+from ...services.channels import counts as channel_counts
+from ...services.channels import labels
 from ...services.errors import DomainError
 from ...services.events import editing as svc
 from ...services.events import series as series_svc
@@ -215,7 +217,8 @@ def cancel(event_key: str):
 @bp.get("/e/<event_key>")
 def show(event_key: str):
     event = access.visible_event_or_404(event_key)
-    is_organizer = permissions.is_organizer(event.group_id, current_user)
+    role = permissions.role_in(event.group_id, current_user)
+    is_organizer = role in permissions.ORGANIZER_ROLES
     my_rsvp = None
     if current_user.is_authenticated:
         my_rsvp = db.session.scalar(
@@ -225,6 +228,10 @@ def show(event_key: str):
     # Just made: its link to copy opens the page once, then sits with the organizer's tools.
     just_created = "event_created" in session and session.pop("event_created") == event.key
     signed_in = current_user.is_authenticated
+    # Organizers: the answers per status and per channel, in the one query.
+    counts, by_channel = (
+        channel_counts.figures(event) if is_organizer else (svc.rsvp_counts(event), None)
+    )
     my_intros = intros_service.my_sides(event, current_user) if ended and signed_in else []
     return render_template(
         "events/show.html",
@@ -233,7 +240,7 @@ def show(event_key: str):
         my_rsvp=my_rsvp,
         is_organizer=is_organizer,
         organizer_links=ORGANIZER_LINKS,
-        counts=svc.rsvp_counts(event),
+        counts=counts,
         ended=ended,
         came=svc.came_count(event) if ended else 0,
         my_intros=my_intros,
@@ -244,7 +251,19 @@ def show(event_key: str):
         ),
         share=_share_meta(event),
         just_created=just_created and is_organizer,
+        channels=_channel_figures(event, by_channel) if is_organizer else None,
     )
+
+
+def _channel_figures(event: Event, by_channel: list) -> dict:
+    """For organizers: which channel brought whom, and a tagged link for any channel."""
+    wanted = request.args.get("link_for", labels.LINKEDIN)
+    channel = labels.clean(wanted) or labels.from_text(wanted) or labels.LINKEDIN
+    return {
+        "counts": by_channel,
+        "link_for": channel,
+        "link": event_url(event.key, via=channel),
+    }
 
 
 def _share_meta(event: Event) -> dict[str, str]:

@@ -41,6 +41,7 @@ from ...services.intros import chips as chips_service
 from ...services.permissions import can_view_event, is_member, is_organizer
 from ...services.tokens import same
 from .. import access
+from ..channels import tracking
 
 bp = Blueprint("rsvp", __name__)
 
@@ -242,9 +243,12 @@ def _retry_once(action):
 # ------------------------------------------------------------------ the panel
 
 
-def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) -> dict:
+def panel_state(
+    event: Event, my_rsvp: Rsvp | None, counts: dict | None = None, organizer: bool | None = None
+) -> dict:
     """What templates/rsvp/_panel.html needs, in a fixed number of queries. `counts` (rows
-    per status) saves a query when the page has them already."""
+    per status) and `organizer` (whether the viewer organizes the event's group) save a query
+    each when the page has them already."""
     counts = rsvp_seats.counts(event.id) if counts is None else {**_ZERO, **counts}
     signed_in = current_user.is_authenticated
     form = RsvpForm(formdata=None)
@@ -287,7 +291,8 @@ def panel_state(event: Event, my_rsvp: Rsvp | None, counts: dict | None = None) 
         "confirm_chips": bool(shown.summary)
         and not chips_service.confirmed(my_rsvp.intents if my_rsvp else None, shown),
         "signed_in": signed_in,
-        "organizer": signed_in and is_organizer(event.group_id, current_user),
+        "organizer": signed_in
+        and (is_organizer(event.group_id, current_user) if organizer is None else organizer),
     }
 
 
@@ -345,6 +350,7 @@ def submit(event_key: str):
     if not valid:
         return render_template("events/rsvp.html", event=event, my_rsvp=None, rsvp_form=form), 400
     answers = form.answers()
+    answers.channel = tracking.channel_for(event_key=event.key)
     if signed_in:
         going = form.answer.data == "going"
         member = event.visibility == "public" or role is not None  # read before the lock

@@ -1,0 +1,1 @@
+"""Channels: tracked links, Slack and Discord webhooks, the link card."""
