@@ -115,6 +115,10 @@ class Rsvp(db.Model):
     invite_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The first channel they came through (`?via=slack-general`, services/channels/labels.py).
     channel: Mapped[str | None] = mapped_column(String(40))
+    # For the insights: the last time a seat was given from the waitlist, and the time a seat
+    # was given up ("can't go" after going; cleared when they take a seat again).
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="rsvps")
     user: Mapped[User] = relationship()

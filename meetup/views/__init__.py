@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "door.door",
     "door.offline",
     "intros",
+    "insights.page",
 )
 
 

@@ -1,7 +1,7 @@
 """rsvps.channel and memberships.channel: the first channel someone came through
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06 05:00:00
 
 A lowercase label such as "slack-general", "email" or "share", read from the `?via=` of the
@@ -11,8 +11,8 @@ link they followed. NULL for everything before, and for anyone who came without 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

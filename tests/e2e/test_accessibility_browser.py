@@ -68,6 +68,7 @@ def test_every_page_passes_axe_and_loads_whole_at_phone_size(app, live_server, b
                 f"{group}/mail",
                 f"{group}/edit",
                 f"{group}/intros",
+                f"{group}/insights",
                 "/groups/new",
             ],
         ),

@@ -207,6 +207,8 @@ def answer(
     elif rsvp.status in seats.ACTIVE:
         had_seat = rsvp.status == "going"
         rows.unseat(rsvp, "not_going", now)
+        if had_seat:
+            rsvp.cancelled_at = now  # a seat given up: late when under 24 hours before
         db.session.flush()
         promoted = waitlist.fill_seats(event, now)  # first: the email says where the seat went
         notices.notify(rsvp, "cancelled", now, had_seat=had_seat, handed_on=bool(promoted))

@@ -42,6 +42,8 @@ def new_row(
         checkin_flagged=False,
         invite_sequence=0,
         channel=None,
+        promoted_at=None,
+        cancelled_at=None,
     )  # every column set: once written, nothing is left to load
     # Nor its event and person, which the notice reads under the lock: set as loaded, not
     # assigned, so no cascade puts the row in the session before save() writes it.
@@ -106,6 +108,9 @@ def save(rsvp: Rsvp) -> Rsvp:
 
 
 def seat(rsvp: Rsvp, event: Event, now: datetime, *, claim: bool) -> None:
+    if rsvp.status == "waitlisted":
+        rsvp.promoted_at = now
+    rsvp.cancelled_at = None
     rsvp.status = "going"
     # Their REQUEST outranks any CANCEL they hold.
     rsvp.invite_sequence = (rsvp.invite_sequence or 0) + 1

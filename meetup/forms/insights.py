@@ -1,0 +1,69 @@
+"""The insights pages' query strings: the period, the members' sort, search and page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from werkzeug.datastructures import MultiDict
+
+from ..services.errors import DomainError
+from ..services.insights.figures import Period
+
+PRESETS = ("90", "365", "all")  # days back from today, or since the beginning
+DEFAULT_PRESET = "365"
+FAR_END = datetime(2100, 1, 1, tzinfo=UTC)  # "and everything planned since"
+EARLIEST = date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    period: Period
+    preset: str | None  # None: dates chosen by hand
+    first: date | None  # the dates as typed, to fill the form back
+    last: date | None
+
+    def args(self) -> dict[str, str]:
+        """The query string that names this period again (CSV links)."""
+        if self.preset:
+            return {"period": self.preset}
+        out = {}
+        if self.first:
+            out["from"] = self.first.isoformat()
+        if self.last:
+            out["to"] = self.last.isoformat()
+        return out
+
+
+def _day(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise DomainError("bad_period") from None
+    if not EARLIEST <= day < FAR_END.date():
+        raise DomainError("bad_period")
+    return day
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def read_period(args: MultiDict, now: datetime) -> PeriodChoice:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD (both days included, UTC), else ?period=90|365|all
+    (that many days back from today, with everything planned since). Bad dates: bad_period."""
+    first, last = _day(args.get("from", "")), _day(args.get("to", ""))
+    if first or last:
+        if first and last and last < first:
+            raise DomainError("bad_period")
+        end = _midnight(last) + timedelta(days=1) if last else FAR_END
+        return PeriodChoice(Period(_midnight(first) if first else None, end), None, first, last)
+    preset = args.get("period", DEFAULT_PRESET)
+    if preset not in PRESETS:
+        raise DomainError("bad_period")
+    if preset == "all":
+        return PeriodChoice(Period(None, FAR_END), preset, None, None)
+    start = _midnight(now.date()) - timedelta(days=int(preset))
+    return PeriodChoice(Period(start, FAR_END), preset, start.date(), None)

@@ -1,0 +1,77 @@
+"""The insights as CSV: the same figures as the pages, cells a spreadsheet never runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from ..events.attendees import safe_cell
+from .figures import STAGES, EventFigures, Funnel
+
+
+def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(value) for value in row])
+    return out.getvalue()
+
+
+def funnel_csv(overall: Funnel, channels: list[Funnel]) -> str:
+    """One line per channel, then the overall line (channel "all")."""
+    return _csv(
+        ("channel", *STAGES),
+        [
+            (f.channel.key if f.channel else "all", *(value for _, value in f.stages()))
+            for f in [*channels, overall]
+        ],
+    )
+
+
+EVENT_HEADER = (
+    "event",
+    "key",
+    "starts_at_utc",
+    "ended",
+    "going",
+    "waitlisted",
+    "came",
+    "no_shows",
+    "no_show_rate",
+    "late_cancellations",
+    "walk_ins",
+    "waitlist_promotions_came",
+    "intros_proposed",
+    "intros_accepted_by_both",
+    "intros_declined",
+    "intros_met",
+)
+
+
+def events_csv(events: list[EventFigures]) -> str:
+    return _csv(
+        EVENT_HEADER,
+        [
+            (
+                e.title,
+                e.key,
+                e.starts_at.strftime("%Y-%m-%d %H:%M"),
+                "yes" if e.ended else "no",
+                e.going,
+                e.waitlisted,
+                e.came if e.ended else "",
+                "" if e.no_shows is None else e.no_shows,
+                "" if e.no_show_rate is None else f"{e.no_show_rate:.3f}",
+                e.late_cancellations,
+                e.walk_ins,
+                e.promoted_came,
+                e.intros.proposed,
+                e.intros.accepted,
+                e.intros.declined,
+                e.intros.met,
+            )
+            for e in events
+        ],
+    )

@@ -1,0 +1,1 @@
+"""The organizers' insights: the group's figures, and its members as organizers see them."""

@@ -1,0 +1,30 @@
+"""rsvps.promoted_at and rsvps.cancelled_at: the figures of the insights page
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-06 05:00:00
+
+promoted_at: when someone on the waitlist was given a seat (the last time). cancelled_at: when
+someone who held a seat said they can't go after all (cleared when they take a seat again), so
+a late cancellation is one less than 24 hours before the start. Existing rows keep NULL.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("rsvps") as batch:
+        batch.add_column(sa.Column("promoted_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("cancelled_at", sa.DateTime(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("rsvps") as batch:
+        batch.drop_column("cancelled_at")
+        batch.drop_column("promoted_at")

@@ -1,0 +1,38 @@
+"""The insights page in a real Chromium at phone size: its charts drawn, the page no wider
+than the phone, and axe-core's WCAG 2.1 A/AA check passed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests import insights_fixture
+from tests.e2e.browser_support import PHONE, sign_in
+from tests.e2e.test_accessibility_browser import WCAG
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_charts_render_on_a_phone_and_pass_the_accessibility_check(
+    app, live_server, browser, tmp_path
+):
+    known = insights_fixture.build()
+    context = browser.new_context(**PHONE)
+    sign_in(app, context, known.organizer, live_server)
+    page = context.new_page()
+    page.goto(f"{live_server}/g/{known.group.slug}/insights?period=all")
+    charts = page.locator("figure.chart svg")
+    assert charts.count() == 2
+    for i in range(2):
+        box = charts.nth(i).bounding_box()
+        assert box["width"] > 300 and box["height"] > 100 and box["x"] + box["width"] <= 390
+    assert page.locator(".trend-chart rect.chart-came").count() == 2  # two events have ended
+    assert page.locator(".trend-chart polyline").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    folder = os.environ.get("MEETUP_SCREENSHOTS") or tmp_path
+    page.screenshot(path=f"{folder}/insights.png", full_page=True)
+    found = Axe().run(page, options=WCAG).response["violations"]
+    assert not found, [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found]
+    context.close()
