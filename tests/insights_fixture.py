@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from meetup.extensions import db
 from meetup.models import CheckinLog, Event, Group, IntroPair, Membership, User, utcnow
+from meetup.services.tokens import new_token
 from tests.factories import add_member, make_event, make_group, make_invite, make_rsvp, make_user
 
 
@@ -97,5 +98,7 @@ def build(now=None) -> Known:
         strict=True,
     ):
         row.status, row.sent_at = status, when
+        if when is not None:  # each side's answer links
+            row.token_a, row.token_b = new_token(), new_token()
     db.session.commit()
     return Known(group, organizer, people, {"e1": e1, "e2": e2, "e3": e3, "e4": e4})

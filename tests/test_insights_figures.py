@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 
+from meetup.extensions import db
 from meetup.forms.insights import FAR_END
 from meetup.models import utcnow
+from meetup.services.events import answers
 from meetup.services.insights import charts, figures
 from meetup.services.insights.channels import Channel
 from tests import insights_fixture
-from tests.factories import count_queries, make_event, make_rsvp, make_user
+from tests.factories import count_queries, make_event, make_group, make_rsvp, make_user
 
 ALL_TIME = figures.Period(None, FAR_END)
 
@@ -123,3 +125,28 @@ def test_the_figures_take_the_same_queries_with_more_data(known):
         for _ in range(3):
             make_rsvp(event, make_user(), checked_in_at=event.starts_at)
     assert queries() == before <= 6  # the group, three for the funnel, two for the events
+
+
+def test_cancelling_and_the_waitlist_leave_the_marks_the_figures_read(app):
+    """Through the real answers: a seat given up 12 hours before is a late cancellation, and
+    the person it passes to off the waitlist is a promotion (who then came)."""
+    organizer, a, b = make_user(), make_user(), make_user()
+    group = make_group(organizer)
+    now = utcnow().replace(microsecond=0)
+    event = make_event(group, starts_at=now + timedelta(hours=12), capacity=1)
+    answers.answer(event, a, True, now=now)
+    waiting = answers.answer(event, b, True, now=now)
+    assert waiting.status == "waitlisted" and waiting.promoted_at is None
+    cancelled = answers.answer(event, a, False, now=now + timedelta(minutes=1))
+    db.session.commit()
+    assert cancelled.cancelled_at == now + timedelta(minutes=1)
+    db.session.refresh(waiting)
+    assert waiting.status == "going" and waiting.promoted_at == now + timedelta(minutes=1)
+    waiting.checked_in_at = event.starts_at
+    db.session.commit()
+    (figs,) = figures.event_figures(group, ALL_TIME, now=event.ends_at)
+    assert (figs.going, figs.came, figs.late_cancellations, figs.promoted_came) == (1, 1, 1, 1)
+    answers.answer(event, a, True, now=now + timedelta(minutes=2))  # back on the waitlist
+    db.session.commit()
+    (figs,) = figures.event_figures(group, ALL_TIME, now=event.ends_at)
+    assert (figs.waitlisted, figs.late_cancellations) == (1, 0)

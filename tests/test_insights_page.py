@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -106,3 +107,17 @@ def test_the_page_takes_the_same_queries_with_ten_times_the_data(known, client, 
             add_member(known.group, person)
             make_rsvp(event, person, checked_in_at=event.starts_at)
     assert queries() == before
+
+
+def test_the_organizers_event_page_after_the_event_shows_its_figures(known, client, login):
+    spring, winter = known.events["e1"], known.events["e3"]
+    login(client, known.people["a"])
+    assert "How it went" not in client.get(f"/e/{spring.key}").get_data(as_text=True)
+    login(client, known.organizer)
+    assert "How it went" not in client.get(f"/e/{winter.key}").get_data(as_text=True)
+    html = client.get(f"/e/{spring.key}").get_data(as_text=True)
+    section = html[html.index("How it went") :]
+    cells = re.findall(r"<dd>([^<]*)</dd>", section)
+    # going, came, no-shows (rate), waitlisted, late, walk-ins, off the waitlist; then intros
+    assert cells[:7] == ["4", "3", "1 (25%)", "1", "1", "1", "1"]
+    assert cells[7:11] == ["3", "1", "1", "1"]

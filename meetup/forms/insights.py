@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..services.errors import DomainError
 from ..services.insights.figures import Period
+from ..services.insights.members import SEARCH_MAX, SORTS
 
 PRESETS = ("90", "365", "all")  # days back from today, or since the beginning
 DEFAULT_PRESET = "365"
@@ -67,3 +68,35 @@ def read_period(args: MultiDict, now: datetime) -> PeriodChoice:
         return PeriodChoice(Period(None, FAR_END), preset, None, None)
     start = _midnight(now.date()) - timedelta(days=int(preset))
     return PeriodChoice(Period(start, FAR_END), preset, start.date(), None)
+
+
+@dataclass(frozen=True)
+class MembersQuery:
+    search: str
+    sort: str
+    descending: bool
+    page: int
+
+    def args(self, **changes) -> dict[str, object]:
+        """The query string of this view, with `changes` (a sort link, the next page)."""
+        values = {
+            "q": self.search or None,
+            "sort": self.sort,
+            "dir": "desc" if self.descending else "asc",
+            "page": self.page,
+            **changes,
+        }
+        return {k: v for k, v in values.items() if v not in (None, "", 1)}
+
+
+def read_members_query(args: MultiDict) -> MembersQuery:
+    """?q=&sort=<one of SORTS>&dir=asc|desc&page=N; a sort or direction we don't know is
+    refused (bad_sort), a page that isn't a number is the first."""
+    sort = args.get("sort", "name")
+    direction = args.get("dir", "asc")
+    if sort not in SORTS or direction not in ("asc", "desc"):
+        raise DomainError("bad_sort")
+    page = args.get("page", 1, type=int) or 1
+    return MembersQuery(
+        args.get("q", "")[:SEARCH_MAX], sort, direction == "desc", min(max(page, 1), 10**6)
+    )

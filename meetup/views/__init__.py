@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "door.offline",
     "intros",
     "insights.page",
+    "insights.members",
 )
 
 

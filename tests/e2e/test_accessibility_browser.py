@@ -69,6 +69,7 @@ def test_every_page_passes_axe_and_loads_whole_at_phone_size(app, live_server, b
                 f"{group}/edit",
                 f"{group}/intros",
                 f"{group}/insights",
+                f"{group}/insights/members",
                 "/groups/new",
             ],
         ),

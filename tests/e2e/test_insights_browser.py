@@ -33,6 +33,21 @@ def test_the_charts_render_on_a_phone_and_pass_the_accessibility_check(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     folder = os.environ.get("MEETUP_SCREENSHOTS") or tmp_path
     page.screenshot(path=f"{folder}/insights.png", full_page=True)
-    found = Axe().run(page, options=WCAG).response["violations"]
-    assert not found, [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found]
+    axe = Axe()
+    _passes(axe, page)
+    # The members as the organizer sees them, and the page of an event that has ended.
+    page.goto(f"{live_server}/g/{known.group.slug}/insights/members?sort=came&dir=desc")
+    assert page.locator("table.member-figures tbody tr").count() == 7
+    page.screenshot(path=f"{folder}/insights-members.png", full_page=True)
+    _passes(axe, page)
+    page.goto(f"{live_server}/e/{known.events['e1'].key}")
+    assert page.locator(".event-figures dl").count() == 2
+    page.screenshot(path=f"{folder}/insights-event.png", full_page=True)
+    _passes(axe, page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+def _passes(axe: Axe, page) -> None:
+    found = axe.run(page, options=WCAG).response["violations"]
+    assert not found, [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found]

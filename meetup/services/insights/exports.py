@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from ..events.attendees import safe_cell
 from .figures import STAGES, EventFigures, Funnel
+from .members import MemberRow
 
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
@@ -74,4 +75,39 @@ def events_csv(events: list[EventFigures]) -> str:
             )
             for e in events
         ],
+    )
+
+
+MEMBER_HEADER = (
+    "name",
+    "email",
+    "role",
+    "channel",
+    "joined_at_utc",
+    "rsvped",
+    "came",
+    "no_shows",
+    "late_cancellations",
+    "last_came_utc",
+)
+
+
+def members_csv(rows: Iterable[MemberRow]) -> str:
+    return _csv(
+        MEMBER_HEADER,
+        (
+            (
+                m.name,
+                m.email,
+                m.role,
+                m.channel.key,
+                m.joined_at.strftime("%Y-%m-%d"),
+                m.record.rsvped,
+                m.record.came,
+                m.record.no_shows,
+                m.record.late,
+                m.record.last_came.strftime("%Y-%m-%d") if m.record.last_came else "",
+            )
+            for m in rows
+        ),
     )

@@ -14,6 +14,7 @@ from ...forms.base import AppForm
 from ...forms.intros import IntroSettingsForm
 from ...services.accounts import users as accounts
 from ...services.errors import DomainError
+from ...services.insights.members import own_records
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -52,6 +53,7 @@ def _page(status: int = 200, *, form=None, password_form=None, intro_form=None):
         needs_current_password=_needs_current_password(),
         sessions_form=AppForm(),
         intro_form=intro_form,  # None: filled from the profile
+        attendance=own_records(current_user),
     ), status
 
 

@@ -22,6 +22,7 @@ from ...services.channels import labels
 from ...services.errors import DomainError
 from ...services.events import editing as svc
 from ...services.events import series as series_svc
+from ...services.insights import figures as insight_figures
 from ...services.intros import proposals as intros_service
 from ...timeutil import format_in_zone, zone_abbreviation
 from ...urls import event_url
@@ -252,6 +253,11 @@ def show(event_key: str):
         share=_share_meta(event),
         just_created=just_created and is_organizer,
         channels=_channel_figures(event, by_channel) if is_organizer else None,
+        figures=(
+            insight_figures.one_event(event)
+            if is_organizer and ended and not event.cancelled_at
+            else None
+        ),
     )
 
 
