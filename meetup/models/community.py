@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Integer,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -69,6 +70,8 @@ class Membership(db.Model):
     __table_args__ = (
         UniqueConstraint("group_id", "user_id"),
         CheckConstraint("role IN ('organizer', 'co_organizer', 'member')", name="role"),
+        # The insights count members per channel and join date from the index alone.
+        Index("ix_memberships_channel", "group_id", "source", "invite_id", "joined_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,7 +23,7 @@ from sqlalchemy.sql import ColumnElement
 from ...extensions import db
 from ...models import CheckinLog, Event, Group, IntroPair, Invite, Membership, Rsvp, utcnow
 from ..intros.proposals import LIVE, Counts, counts_by_event
-from .channels import Channel, channel_columns
+from .channels import Channel
 
 STAGES = ("reached", "joined", "going", "came", "introduced", "accepted", "met")
 LATE_HOURS = 24
@@ -93,86 +93,88 @@ def hours_before(later: ColumnElement, earlier: ColumnElement) -> ColumnElement:
     return (func.julianday(later) - func.julianday(earlier)) * 24.0
 
 
-def _member_join(query, group_id_column: ColumnElement, user_id_column: ColumnElement):
-    return query.outerjoin(
-        Membership,
-        and_(Membership.group_id == group_id_column, Membership.user_id == user_id_column),
-    ).outerjoin(Invite, Invite.id == Membership.invite_id)
+def _flag(condition: ColumnElement) -> ColumnElement:
+    """1 when any of a person's rows meets `condition`, else 0 (in a GROUP BY person)."""
+    return func.max(case((condition, 1), else_=0))
 
 
-def _distinct(condition: ColumnElement, column: ColumnElement) -> ColumnElement:
-    """How many different `column` values among the rows where `condition` holds."""
-    return func.count(func.distinct(case((condition, column))))
+def _with_labels(grouped) -> list:
+    """Rows grouped by (source, invite_id), the invite's label joined once they are counted."""
+    return db.session.execute(
+        select(grouped.c.source, func.coalesce(Invite.label, ""), *list(grouped.c)[2:])
+        .select_from(grouped)
+        .outerjoin(Invite, Invite.id == grouped.c.invite_id)
+    ).all()
+
+
+def _per_channel(group: Group, per_person, flags: tuple[str, ...]) -> list:
+    """Sum the 0/1 `flags` of a per-person subquery (user_id, flags...) over each channel:
+    the person's membership (none for someone who isn't a member)."""
+    membership = and_(Membership.group_id == group.id, Membership.user_id == per_person.c.user_id)
+    return _with_labels(
+        select(
+            func.coalesce(Membership.source, "none").label("source"),
+            Membership.invite_id.label("invite_id"),
+            *(func.sum(per_person.c[name]) for name in flags),
+        )
+        .select_from(per_person)
+        .outerjoin(Membership, membership)
+        .group_by(Membership.source, Membership.invite_id)
+        .subquery("by_channel")
+    )
 
 
 def funnel(group: Group, period: Period) -> tuple[Funnel, list[Funnel]]:
-    """(overall, per channel), channels in a stable order. Each person has one channel (their
-    membership's), so the overall figures are the channels' sums."""
-    source, label = channel_columns()
+    """(overall, per channel), channels in a stable order: three queries. Each person has one
+    channel (their membership's), so the overall figures are the channels' sums."""
     by_channel: dict[Channel, Funnel] = {}
 
-    def row(src: str, lab: str) -> Funnel:
-        channel = Channel(src, lab if src == "invite" else "")
-        return by_channel.setdefault(channel, Funnel(channel))
+    def add(rows, names: tuple[str, ...]) -> None:
+        for source, label, *values in rows:
+            channel = Channel(source, label if source == "invite" else "")
+            f = by_channel.setdefault(channel, Funnel(channel))
+            for name, value in zip(names, values, strict=True):
+                setattr(f, name, getattr(f, name) + int(value or 0))
 
-    members = db.session.execute(
+    members = (
         select(
-            source,
-            label,
+            Membership.source.label("source"),
+            Membership.invite_id.label("invite_id"),
             func.count().filter(Membership.joined_at < period.end),
             func.count().filter(period.contains(Membership.joined_at)),
         )
-        .select_from(Membership)
-        .outerjoin(Invite, Invite.id == Membership.invite_id)
         .where(Membership.group_id == group.id)
-        .group_by(source, label)
+        .group_by(Membership.source, Membership.invite_id)
+        .subquery("members")
     )
-    for src, lab, reached, joined in members:
-        f = row(src, lab)
-        f.reached += reached
-        f.joined += joined
+    add(_with_labels(members), ("reached", "joined"))
 
     held = or_(Rsvp.status == "going", Rsvp.cancelled_at.is_not(None))
     came = and_(Rsvp.status == "going", Rsvp.checked_in_at.is_not(None))
-    answers = db.session.execute(
-        _member_join(
-            select(source, label, _distinct(held, Rsvp.user_id), _distinct(came, Rsvp.user_id))
-            .select_from(Rsvp)
-            .join(Event, Event.id == Rsvp.event_id),
-            Event.group_id,
-            Rsvp.user_id,
-        )
+    answers = (
+        select(Rsvp.user_id.label("user_id"), _flag(held).label("going"), _flag(came).label("came"))
+        .join(Event, Event.id == Rsvp.event_id)
         .where(_in_period(group, period))
-        .group_by(source, label)
+        .group_by(Rsvp.user_id)
+        .subquery("answers")
     )
-    for src, lab, going, came_ in answers:
-        f = row(src, lab)
-        f.going += going
-        f.came += came_
+    add(_per_channel(group, answers, ("going", "came")), ("going", "came"))
 
     sides = _intro_sides()
-    intros = db.session.execute(
-        _member_join(
-            select(
-                source,
-                label,
-                _distinct(sides.c.sent_at.is_not(None), sides.c.user_id),
-                _distinct(sides.c.answer == "yes", sides.c.user_id),
-                _distinct(sides.c.met == "yes", sides.c.user_id),
-            )
-            .select_from(sides)
-            .join(Event, Event.id == sides.c.event_id),
-            Event.group_id,
-            sides.c.user_id,
+    intros = (
+        select(
+            sides.c.user_id.label("user_id"),
+            _flag(sides.c.sent_at.is_not(None)).label("introduced"),
+            _flag(sides.c.answer == "yes").label("accepted"),
+            _flag(sides.c.met == "yes").label("met"),
         )
+        .join(Event, Event.id == sides.c.event_id)
         .where(_in_period(group, period))
-        .group_by(source, label)
+        .group_by(sides.c.user_id)
+        .subquery("intros")
     )
-    for src, lab, introduced, accepted, met in intros:
-        f = row(src, lab)
-        f.introduced += introduced
-        f.accepted += accepted
-        f.met += met
+    names = ("introduced", "accepted", "met")
+    add(_per_channel(group, intros, names), names)
 
     channels = sorted(by_channel.values(), key=lambda f: (-f.reached, f.channel))
     overall = Funnel(None)
