@@ -160,6 +160,14 @@ class EventForm(AppForm):
         render_kw={"inputmode": "numeric", "min": 2, "max": 104},
     )
     repeat_until = DateField(_l("or until"), validators=[Optional()])
+    followup_thanks = BooleanField(
+        _l("Thank those who came"),
+        description=_l("After the event, with a link to rate it (1 to 5) and leave a comment."),
+    )
+    followup_missed = BooleanField(
+        _l("Write to those who didn't come"),
+        description=_l("“Sorry we missed you”, with the group's next event if there is one."),
+    )
 
     def __init__(self, *args, zone: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -208,6 +216,8 @@ class EventForm(AppForm):
             claim_window_hours=self.claim_window_hours.data,
             reminder_hours=self.reminder_hours.data,
             intros_delay_hours=self.intros_delay_hours.data,
+            followup_thanks=bool(self.followup_thanks.data),
+            followup_missed=bool(self.followup_missed.data),
         )
 
     def fill_from(self, event: Event) -> None:

@@ -5,11 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..services.errors import DomainError
 from ..services.insights.figures import Period
+from ..services.insights.followups import COMMENT_MAX
 from ..services.insights.members import SEARCH_MAX, SORTS
+from .base import AppForm
 
 PRESETS = ("90", "365", "all")  # days back from today, or since the beginning
 DEFAULT_PRESET = "365"
@@ -99,4 +105,27 @@ def read_members_query(args: MultiDict) -> MembersQuery:
     page = args.get("page", 1, type=int) or 1
     return MembersQuery(
         args.get("q", "")[:SEARCH_MAX], sort, direction == "desc", min(max(page, 1), 10**6)
+    )
+
+
+RATING_LABELS = {
+    5: _l("5: excellent"),
+    4: _l("4: good"),
+    3: _l("3: all right"),
+    2: _l("2: not great"),
+    1: _l("1: poor"),
+}
+
+
+class FeedbackForm(AppForm):
+    rating = RadioField(
+        _l("How was it?"),
+        choices=[SelectChoice(value, label) for value, label in RATING_LABELS.items()],
+        coerce=int,
+        validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
+    )
+    comment = TextAreaField(
+        _l("Anything to keep or change? (optional)"),
+        validators=[Optional(), Length(max=COMMENT_MAX)],
+        render_kw={"rows": 4, "maxlength": COMMENT_MAX},
     )

@@ -14,6 +14,7 @@ from .events import (
     Series,
     SeriesFollower,
 )
+from .insights import EventFeedback
 from .intros import INTRO_STATUSES, IntroBlock, IntroPair
 from .mail import ANNOUNCEMENT_KINDS, OUTBOX_STATUSES, Announcement, OutboxMessage
 
@@ -23,6 +24,7 @@ __all__ = [
     "CheckinLog",
     "DoorLink",
     "Event",
+    "EventFeedback",
     "Group",
     "INTRO_STATUSES",
     "IntroBlock",

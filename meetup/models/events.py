@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,9 @@ class Event(db.Model):
     reminder_hours: Mapped[int | None] = mapped_column(Integer, default=24)  # None: no reminder
     intros_delay_hours: Mapped[int] = mapped_column(Integer, default=18)
     intros_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Follow-ups once it has ended (services/insights/followups.py): off by default.
+    followup_thanks: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    followup_missed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # iCalendar SEQUENCE: rises on each change of time or place, and on cancellation.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

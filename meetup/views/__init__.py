@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "intros",
     "insights.page",
     "insights.members",
+    "insights.feedback",
 )
 
 

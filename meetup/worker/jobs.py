@@ -27,6 +27,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..services.events.series import extend_all as add_series_dates
 from ..services.events.waitlist import expire_claims
+from ..services.insights.followups import send_followups
 from ..services.intros.proposals import ask_if_met as ask_if_intros_met
 from ..services.intros.proposals import remind_unanswered as remind_unanswered_intros
 from ..services.intros.proposals import send_suggestions as send_intro_suggestions
@@ -45,6 +46,7 @@ JOBS: list[Job] = [
     remind_unanswered_intros,
     ask_if_intros_met,
     show_members_who_answered,
+    send_followups,
 ]
 
 

@@ -59,6 +59,8 @@ class EventInput:
     claim_window_hours: int | None = None
     reminder_hours: int | None = 24
     intros_delay_hours: int = 18
+    followup_thanks: bool = False
+    followup_missed: bool = False
 
 
 def create_event(
@@ -273,6 +275,8 @@ def validated(data: EventInput, *, now: datetime, previous: Event | None) -> dic
         "claim_window_hours": data.claim_window_hours,
         "reminder_hours": data.reminder_hours,
         "intros_delay_hours": data.intros_delay_hours,
+        "followup_thanks": bool(data.followup_thanks),
+        "followup_missed": bool(data.followup_missed),
     }
 
 

@@ -24,6 +24,7 @@ from ...extensions import db
 from ...models import CheckinLog, Event, Group, IntroPair, Invite, Membership, Rsvp, utcnow
 from ..intros.proposals import LIVE, Counts, counts_by_event
 from .channels import Channel
+from .followups import FeedbackSummary, feedback_summary
 
 STAGES = ("reached", "joined", "going", "came", "introduced", "accepted", "met")
 LATE_HOURS = 24
@@ -73,6 +74,7 @@ class EventFigures:
     walk_ins: int
     promoted_came: int
     intros: Counts = field(default_factory=Counts)
+    feedback: FeedbackSummary | None = None  # one_event() only
 
     @property
     def no_shows(self) -> int | None:
@@ -275,6 +277,7 @@ def event_figures(
 
 
 def one_event(event: Event, now: datetime | None = None) -> EventFigures:
-    """The figures of one event (its organizer's page after it): two queries."""
+    """The figures of one event and its feedback (its organizer's page after it)."""
     (figures,) = event_figures(event.group, Period(None, event.ends_at), event_id=event.id, now=now)
+    figures.feedback = feedback_summary(event.id)
     return figures
