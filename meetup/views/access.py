@@ -49,6 +49,8 @@ def refuse(event: Event | None = None, *, event_key: str | None = None) -> NoRet
     if event is not None and permissions.can_view_event(event, current_user):
         raise DomainError("forbidden")
     event_not_found()
+
+
 def group_for_organizer_or_404(slug: str) -> Group:
     """A group its organizers manage; anyone else gets the 404 of a group that doesn't exist,
     so what is behind the page isn't told apart from nothing."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from urllib.parse import quote
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -22,9 +21,8 @@ from ..services import permissions
 from ..services.calendar import feeds
 from ..services.calendar import files as calendar
 from ..services.calendar.links import add_links
-from ..services.errors import DomainError
 from ..services.door import tickets
-from ..services.events import editing as events
+from ..services.errors import DomainError
 from ..urls import absolute_url
 from . import access
 

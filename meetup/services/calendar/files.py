@@ -33,8 +33,8 @@ from icalendar import Event as VEvent
 from sqlalchemy import Row
 
 from ...models import Event, Rsvp, User, utcnow
-from ...timeutil import EARLIEST, instant_in_window, latest
 from ...text import markdown_to_text
+from ...timeutil import EARLIEST, instant_in_window, latest
 from ...urls import base_host, event_url, ticket_url
 from .zones import vtimezone
 
