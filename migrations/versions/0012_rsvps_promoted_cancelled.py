@@ -1,7 +1,7 @@
 """rsvps.promoted_at and rsvps.cancelled_at: the figures of the insights page
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 05:00:00
 
 promoted_at: when someone on the waitlist was given a seat (the last time). cancelled_at: when
@@ -14,8 +14,8 @@ and by join date from the index alone.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

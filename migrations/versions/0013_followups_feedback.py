@@ -1,7 +1,7 @@
 """events.followup_thanks / followup_missed and event_feedback: follow-ups by attendance
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 06:00:00
 
 Per event, off by default: a "thanks for coming" to those who came, with a link to rate the
@@ -12,8 +12,8 @@ keeps one answer per person and event; organizers see it only in aggregate, with
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
