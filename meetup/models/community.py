@@ -92,7 +92,7 @@ class Membership(db.Model):
     welcome_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When an imported person joined or RSVPed themselves: shown to other members from then.
     active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Who imported them (a user id, no foreign key: see migration 0009); None if unknown.
+    # Who imported them (a user id, no foreign key: see migration 0010); None if unknown.
     imported_by_id: Mapped[int | None] = mapped_column(Integer)
     # The channel they joined through (`?via=`, else their invite link's label as a slug).
     channel: Mapped[str | None] = mapped_column(String(40))
