@@ -382,7 +382,7 @@ def cant_go(event_key: str):
     (no script needed), since on a full event the seat goes to the next person at once."""
     event = _event_or_404(event_key)
     if not can_view_event(event, current_user):
-        abort(404)
+        access.event_not_found()
     my_rsvp = _my_rsvp(event)
     if my_rsvp is None or my_rsvp.status != "going":
         return redirect(_event_page(event))  # no seat to give up (any more)
