@@ -30,8 +30,10 @@ def reminder_key(event: Event, user_id: int) -> str:
 
 
 def is_due(event: Event, now: datetime) -> bool:
-    """The event's reminder time has come (and it has not started)."""
-    if event.reminder_hours is None or event.cancelled_at is not None:
+    """The event's reminder time has come (and it has not started). Reads the start and
+    the reminder's hours only: an RSVP's hot path loads no more (a cancelled event takes no
+    RSVP, and due_events() leaves cancelled ones out)."""
+    if event.reminder_hours is None:
         return False
     return event.starts_at - timedelta(hours=event.reminder_hours) <= now < event.starts_at
 

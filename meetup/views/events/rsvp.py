@@ -132,6 +132,7 @@ _TO_ANSWER = _EVENT_ROLE_AND_USER.options(
         Event.visibility,
         Event.starts_at,
         Event.claim_window_hours,
+        Event.reminder_hours,  # a seat taken once the reminder is due: one email
         Event.sequence,
     ),
     load_only(
