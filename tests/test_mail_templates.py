@@ -61,6 +61,12 @@ CASES: list[tuple[str, str, dict]] = [
     ("intro_made", "", {}),
     ("intro_made", "no headline", {"other_headline": ""}),
     ("intro_met", "", {}),
+    ("welcome", "announcements", {"announcements": True}),
+    ("welcome", "no announcements", {"announcements": False}),
+    ("followup_thanks", "", {}),
+    ("followup_missed", "next event", {}),
+    ("followup_missed", "no next event", {"next_event": None}),
+    ("series_new_date", "", {}),
 ]
 
 
@@ -162,6 +168,17 @@ def _context(event, other, overrides: dict) -> dict:
         "had_seat": True,
         "joins_waitlist": False,
         "waitlisted": False,
+        "added_line": "Olga Martin added you to Data & Analytics Lyon's meetups.",
+        "announcements": True,
+        "yes_link": f"{BASE}/mail/welcome/d2VsY29tZQ/yes",
+        "no_link": f"{BASE}/mail/welcome/d2VsY29tZQ/no",
+        "group_link": f"{BASE}/g/data-lyon",
+        "unsubscribe_link": f"{BASE}/u/dW5zdWJzY3JpYmU",
+        "feedback_url": f"{BASE}/feedback/ZmVlZGJhY2s",
+        "next_event": event,
+        "next_when": "Thu 8 Apr 2027, 19:30",
+        "next_url": event_url(event.key),
+        "series_url": f"{BASE}/s/c2VyaWVz",
         "changes": [
             ("when", "Thu 4 Mar 2027, 19:30 – 22:00", "Thu 11 Mar 2027, 19:30 – 22:00"),
             ("where", "Le Sucre, 50 Quai Rambaud, 69002 Lyon", "La Cordée Liberté, 12 Rue"),
@@ -191,8 +208,10 @@ def _fields(ctx: dict) -> list[str]:
 
 
 def _urls(ctx: dict) -> set[str]:
-    keys = ("event_link", "ticket_link", "claim_link", "leave_link", "link", "map_url")
-    found = {ctx[k] for k in (*keys, "ics_url", "yes_url", "no_url") if ctx.get(k)}
+    keys = ("event_link", "ticket_link", "claim_link", "leave_link", "link", "map_url", "ics_url")
+    keys += ("yes_url", "no_url", "yes_link", "no_link", "group_link", "unsubscribe_link")
+    keys += ("feedback_url", "next_url", "series_url")
+    found = {ctx[k] for k in keys if ctx.get(k)}
     found |= {s[k] for s in ctx["suggestions"] for k in ("yes_url", "no_url")}
     found |= {"https://www.linkedin.com/in/hannah-levy", "https://example.org/setup"}
     return found
@@ -236,7 +255,8 @@ def _layout_problems(text: str) -> list[str]:
         problems.append("two blank lines in a row")
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        if i and line.rstrip().endswith(":") and lines[i - 1].strip():
+        # (A footer's "--" sets it off as a blank line would.)
+        if i and line.rstrip().endswith(":") and lines[i - 1].strip() not in ("", "--"):
             problems.append(f"no blank line before the heading {line!r}")
         if line != line.rstrip():
             problems.append(f"trailing spaces in {line!r}")
