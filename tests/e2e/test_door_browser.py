@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,12 @@ def checked_in(rsvp_id: int) -> bool:
 @pytest.fixture
 def door(app, server):
     """An event with three going guests and a volunteer's door link."""
-    event = make_event(make_group(make_user(name="Olga")), title="Rust night")
+    # Tonight: the door admits from 4 hours before the start.
+    event = make_event(
+        make_group(make_user(name="Olga")),
+        title="Rust night",
+        starts_at=utcnow() + timedelta(hours=1),
+    )
     guests = [make_rsvp(event, make_user(name=name)) for name in ("Ana", "Bea", "Cem")]
     return {
         "base": server.base,
