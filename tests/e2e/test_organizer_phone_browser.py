@@ -134,6 +134,11 @@ def test_the_attendee_list_and_the_intro_review_are_compact_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, tmp_path, "attendees-compact")
 
+    # The members list: email and role links a thumb can hit.
+    page.goto(f"{live_server}/g/{group.slug}/members")
+    links = tap_target_sizes(page, ".member-admin a, .member-admin button")
+    assert links and all(h >= 44 for _t, _w, h in links), links
+
     page.goto(f"{live_server}/e/{event.key}/intros")
     assert "score" not in page.content().lower()
     rows = tap_target_sizes(page, ".intro-pair summary")
