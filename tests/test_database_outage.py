@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from contextlib import contextmanager
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 from meetup.extensions import db
+from meetup.models import utcnow
 from meetup.services.door import tickets
 from tests.factories import make_event, make_group, make_rsvp, make_user
 
@@ -21,7 +23,10 @@ from tests.factories import make_event, make_group, make_rsvp, make_user
 @pytest.fixture
 def party(app):
     organizer = make_user(name="Olga")
-    event = make_event(make_group(organizer), title="Rust night")
+    # Tonight: the door admits from a few hours before the start.
+    event = make_event(
+        make_group(organizer), title="Rust night", starts_at=utcnow() + timedelta(hours=1)
+    )
     ana = make_rsvp(event, make_user(name="Ana"))
     app.testing = False  # log and answer as in production, instead of raising
     return organizer, event, ana
