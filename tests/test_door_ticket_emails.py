@@ -82,10 +82,12 @@ def test_the_seat_emails_carry_the_ticket_qr_and_the_waitlist_email_none(smtp_ap
 def test_the_reminder_carries_the_ticket_qr(smtp_app, tmp_path):
     app, inbox = smtp_app
     group = make_group(make_user())
-    event = make_event(group, starts_at=utcnow() + timedelta(hours=20), reminder_hours=24)
+    # Ana answers before the reminder is due (inside it, her confirmation is the reminder).
+    event = make_event(group, starts_at=utcnow() + timedelta(hours=30), reminder_hours=24)
     ana = make_user(name="Ana")
     add_member(group, ana)
     seat = answers.answer(event, ana, True)
+    event.reminder_hours = 48  # then the reminder is due
     db.session.commit()
     assert reminders.send_reminders(utcnow()) == 1
     db.session.commit()
