@@ -8,7 +8,7 @@ from dotenv import load_dotenv
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, cookies, database, input_guard, log_redaction, security, templating, urls
+from . import cli, cookies, database, i18n, input_guard, log_redaction, security, templating, urls
 from .config import Defaults, load_secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .views import register_blueprints
@@ -53,6 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     cookies.init_app(app)  # before anything that sets a cookie: its hook runs after theirs
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        i18n.compiled_directories(Path(app.instance_path) / "translations")
+    )
     babel.init_app(app, locale_selector=templating.select_locale)
     limiter.init_app(app)
     security.init_app(app)

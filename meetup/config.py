@@ -32,8 +32,8 @@ class Defaults:
     # A door page may stay open for hours and sync its queue later: the CSRF token must
     # live as long as the session rather than Flask-WTF's default hour.
     WTF_CSRF_TIME_LIMIT = None
-    # The app speaks English only (templating.LOCALES): WTForms' own English messages serve,
-    # and Flask-WTF would otherwise re-read WTForms' catalogue from disk on every request.
+    # WTForms' own messages come in the page's language from forms/base.py, which reads each
+    # catalogue once; Flask-WTF's own way would re-read it from disk on every request.
     WTF_I18N_ENABLED = False
 
     BABEL_DEFAULT_LOCALE = "en"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, user_logged_in
 from sqlalchemy import bindparam, select
 
@@ -117,4 +118,5 @@ def load_user(session_id: str) -> User | None:
         user = db.session.scalar(_USER, {"id": int(user_id)})
     if user is None or not same(user.session_token, token):
         return None
+    refresh()  # the language chosen before the person was read follows their choice now
     return user

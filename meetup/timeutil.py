@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_datetime
-from flask_babel import get_locale
+from babel.dates import format_datetime, get_timezone_location
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_format_percent
+from flask_babel import get_locale, gettext
 
 # The times the app takes from anyone (event forms, RSVP deadlines, scans synced late): from
 # 2000 to a few years ahead. Outside, a reading can't always be converted between zones (year
@@ -72,15 +75,67 @@ def in_zone(dt: datetime, tz: str) -> datetime:
 
 
 def format_in_zone(dt: datetime | None, tz: str, fmt: str = "EEE d MMM y, HH:mm") -> str:
+    """`dt` on the clock of `tz`, written as the page's language writes it: "Thu 17 Dec 2026,
+    19:00"; in French "jeudi 17 décembre 2026, 19 h 00" (a full date spells out the day and
+    month). Machine patterns (with "-" or seconds: file exports) are left as given."""
     if dt is None:
         return ""
-    return format_datetime(dt, fmt, tzinfo=ZoneInfo(tz), locale=str(get_locale() or "en"))
+    locale = _language()
+    return format_datetime(dt, _localised(fmt, locale), tzinfo=ZoneInfo(tz), locale=locale)
+
+
+def _language() -> str:
+    locale = get_locale()
+    return str(locale) if locale else "en"
+
+
+_FRENCH_CLOCK = re.compile(r"HH:mm(?!:)")
+
+
+@lru_cache(maxsize=64)
+def _localised(fmt: str, locale: str) -> str:
+    if not locale.startswith("fr") or "-" in fmt or ":ss" in fmt:
+        return fmt
+    if "y" in fmt:  # a full date: "jeudi 17 décembre 2026" rather than "jeu. 17 déc. 2026"
+        fmt = re.sub(r"(?<!E)EEE(?!E)", "EEEE", fmt)
+        fmt = re.sub(r"(?<!M)MMM(?!M)", "MMMM", fmt)
+    return _FRENCH_CLOCK.sub("H 'h' mm", fmt)  # "7 h 05", "19 h 00"
 
 
 def zone_abbreviation(dt: datetime, tz: str) -> str:
-    """ "CEST", "EDT", "IST"; zones without a letter abbreviation get "UTC+10:30", "UTC-03"."""
+    """ "CEST", "EDT", "IST"; zones without a letter abbreviation get "UTC+10:30", "UTC-03".
+    In other languages than English, the zone's city as that language names it ("heure de
+    Paris"), what a French reader expects rather than "CET"."""
     name = in_zone(dt, tz).tzname() or tz
-    if name[:1] in "+-" and name[1:].isdigit():
+    numeric = name[:1] in "+-" and name[1:].isdigit()
+    language = _language()
+    if not language.startswith("en") and "/" in tz and not tz.startswith("Etc/"):
+        return _elide(gettext("%(city)s time", city=_city(tz, language)))
+    if numeric:
         hours, minutes = name[1:3], name[3:5]
         return f"UTC{name[0]}{hours}" + (f":{minutes}" if minutes else "")
     return name
+
+
+@lru_cache(maxsize=256)
+def _city(tz: str, language: str) -> str:
+    return get_timezone_location(ZoneInfo(tz), locale=language, return_city=True)
+
+
+def _elide(text: str) -> str:
+    """French elision before a vowel: "heure de Amsterdam" -> "heure d’Amsterdam"."""
+    return re.sub(r"\bde ([AEIOUYÉÈÊÂÎÔaeiouyéèêâîô])", r"d’\1", text)
+
+
+def format_number(value: float | int | None, fmt: str | None = None) -> str:
+    """A number as the page's language writes it: "1,5" and "12 345" in French."""
+    if value is None:
+        return ""
+    return format_decimal(value, format=fmt, locale=_language())
+
+
+def format_percent(value: float | None, fmt: str | None = None) -> str:
+    """0.42 as "42%" ("42 %" in French)."""
+    if value is None:
+        return ""
+    return babel_format_percent(value, format=fmt, locale=_language())

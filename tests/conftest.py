@@ -120,8 +120,9 @@ def app(make_app):
     @app.teardown_request
     def _forget_current_user(_exc) -> None:
         # Requests share the test's app context (and so `g`): without this, Flask-Login's
-        # cached user would carry over from one request to the next.
+        # cached user would carry over from one request to the next; Flask-Babel's locale too.
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
 
     with app.app_context():
         # Test code reads without taking SQLite's write lock, so a live server can write.

@@ -150,8 +150,10 @@ def test_proposals_use_the_words_when_nobody_ticked_anything(app, event):
     assert frozenset(("Sam", "Tom")) not in pairs
     pair = pairs[frozenset(("Max", "Ivy"))]
     max_reads = pair.reason_for_a if pair.user_a.display_name == "Max" else pair.reason_for_b
-    assert "“des investisseurs pour ma fintech”" in max_reads
-    assert "“I write angel cheques for early-stage payments startups”" in max_reads
+    # Max wrote in French: his reason is in French, quoting each side's own words.
+    assert max_reads.startswith("Vous cherchez un financement")
+    assert "«\u00a0des investisseurs pour ma fintech\u00a0»" in max_reads
+    assert "«\u00a0I write angel cheques for early-stage payments startups\u00a0»" in max_reads
 
 
 def test_the_chips_script_reads_words_without_storing_them(client):

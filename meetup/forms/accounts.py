@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..services.accounts import users as accounts
-from .base import AppForm, MailableEmail, NameField
+from .base import AppForm, MailableEmail, NameField, language_field
 
 TEXT_MAX = 1000  # characters of a profile's free texts
 
@@ -95,6 +95,9 @@ class ProfileForm(AppForm):
             "Shared only when you and the other person both say yes, e.g. your LinkedIn or phone."
         ),
         render_kw={"rows": 2},
+    )
+    locale = language_field(
+        _l("Language of pages and emails"), browser_choice=_l("The group's, else my browser's")
     )
 
 

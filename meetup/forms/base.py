@@ -11,16 +11,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from flask import request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import StringField
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import get_translations
 from wtforms.validators import ValidationError
 
 from ..error_messages import message_for
+from ..i18n import LANGUAGES
 from ..services import text
 from ..services.accounts.users import normalize_email
 from ..services.errors import DomainError
@@ -48,7 +53,49 @@ def json_object() -> dict:
     return data
 
 
+def language_field(label, *, browser_choice: str | None = None) -> SelectField:
+    """A choice of the languages the app speaks, each named in itself ("Français");
+    `browser_choice` first, as "", when the person may leave it to their browser."""
+    choices = [SelectChoice(code, name) for code, name in LANGUAGES.items()]
+    if browser_choice:
+        choices.insert(0, SelectChoice("", browser_choice))
+    # Not validated against the list: anything else reads as "no choice" (services keep only
+    # known languages), so a client that sends no language is not refused for it.
+    return SelectField(
+        label, choices=choices, default="" if browser_choice else None, validate_choice=False
+    )
+
+
+@lru_cache(maxsize=8)
+def _wtforms_translations(locale: str):
+    return get_translations([locale])
+
+
+class _PageTranslations:
+    """WTForms' own messages ("Not a valid integer value.") in the page's language, each
+    catalogue read once per process. The language is looked up when a message is, not when
+    the form is made: an answer's form is made before the person is read."""
+
+    @staticmethod
+    def _current():
+        locale = get_locale()
+        return _wtforms_translations(str(locale) if locale else "en")
+
+    def gettext(self, string: str) -> str:
+        return self._current().gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._current().ngettext(singular, plural, n)
+
+
+_PAGE_TRANSLATIONS = _PageTranslations()
+
+
 class AppForm(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return _PAGE_TRANSLATIONS
+
     def __init__(self, formdata: Any = _FROM_REQUEST, **kwargs: Any) -> None:
         if formdata is not _FROM_REQUEST:
             kwargs["formdata"] = formdata

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from ..services.community import groups as svc
-from .base import AppForm, NameField
+from .base import AppForm, NameField, language_field
 
 ROLE_LABELS = {
     "organizer": _l("Organizer"),
@@ -48,6 +48,7 @@ class GroupForm(AppForm):
         ],
         description=_l("The Slack workspace, Discord server, LinkedIn group… (http or https)"),
     )
+    locale = language_field(_l("Language of its pages and emails"))
 
 
 class DeleteGroupForm(AppForm):

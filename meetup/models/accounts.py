@@ -43,6 +43,8 @@ class User(UserMixin, db.Model):
     max_intros: Mapped[int] = mapped_column(Integer, default=3)
     intro_colleagues: Mapped[bool] = mapped_column(Boolean, default=False)
     contact_details: Mapped[str] = mapped_column(Text, default="")  # shared on a mutual yes
+    # Their language ("fr"); None follows the group's, then the browser's (templating.py).
+    locale: Mapped[str | None] = mapped_column(String(8))
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Rotated on sign-out-everywhere and account changes; part of the session id.
     session_token: Mapped[str] = mapped_column(String(64))

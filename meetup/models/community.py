@@ -39,6 +39,8 @@ class Group(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     platform: Mapped[str] = mapped_column(String(20), default="other")
     community_url: Mapped[str] = mapped_column(String(500), default="")
+    # The language of its pages and emails for people who chose none; its organizer's at first.
+    locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

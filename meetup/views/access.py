@@ -17,6 +17,7 @@ from ..services import permissions
 from ..services.community import groups
 from ..services.errors import DomainError
 from ..services.events import editing as events
+from ..templating import page_about_group
 
 EVENT_NOT_FOUND = _l(
     "We couldn't find this event. If it is for members of a group, sign in to see it."
@@ -24,7 +25,9 @@ EVENT_NOT_FOUND = _l(
 
 
 def group_or_404(slug: str) -> Group:
-    return groups.get_by_slug(slug)  # `group_not_found`: a 404 that says so
+    group = groups.get_by_slug(slug)  # `group_not_found`: a 404 that says so
+    page_about_group(group.id, group.locale)
+    return group
 
 
 def group_for_organizer(slug: str) -> Group:
@@ -65,6 +68,7 @@ def event_or_404(event_key: str) -> Event:
     event = events.get_by_key(event_key)
     if event is None:
         event_not_found()
+    page_about_group(event.group_id, event.group.locale)
     return event
 
 
@@ -83,4 +87,5 @@ def visible_event_or_404(event_key: str) -> Event:
     event = events.get_by_key(event_key)
     if event is None or not permissions.can_view_event(event, current_user):
         event_not_found()
+    page_about_group(event.group_id, event.group.locale)
     return event

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import force_locale
+
 from ..services.community import welcome
 from ..services.events import notices as rsvp_notices
 from ..services.mail import messages as mail
@@ -27,4 +29,5 @@ def write(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:
     writer = WRITERS.get(notice.get("type")) if isinstance(notice, dict) else None
     if writer is None:
         return None
-    return writer(notice, to_name=to_name, subject=subject)
+    with force_locale(notice.get("locale") or "en"):  # chosen when it was queued
+        return writer(notice, to_name=to_name, subject=subject)

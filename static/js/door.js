@@ -60,9 +60,14 @@
 
   function localTime(iso) {
     if (!iso) return "";
-    return new Intl.DateTimeFormat(undefined, {
+    return clock(new Intl.DateTimeFormat(config.locale || undefined, {
       hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: config.timezone,
-    }).format(new Date(iso));
+    }).format(new Date(iso)));
+  }
+
+  // "19:02" as the page's language writes a time: "19 h 02", "7 h 05" in French.
+  function clock(hhmm) {
+    return hhmm && /^fr/.test(config.locale || "") ? hhmm.replace(/^0(\d)/, "$1").replace(":", " h ") : hhmm;
   }
 
   function tokenFromScan(text) {
@@ -287,7 +292,7 @@
       show("ok", fill(M.welcome, { name: a.name }), note);
       buzz(120);
     } else if (a.status === "already_checked_in") {
-      var time = a.checked_in_time || localTime(a.checked_in_at);
+      var time = clock(a.checked_in_time) || localTime(a.checked_in_at);
       var by = a.checked_in_by;
       var title = by ? fill(M.already, { time: time, by: by }) : fill(M.alreadyNoBy, { time: time });
       show("warn", title, a.flagged ? M.flagged : (a.name || "") + (note ? " · " + note : ""));
@@ -392,7 +397,7 @@
         updateGuest(r.data);
         if (r.data.counts) renderCounts(r.data.counts);
         if (r.data.flagged) show("warn", fill(M.already, {
-          time: r.data.checked_in_time, by: r.data.checked_in_by,
+          time: clock(r.data.checked_in_time), by: r.data.checked_in_by,
         }), r.data.name + " · " + M.flagged);
         return dequeue(item);
       })

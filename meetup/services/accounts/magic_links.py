@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
@@ -91,7 +91,7 @@ def send(
     mail.queue(
         email,
         "magic_link",
-        subject or gettext("Your sign-in link for Meetup"),
+        subject or _l("Your sign-in link for Meetup"),
         context={
             "link": absolute_url("auth.magic_link", token=token),
             "minutes": current_app.config["MAGIC_LINK_MINUTES"],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...extensions import db
+from ...i18n import known_locale
 from ...models import Event, Group, LoginToken, Membership, OutboxMessage, Rsvp, User, utcnow
 from ..errors import DomainError
 from ..tokens import new_token
@@ -133,6 +134,7 @@ PROFILE_FIELDS = (
     "can_offer",
     "wants_intros",
     "contact_details",
+    "locale",
 )
 
 
@@ -142,6 +144,8 @@ def update_profile(user: User, *, interests: str | list[str] = "", **fields: obj
         raise TypeError(f"not profile fields: {sorted(unknown)}")
     for key, value in fields.items():
         setattr(user, key, value.strip() if isinstance(value, str) else value)
+    if "locale" in fields:  # "" or anything unknown: follow the group's, then the browser's
+        user.locale = known_locale(fields["locale"])
     user.interests = clean_tags(interests)
     db.session.flush()
     return user

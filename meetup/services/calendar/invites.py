@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -82,11 +83,11 @@ def send_update(event: Event, before: dict[str, object], *, now: datetime | None
     changes = what_changed(event, before)
     time_moved, place_moved = bool(TIME_FIELDS & before.keys()), bool(PLACE_FIELDS & before.keys())
     if time_moved and place_moved:
-        subject = _("New time and place: %(title)s", title=event.title)
+        subject = _l("New time and place: %(title)s", title=event.title)
     elif time_moved:
-        subject = _("New time: %(title)s", title=event.title)
+        subject = _l("New time: %(title)s", title=event.title)
     else:
-        subject = _("New place: %(title)s", title=event.title)
+        subject = _l("New place: %(title)s", title=event.title)
     return _send_to_people(
         event, "event_updated", subject, calendar.request_for, {"changes": changes}, now=now
     )
@@ -128,7 +129,7 @@ def _where(name: str, address: str) -> str:
 def send_cancellation(event: Event, *, now: datetime | None = None) -> int:
     """After services.events.editing.cancel_event: every going attendee gets a CANCEL, and
     everyone on the waitlist an email saying so."""
-    subject = _("Cancelled: %(title)s", title=event.title)
+    subject = _l("Cancelled: %(title)s", title=event.title)
 
     def cancel(rsvp: Rsvp, *, now: datetime | None) -> calendar.Invite:
         return calendar.cancel_for(
@@ -167,17 +168,18 @@ def _send_to_people(
             "waitlisted": not going,
             **extra,
         }
-        messages.append(
-            mail.build(
-                rsvp.user,
-                template,
-                subject,
-                context=context,
-                group_id=event.group_id,
-                now=now,
-                **(invite(rsvp, now=now).mail_kwargs() if going else {}),
+        with mail.speaking_to(rsvp.user, event.group_id):  # the calendar file's words too
+            messages.append(
+                mail.build(
+                    rsvp.user,
+                    template,
+                    subject,
+                    context=context,
+                    group_id=event.group_id,
+                    now=now,
+                    **(invite(rsvp, now=now).mail_kwargs() if going else {}),
+                )
             )
-        )
     db.session.add_all(messages)
     db.session.flush()
     return len(messages)

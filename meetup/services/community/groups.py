@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...i18n import known_locale
 from ...models import PLATFORMS, Event, Group, Membership, User, utcnow
 from .. import text
 from ..errors import DomainError
@@ -91,11 +92,14 @@ def create_group(
     description: str = "",
     platform: str = "other",
     community_url: str = "",
+    locale: str | None = None,
     now: datetime | None = None,
 ) -> Group:
-    """A new group with `creator` as its organizer. The slug comes from the name, once."""
+    """A new group with `creator` as its organizer. The slug comes from the name, once. Its
+    language is `locale`, else the organizer's."""
     now = now or utcnow()
     fields = _clean_fields(name, description, platform, community_url)
+    fields["locale"] = known_locale(locale) or creator.locale
     base = slugify(fields["name"])
     for _attempt in range(5):
         group = Group(slug=_free_slug(base), created_at=now, **fields)
@@ -128,11 +132,13 @@ def update_group(
     description: str,
     platform: str,
     community_url: str,
+    locale: str | None = None,
 ) -> Group:
     """Edit; the slug stays as it was, so shared links keep working after a rename."""
     require_organizer(group, actor)
     for key, value in _clean_fields(name, description, platform, community_url).items():
         setattr(group, key, value)
+    group.locale = known_locale(locale) or group.locale
     db.session.flush()
     return group
 

@@ -18,6 +18,7 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -43,10 +44,26 @@ HEADER_SCAN_ROWS = 30
 DELIMITERS = (",", ";", "\t")
 NAME_MAX, HEADLINE_MAX, COMPANY_MAX = 120, 160, 120
 
-# Column names seen in the exports, compared after lower-casing and dropping all but letters
-# and digits. Earlier names win: Slack has both "fullname" and "displayname".
+# Column names seen in the exports, compared after lower-casing, folding accents and dropping
+# all but letters and digits. Earlier names win: Slack has both "fullname" and "displayname".
+# French exports (LinkedIn in French, French Excel) name them Prénom, Nom, Adresse e-mail...
 ALIASES: dict[str, tuple[str, ...]] = {
-    "email": ("email", "emailaddress", "e-mail", "mail", "emailaddresses", "primaryemail"),
+    "email": (
+        "email",
+        "emailaddress",
+        "e-mail",
+        "mail",
+        "emailaddresses",
+        "primaryemail",
+        "adresse e-mail",
+        "adresse mail",
+        "adresse email",
+        "courriel",
+        "adresse courriel",
+        "adresse électronique",
+        "e-mail professionnel",
+        "mél",
+    ),
     "name": (
         "fullname",
         "realname",
@@ -57,15 +74,54 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "nickname",
         "username",
         "user",
+        "nom complet",
+        "nom et prénom",
+        "prénom et nom",
+        "prénom nom",
+        "nom prénom",
+        "pseudo",
+        "nom d'utilisateur",
     ),
-    "first_name": ("firstname", "givenname", "first"),
-    "last_name": ("lastname", "surname", "familyname", "last"),
-    "company": ("company", "currentcompany", "organization", "organisation", "employer"),
-    "headline": ("headline", "title", "position", "jobtitle", "currentposition", "role"),
+    "first_name": ("firstname", "givenname", "first", "prénom"),
+    "last_name": ("lastname", "surname", "familyname", "last", "nom", "nom de famille"),
+    "company": (
+        "company",
+        "currentcompany",
+        "organization",
+        "organisation",
+        "employer",
+        "entreprise",
+        "société",
+        "entreprise actuelle",
+        "employeur",
+    ),
+    "headline": (
+        "headline",
+        "title",
+        "position",
+        "jobtitle",
+        "currentposition",
+        "role",
+        "poste",
+        "fonction",
+        "intitulé du poste",
+        "poste actuel",
+        "titre",
+        "métier",
+    ),
     # Slack's export lists deactivated accounts and bots too ("status": "Deactivated").
-    "status": ("status", "accountstatus"),
+    "status": ("status", "accountstatus", "statut", "état", "statut du compte"),
 }
-INACTIVE = {"deactivated", "deactivated account", "disabled"}
+INACTIVE = {
+    "deactivated",
+    "deactivated account",
+    "disabled",
+    "desactive",
+    "desactivee",
+    "compte desactive",
+    "inactif",
+    "inactive",
+}
 BOTS = {"bot", "app", "slackbot"}
 # Slack's guests belong to a channel or two, not to the community: imported only if the
 # organizer says so (Mapping.guests). Older exports said "restricted" for them.
@@ -95,8 +151,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FORMULA_START = "=+-@'\t\r\n "
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents: "Société" -> "societe"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
+    return re.sub(r"[^a-z0-9]", "", _fold(header))
 
 
 _ALIAS_KEYS = {field_: tuple(_key(a) for a in names) for field_, names in ALIASES.items()}
@@ -348,7 +410,7 @@ def _refusal(row: list[str], width: int, mapping: Mapping) -> str | None:
     """Why a row is not a member to import, before its email is read, if it isn't."""
     if width < mapping.needed:  # cut short: its cells aren't where the header says
         return "too_few_columns"
-    status = row[mapping.status].strip().lower() if mapping.status is not None else ""
+    status = _fold(row[mapping.status].strip()) if mapping.status is not None else ""
     if status in BOTS:
         return "bot"
     if status in INACTIVE:

@@ -44,7 +44,7 @@ def queue_welcomes(group: Group, user_ids: Sequence[int], *, now: datetime) -> N
     for start in range(0, len(user_ids), _CHUNK):
         chunk = user_ids[start : start + _CHUNK]
         people = db.session.execute(
-            select(User.id, User.email, User.name).where(
+            select(User.id, User.email, User.name, User.locale).where(
                 User.id.in_(chunk), User.mail_undeliverable_at.is_(None)
             )
         ).all()

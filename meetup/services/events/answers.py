@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
@@ -268,9 +268,9 @@ def request_by_email(
     )
     waits = joins_waitlist(rsvp, state)
     subject = (
-        _("Confirm you're joining the waitlist: %(title)s", title=event.title)
+        _l("Confirm you're joining the waitlist: %(title)s", title=event.title)
         if waits
-        else _("Confirm your RSVP: %(title)s", title=event.title)
+        else _l("Confirm your RSVP: %(title)s", title=event.title)
     )
     mail.queue(
         user,

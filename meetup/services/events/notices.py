@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
@@ -21,13 +21,13 @@ NOTICE = "rsvp"  # the outbox notice type (worker/notices.py)
 
 
 SUBJECTS = {
-    "going": lambda t: _("You're going: %(title)s", title=t),
-    "added": lambda t: _("You're on the list: %(title)s", title=t),
-    "waitlisted": lambda t: _("You're on the waitlist: %(title)s", title=t),
-    "promoted": lambda t: _("A seat opened up for you: %(title)s", title=t),
-    "cancelled": lambda t: _("RSVP cancelled: %(title)s", title=t),
-    "removed": lambda t: _("You're no longer on the list: %(title)s", title=t),
-    "claim_expired": lambda t: _("Your held seat was released: %(title)s", title=t),
+    "going": lambda t: _l("You're going: %(title)s", title=t),
+    "added": lambda t: _l("You're on the list: %(title)s", title=t),
+    "waitlisted": lambda t: _l("You're on the waitlist: %(title)s", title=t),
+    "promoted": lambda t: _l("A seat opened up for you: %(title)s", title=t),
+    "cancelled": lambda t: _l("RSVP cancelled: %(title)s", title=t),
+    "removed": lambda t: _l("You're no longer on the list: %(title)s", title=t),
+    "claim_expired": lambda t: _l("Your held seat was released: %(title)s", title=t),
 }
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -114,7 +114,7 @@ def person(rsvp: Rsvp, user: User) -> matching.Person:
         intro_colleagues=bool(user.intro_colleagues),
         checked_in=rsvp.checked_in_at is not None,
         wants_intros=bool(rsvp.wants_intros) and bool(user.wants_intros),
-        lang=getattr(user, "locale", None) or None,
+        lang=user.locale or rsvp.event.group.locale,  # the language their email is in
     )
 
 
@@ -338,9 +338,9 @@ def _queue_suggestions(
             "reminder": kind == "intro-remind",
         }
         subject = (
-            _("Reminder: introductions from %(title)s", title=event.title)
+            _l("Reminder: introductions from %(title)s", title=event.title)
             if kind == "intro-remind"
-            else _("People to meet again from %(title)s", title=event.title)
+            else _l("People to meet again from %(title)s", title=event.title)
         )
         if mail.queue(
             me,
@@ -428,7 +428,7 @@ def ask_if_met(now: datetime) -> int:
             if mail.queue(
                 me,
                 "intro_met",
-                _("Did you meet %(name)s?", name=other.display_name),
+                _l("Did you meet %(name)s?", name=other.display_name),
                 context={
                     "event": event,
                     "other": other,
@@ -584,7 +584,9 @@ def _queue_introduction(pair: IntroPair, now: datetime) -> None:
         mail.queue(
             me,
             "intro_made",
-            _("Introduction: %(name)s, from %(title)s", name=other.display_name, title=event.title),
+            _l(
+                "Introduction: %(name)s, from %(title)s", name=other.display_name, title=event.title
+            ),
             context={
                 "event": event,
                 "event_url": event_url(event.key),

@@ -2,21 +2,35 @@
 
 The row is written in the caller's transaction, so a message exists if and only if the
 change that caused it was committed. The worker (services/mail/outbox.py) delivers it.
+
+Each message is in its recipient's language, chosen when it is queued: their saved one, else
+their group's, else the language of the page that caused it (a sign-in link asked for from a
+French page comes in French). The subject may be a lazy string (`_l(...)`): it is read in that
+language; anything else the caller words for the message goes inside `speaking_to()`.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import render_template
+from flask_babel import force_locale, get_locale
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
-from ...models import OutboxMessage, User, utcnow
+from ...i18n import (
+    SOURCE_LANGUAGE,
+    UNKNOWN,
+    known_locale,
+    noted_group_locale,
+)
+from ...models import Group, OutboxMessage, User, utcnow
 from ...urls import base_host
 
 _CONTROL = re.compile(r"[\r\n\x00-\x1f\x7f]+")
@@ -34,6 +48,33 @@ def new_message_id() -> str:
 # The HTML of an email carrying a ticket shows its QR code as <img src="cid:ticket-qr">; the
 # image is drawn from the row's qr_url when the message is built (services/mail/outbox.py).
 QR_CID = "ticket-qr"
+
+
+def recipient_locale(to: User | str, group_id: int | None = None) -> str:
+    """The language `to` reads their email in (see the module's docstring)."""
+    user = to
+    if isinstance(to, str):  # an address: someone signing in or up, maybe with an account
+        user = db.session.scalar(select(User).where(User.email == to.strip().lower()))
+    saved = getattr(user, "locale", None)  # a row of a few columns may leave it out
+    if known_locale(saved):
+        return saved
+    if group_id:
+        group_locale = noted_group_locale(group_id)
+        if group_locale is UNKNOWN:
+            group = db.session.get(Group, group_id)  # once per group and session
+            group_locale = group.locale if group is not None else None
+        if known_locale(group_locale):
+            return group_locale
+    current = get_locale()
+    return known_locale(str(current) if current else None) or SOURCE_LANGUAGE
+
+
+@contextmanager
+def speaking_to(to: User | str, group_id: int | None = None) -> Iterator[str]:
+    """Everything worded inside is in `to`'s language (translations, dates)."""
+    locale = recipient_locale(to, group_id)
+    with force_locale(locale):
+        yield locale
 
 
 class Written(NamedTuple):
@@ -74,13 +115,15 @@ def notice_row(
     """The outbox row of a message the worker writes when it first sends it
     (worker/notices.py): every column NOTICE_INSERT writes, defaults included."""
     now = now or utcnow()
+    with speaking_to(to, group_id) as locale:
+        subject = str(subject)
     return {
         "message_id": new_message_id(),
         "dedupe_key": dedupe_key,
         "to_addr": one_line(to.email),
         "to_name": one_line(to.name)[:120],
         "subject": one_line(subject)[:300],
-        "notice": notice,
+        "notice": {**notice, "locale": locale},  # the worker writes it in this language
         "group_id": group_id,
         "status": "queued",
         "attempts": 0,
@@ -140,7 +183,9 @@ def build(
         to_addr, to_name = to.email, to.name
     else:
         to_addr, to_name = to, ""
-    body_text, body_html = render_bodies(to_name, template, subject, context or {})
+    with speaking_to(to, group_id):
+        subject = str(subject)
+        body_text, body_html = render_bodies(to_name, template, subject, context or {})
     return OutboxMessage(
         message_id=new_message_id(),
         dedupe_key=dedupe_key,

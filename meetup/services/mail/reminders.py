@@ -96,19 +96,20 @@ def send_reminders(now: datetime) -> int:
         if key in done:
             continue
         event = events[rsvp.event_id]
-        when = format_in_zone(event.starts_at, event.timezone)
-        ticket = ticket_url(rsvp.ticket_token) if rsvp.ticket_token else None
-        context = {
-            "event": event,
-            "when": when,
-            "zone": zone_abbreviation(event.starts_at, event.timezone),
-            "map_url": map_url(event.venue_address) if event.venue_address else None,
-            "ticket_url": ticket,
-            "qr_cid": mail.QR_CID if ticket else None,
-            "event_url": event_url(event.key),
-            "ics_url": event_url(event.key) + "/event.ics",
-        }
-        subject = _("Reminder: %(title)s, %(when)s", title=event.title, when=when)
+        with mail.speaking_to(user, event.group_id):  # the date as they read it
+            when = format_in_zone(event.starts_at, event.timezone)
+            ticket = ticket_url(rsvp.ticket_token) if rsvp.ticket_token else None
+            context = {
+                "event": event,
+                "when": when,
+                "zone": zone_abbreviation(event.starts_at, event.timezone),
+                "map_url": map_url(event.venue_address) if event.venue_address else None,
+                "ticket_url": ticket,
+                "qr_cid": mail.QR_CID if ticket else None,
+                "event_url": event_url(event.key),
+                "ics_url": event_url(event.key) + "/event.ics",
+            }
+            subject = _("Reminder: %(title)s, %(when)s", title=event.title, when=when)
         if mail.queue(
             user,
             "reminder",

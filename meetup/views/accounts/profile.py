@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from flask_babel import gettext, refresh
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -90,6 +90,7 @@ def save():
             form.interests.errors = [message]
         return _page(400, form=form, intro_form=intro_form)
     db.session.commit()
+    refresh()  # the language may have just changed: say it in the new one
     if newly is not None:
         name = newly.display_name
         flash(gettext("%(name)s won't be suggested to you. They aren't told.", name=name))

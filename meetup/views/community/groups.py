@@ -7,6 +7,7 @@ Importing members from a CSV lives in views/community/member_import.py.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -52,6 +53,7 @@ def _group_fields(form: GroupForm) -> dict:
         "description": form.description.data or "",
         "platform": form.platform.data,
         "community_url": form.community_url.data or "",
+        "locale": form.locale.data,
     }
 
 
@@ -69,6 +71,7 @@ def new():
         db.session.commit()
         flash(_("Your group is ready. Next: create an invite link to share."), "success")
         return redirect(url_for("invites.index", group_slug=group.slug))
+    form.locale.data = current_user.locale or str(get_locale())  # the organizer's, at first
     return render_template("community/new.html", form=form)
 
 
@@ -84,6 +87,7 @@ def edit(group_slug: str):
         db.session.commit()
         flash(_("Group saved."), "success")
         return redirect(url_for(".show", group_slug=group.slug))
+    form.locale.data = group.locale or str(get_locale())
     return render_template("community/edit.html", form=form, group=group)
 
 

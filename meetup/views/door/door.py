@@ -24,6 +24,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -221,6 +222,7 @@ def _page_config(event: Event, actor: Actor) -> dict:
     return {
         "eventKey": event.key,
         "timezone": event.timezone,
+        "locale": str(get_locale() or "en"),  # times written as the page's language does
         "cancelled": event.cancelled_at is not None,  # offline scans are refused too
         # Offline scans outside the door's window are refused on the phone too.
         "window": [checkin.iso(edge) for edge in checkin.door_window(event)],

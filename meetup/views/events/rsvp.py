@@ -31,7 +31,7 @@ from ...error_messages import MESSAGES, register_messages
 from ...extensions import db, limiter
 from ...forms.base import ButtonForm, MailableEmail
 from ...forms.events import RsvpForm
-from ...models import Event, Membership, Rsvp, User, utcnow
+from ...models import Event, Group, Membership, Rsvp, User, utcnow
 from ...services.errors import DomainError
 from ...services.events import answers as rsvp_answers
 from ...services.events import leave_links
@@ -40,6 +40,7 @@ from ...services.events import waitlist as rsvp_waitlist
 from ...services.intros import chips as chips_service
 from ...services.permissions import can_view_event, is_member, is_organizer
 from ...services.tokens import same
+from ...templating import page_about_group
 from .. import access
 from ..channels import tracking
 
@@ -111,7 +112,8 @@ _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The event and the asker's role in its group, in one statement (an answer's only reads);
 # with the signed-in user's row too, which is otherwise a statement of its own.
 _EVENT_AND_ROLE = (
-    select(Event, Membership.role)
+    select(Event, Membership.role, Group.locale.label("group_locale"))
+    .join(Group, Group.id == Event.group_id)
     .outerjoin(
         Membership,
         (Membership.group_id == Event.group_id) & (Membership.user_id == bindparam("user_id")),
@@ -142,6 +144,7 @@ _TO_ANSWER = _EVENT_ROLE_AND_USER.options(
         User.looking_for,
         User.can_offer,
         User.wants_intros,
+        User.locale,
     ),
 )
 
@@ -179,6 +182,7 @@ def _read_or_404(
     row = db.session.execute(statement, params).first()
     if row is None:
         access.event_not_found()
+    page_about_group(row.Event.group_id, row.group_locale)
     user = security.signed_in_user(prefetched=row.User if claimed is not None else None)
     signed_in = user is not None and user.id == claimed
     locked = rsvp_seats.locked_from_row(row, row.Event.id) if lock and signed_in else None
