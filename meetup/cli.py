@@ -104,6 +104,8 @@ def demo_command() -> None:
         if endpoint in views:
             event = result.past if endpoint == "intros.review" else result.upcoming
             line(label, absolute_url(endpoint, event_key=event.key))
+    if "series.show" in views:
+        line("Monthly series", absolute_url("series.show", series_key=result.series.key))
     ticket = result.ticket_rsvp
     if "tickets.show" in views and ticket is not None and ticket.ticket_token:
         line(f"Ticket of {result.member.display_name}", ticket_url(ticket.ticket_token))

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Event, Group, Membership, Rsvp, User, utcnow
+from .models import Event, Group, Membership, Rsvp, Series, User, utcnow
 from .services.accounts import users as accounts
 from .services.community import groups, invite_links, member_import
+from .services.events import series as series_service
 from .services.events.editing import EventInput, create_event
 from .services.tokens import new_token
 
@@ -28,6 +29,7 @@ GROUP_NAME = "Paris Data Engineers"
 TIMEZONE = "Europe/Paris"
 UPCOMING_TITLE = "Data Engineers Meetup: streaming in production"
 PAST_TITLE = "Data Engineers Meetup: hiring panel"
+SERIES_TITLE = "Data office hours"  # monthly, on the first Thursday
 
 # What each member looks for and can offer (words and tags), so the introductions after the
 # past event have something real to work with.
@@ -43,6 +45,7 @@ class DemoResult:
     upcoming: Event
     past: Event
     ticket_rsvp: Rsvp | None
+    series: Series
 
 
 def _account(email: str, name: str, now: datetime) -> User:
@@ -151,7 +154,37 @@ def seed(now: datetime | None = None) -> DemoResult:
     ticket = db.session.scalar(
         select(Rsvp).where(Rsvp.event_id == upcoming.id, Rsvp.user_id == member.id)
     )
-    return DemoResult(group, organizer, member, upcoming, past, ticket)
+    series = _series(group, organizer, member, now)
+    return DemoResult(group, organizer, member, upcoming, past, ticket, series)
+
+
+def _series(group: Group, organizer: User, member: User, now: datetime) -> Series:
+    """A monthly series on the first Thursday, which the member follows."""
+    for series in db.session.scalars(select(Series).where(Series.group_id == group.id)):
+        if series.title == SERIES_TITLE:
+            return series
+    first = _local(now + timedelta(days=3), 18)
+    while first.weekday() != 3 or first.day > 7:  # the next first Thursday of a month
+        first += timedelta(days=1)
+    series = series_service.create_series(
+        group,
+        organizer,
+        EventInput(
+            title=SERIES_TITLE,
+            timezone=TIMEZONE,
+            starts_local=first,
+            ends_local=first + timedelta(hours=2),
+            description="Bring a question about your pipelines; leave with three answers.",
+            venue_name="Le Wagon",
+            venue_address="16 Villa Gaudelet, 75011 Paris",
+            capacity=15,
+        ),
+        frequency="monthly",
+        count=12,
+        now=now,
+    )
+    series_service.follow(series, member, now=now)
+    return series
 
 
 def _answers(

@@ -5,13 +5,13 @@ import re
 from sqlalchemy import func, select
 
 from meetup.extensions import db
-from meetup.models import Event, Group, Membership, Rsvp, User, utcnow
+from meetup.models import Event, Group, Membership, Rsvp, Series, SeriesFollower, User, utcnow
 
 
 def _counts():
     return tuple(
         db.session.scalar(select(func.count()).select_from(model))
-        for model in (User, Group, Membership, Event, Rsvp)
+        for model in (User, Group, Membership, Event, Rsvp, Series, SeriesFollower)
     )
 
 
@@ -20,8 +20,10 @@ def test_demo_is_idempotent_and_prints_working_links(app, client):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     counts = _counts()
-    users, groups, memberships, events, rsvps = counts
-    assert groups == 1 and events == 2
+    users, groups, memberships, events, rsvps, series, followers = counts
+    single = db.session.scalar(select(func.count()).where(Event.series_id.is_(None)))
+    assert groups == 1 and single == 2 and series == 1 and followers == 1
+    assert events > single  # the series' first dates
     assert memberships >= 30 and users >= 31
 
     second = runner.invoke(args=["demo"])
@@ -37,7 +39,7 @@ def test_demo_is_idempotent_and_prints_working_links(app, client):
     assert past_checked_in > 0
 
     assert "organizer@example.org" in second.output and "priya.raman@example.com" in second.output
-    for path in re.findall(r"http://localhost(/(?:g|e|t)/[\w-]+)", second.output):
+    for path in re.findall(r"http://localhost(/(?:g|e|t|s)/[\w-]+)", second.output):
         assert client.get(path).status_code == 200, path
     assert re.search(r"/login/link/[\w-]{22,}", second.output)
 
