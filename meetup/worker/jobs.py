@@ -27,6 +27,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..services.events.series import extend_all as add_series_dates
 from ..services.events.waitlist import expire_claims
+from ..services.insights.digest import send_rsvp_digests
 from ..services.insights.followups import send_followups
 from ..services.intros.proposals import ask_if_met as ask_if_intros_met
 from ..services.intros.proposals import remind_unanswered as remind_unanswered_intros
@@ -47,6 +48,7 @@ JOBS: list[Job] = [
     ask_if_intros_met,
     show_members_who_answered,
     send_followups,
+    send_rsvp_digests,
 ]
 
 

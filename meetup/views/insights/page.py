@@ -3,14 +3,17 @@ group that doesn't exist)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ...error_messages import register_messages
+from ...extensions import db
+from ...forms.base import ButtonForm
 from ...forms.insights import PRESETS, read_period
 from ...models import utcnow
-from ...services.insights import charts, exports, figures
+from ...services.insights import charts, digest, exports, figures
 from .. import access
 
 bp = Blueprint("insights", __name__)
@@ -66,6 +69,7 @@ def show(group_slug: str):
             funnel_chart=charts.funnel_chart(overall),
             events=events,
             trend=charts.trend_chart(events),
+            digest_form=ButtonForm(),
         )
     )
     return _no_store(response)
@@ -95,3 +99,22 @@ def events_csv(group_slug: str):
     group, choice = _figures(group_slug)
     events = figures.event_figures(group, choice.period)
     return _csv(exports.events_csv(events), f"events-{group.slug}.csv")
+
+
+@bp.post("/g/<group_slug>/insights/digest")
+@login_required
+def set_digest(group_slug: str):
+    group = access.group_for_organizer_or_404(group_slug)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    on = request.form.get("on") == "1"
+    digest.set_digest(group, current_user, on)
+    db.session.commit()
+    if on:
+        flash(
+            _("Organizers will get a daily email on days with new RSVPs or cancellations."),
+            "success",
+        )
+    else:
+        flash(_("The daily RSVP email is off."), "success")
+    return redirect(url_for(".show", group_slug=group.slug) + "#digest")
