@@ -7,7 +7,11 @@ import os
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
 
+from meetup.extensions import db
+from meetup.models import EventFeedback, Rsvp
+from meetup.services.insights import followups
 from tests import insights_fixture
 from tests.e2e.browser_support import PHONE, sign_in
 from tests.e2e.test_accessibility_browser import WCAG
@@ -45,6 +49,26 @@ def test_the_charts_render_on_a_phone_and_pass_the_accessibility_check(
     page.screenshot(path=f"{folder}/insights-event.png", full_page=True)
     _passes(axe, page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
+def test_feedback_from_the_thanks_email_on_a_phone(app, live_server, browser, tmp_path):
+    known = insights_fixture.build()
+    came = db.session.scalar(
+        select(Rsvp).where(Rsvp.event_id == known.events["e1"].id, Rsvp.checked_in_at.is_not(None))
+    )
+    context = browser.new_context(**PHONE)  # no sign-in: the link is enough
+    page = context.new_page()
+    page.goto(f"{live_server}/feedback/{followups.feedback_token(came)}")
+    _passes(Axe(), page)
+    page.get_by_label("4: good").check()
+    page.get_by_label("Anything to keep or change? (optional)").fill("More time to talk")
+    folder = os.environ.get("MEETUP_SCREENSHOTS") or tmp_path
+    page.screenshot(path=f"{folder}/insights-feedback.png", full_page=True)
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("heading", name="Thank you!").wait_for()
+    db.session.rollback()
+    assert db.session.scalar(select(EventFeedback.rating)) == 4
     context.close()
 
 
