@@ -53,8 +53,8 @@ def build(now=None) -> Known:
         group, title="Cancelled meetup", starts_at=now - timedelta(days=20), cancelled_at=now
     )
     p, came = people, {"checked_in_at": e1.starts_at + timedelta(minutes=5)}
-    make_rsvp(e1, p["a"], **came)
-    make_rsvp(e1, p["b"])
+    make_rsvp(e1, p["a"], channel="slack-general", **came)
+    make_rsvp(e1, p["b"], channel="slack-general")
     make_rsvp(e1, p["c"], promoted_at=e1.starts_at - timedelta(days=1), **came)
     walk_in = make_rsvp(e1, p["x"], **came)
     db.session.add(
@@ -73,7 +73,7 @@ def build(now=None) -> Known:
     make_rsvp(e1, p["e"], "not_going", cancelled_at=e1.starts_at - timedelta(hours=48))
     make_rsvp(e1, p["f"], "waitlisted")
     for k in "ad":
-        make_rsvp(e2, p[k], checked_in_at=e2.starts_at)
+        make_rsvp(e2, p[k], checked_in_at=e2.starts_at, channel="linkedin")
     make_rsvp(e2, p["b"])
     make_rsvp(e3, p["e"])
     make_rsvp(e3, p["f"])

@@ -84,6 +84,17 @@ def test_each_events_figures(known):
     assert autumn.intros.proposed == 0
 
 
+def test_rsvps_by_the_link_they_came_through(known):
+    """E1: a (came) and b (no-show) via slack-general; E2: a and d (came) via linkedin; the
+    rest untracked (c, x at E1, b at E2 a no-show; e and f going to E3, not over)."""
+    rows = {c.channel: c for c in figures.link_channels(known.group, ALL_TIME)}
+    assert set(rows) == {"slack-general", "linkedin", ""}
+    slack, linkedin, untracked = rows["slack-general"], rows["linkedin"], rows[""]
+    assert (slack.going, slack.came, slack.no_shows, slack.no_show_rate) == (2, 1, 1, 0.5)
+    assert (linkedin.going, linkedin.came, linkedin.no_shows) == (2, 2, 0)
+    assert (untracked.going, untracked.came, untracked.no_shows) == (5, 2, 1)
+
+
 def test_one_events_figures(known):
     (only,) = figures.event_figures(known.group, ALL_TIME, event_id=known.events["e2"].id)
     assert (only.title, only.going, only.came) == ("Autumn meetup", 3, 2)

@@ -26,7 +26,7 @@ def _url(known, tail=""):
 
 def test_only_organizers_see_the_page_others_get_the_unknown_groups_404(known, client, login):
     login(client, known.people["a"])  # a member
-    for tail in ("", "/funnel.csv", "/events.csv"):
+    for tail in ("", "/funnel.csv", "/events.csv", "/links.csv"):
         assert client.get(_url(known, tail)).status_code == 404
     unknown = client.get("/g/no-such-group/insights")
     assert unknown.status_code == 404
@@ -68,6 +68,9 @@ def test_the_csv_holds_the_same_figures(known, client, login):
     door = ("late_cancellations", "walk_ins", "waitlist_promotions_came")
     assert [spring[k] for k in door] == ["1", "1", "1"]
     assert rows["Winter meetup"]["no_shows"] == ""
+    body = client.get(_url(known, "/links.csv?period=all")).get_data(as_text=True)
+    links = {r["channel"]: r for r in csv.DictReader(io.StringIO(body))}
+    assert (links["slack-general"]["going"], links["slack-general"]["no_shows"]) == ("2", "1")
 
 
 def test_a_formula_in_a_title_stays_text_in_the_csv(known, client, login):

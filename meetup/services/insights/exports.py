@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable
 
 from ..events.attendees import safe_cell
-from .figures import STAGES, EventFigures, Funnel
+from .figures import STAGES, EventFigures, Funnel, LinkChannel
 from .members import MemberRow
 
 
@@ -110,4 +110,12 @@ def members_csv(rows: Iterable[MemberRow]) -> str:
             )
             for m in rows
         ),
+    )
+
+
+def links_csv(channels: list[LinkChannel]) -> str:
+    """RSVPs by the link they came through; "" when no channel was tracked."""
+    return _csv(
+        ("channel", "going", "came", "no_shows"),
+        [(c.channel, c.going, c.came, c.no_shows) for c in channels],
     )

@@ -281,3 +281,38 @@ def one_event(event: Event, now: datetime | None = None) -> EventFigures:
     (figures,) = event_figures(event.group, Period(None, event.ends_at), event_id=event.id, now=now)
     figures.feedback = feedback_summary(event.id)
     return figures
+
+
+@dataclass(frozen=True)
+class LinkChannel:
+    """RSVPs by the link they came through (`?via=`): "" when no channel was tracked."""
+
+    channel: str
+    going: int
+    came: int
+    no_shows: int
+
+    @property
+    def no_show_rate(self) -> float | None:
+        return self.no_shows / self.going if self.going else None
+
+
+def link_channels(group: Group, period: Period, now: datetime | None = None) -> list[LinkChannel]:
+    """Going, came and no-shows per RSVP channel over the period's events: one query."""
+    now = now or utcnow()
+    channel = func.coalesce(Rsvp.channel, "")
+    going = Rsvp.status == "going"
+    rows = db.session.execute(
+        select(
+            channel,
+            func.count().filter(going),
+            func.count().filter(going, Rsvp.checked_in_at.is_not(None)),
+            func.count().filter(going, Rsvp.checked_in_at.is_(None), Event.ends_at <= now),
+        )
+        .select_from(Rsvp)
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(_in_period(group, period))
+        .group_by(channel)
+        .order_by(func.count().filter(going).desc(), channel)
+    )
+    return [LinkChannel(*row) for row in rows]

@@ -69,6 +69,7 @@ def show(group_slug: str):
             funnel_chart=charts.funnel_chart(overall),
             events=events,
             trend=charts.trend_chart(events),
+            link_channels=figures.link_channels(group, choice.period),
             digest_form=ButtonForm(),
         )
     )
@@ -99,6 +100,14 @@ def events_csv(group_slug: str):
     group, choice = _figures(group_slug)
     events = figures.event_figures(group, choice.period)
     return _csv(exports.events_csv(events), f"events-{group.slug}.csv")
+
+
+@bp.get("/g/<group_slug>/insights/links.csv")
+@login_required
+def links_csv(group_slug: str):
+    group, choice = _figures(group_slug)
+    channels = figures.link_channels(group, choice.period)
+    return _csv(exports.links_csv(channels), f"links-{group.slug}.csv")
 
 
 @bp.post("/g/<group_slug>/insights/digest")

@@ -1,7 +1,7 @@
 """groups.rsvp_digest: a daily email to organizers of new RSVPs, cancellations and the waitlist
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 06:10:00
 
 Off by default; sent only on days when something changed.
@@ -10,8 +10,8 @@ Off by default; sent only on days when something changed.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
