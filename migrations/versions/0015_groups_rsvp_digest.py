@@ -1,7 +1,7 @@
 """groups.rsvp_digest: a daily email to organizers of new RSVPs, cancellations and the waitlist
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 06:10:00
 
 Off by default; sent only on days when something changed.
@@ -10,8 +10,8 @@ Off by default; sent only on days when something changed.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
