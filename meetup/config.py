@@ -75,6 +75,15 @@ class Defaults:
     MAIL_BATCH_SIZE = 50
     WORKER_POLL_SECONDS = 2.0
 
+    # Slack and Discord posts (services/channels/delivery.py): retried with backoff when the
+    # platform surely didn't take them, up to this many attempts.
+    WEBHOOK_MAX_ATTEMPTS = 8
+    WEBHOOK_RETRY_BASE_SECONDS = 30
+    WEBHOOK_RETRY_MAX_SECONDS = 3600
+    # Test-only: webhook URLs on this local origin ("http://127.0.0.1:<port>") are accepted
+    # too, so tests can check the payloads; honoured only when TESTING is on.
+    TESTING_WEBHOOK_ORIGIN: str | None = None
+
     # Test-only switch: skip the capacity lock, to prove the concurrency tests see the race.
     TESTING_SKIP_LOCKS = False
     # Test-only switch: claim outbox rows without FOR UPDATE SKIP LOCKED (negative control).

@@ -21,7 +21,8 @@ import fcntl
 import functools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 from flask import Flask, current_app
@@ -84,6 +85,21 @@ def begin_writes(session: scoped_session) -> None:
     if dbapi_connection.in_transaction:
         dbapi_connection.execute("COMMIT")
     _begin_immediate(conn)
+
+
+@contextmanager
+def writing(session: scoped_session) -> Iterator[None]:
+    """One committed transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE),
+    for code that owns its transactions (the worker's deliveries)."""
+    token = set_write_intent(True)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        reset_write_intent(token)
 
 
 def commit_writes(session: scoped_session) -> None:

@@ -3,6 +3,7 @@ event carries its IANA zone. Import them from here: `from meetup.models import E
 
 from .accounts import LoginToken, User
 from .base import UTCDateTime, utcnow
+from .channels import Webhook, WebhookPost
 from .community import PLATFORMS, ROLES, Group, Invite, Membership
 from .door import CheckinLog, DoorLink
 from .events import (
@@ -44,5 +45,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "VISIBILITIES",
+    "Webhook",
+    "WebhookPost",
     "utcnow",
 ]

@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "insights.page",
     "insights.members",
     "insights.feedback",
+    "channels.webhooks",
 )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from ..services.channels import delivery as webhook_delivery
 from ..services.mail import outbox
 from . import jobs, notices
 
@@ -29,6 +30,13 @@ def run_pass(*, stop: threading.Event | None = None, now: datetime | None = None
     """One pass: every scheduled job, then every message that is due."""
     done = jobs.run_jobs(now)
     report = deliver_due(stop=stop, now=now)
+    try:
+        posted = webhook_delivery.deliver_due(now=now)
+    except Exception:  # a database hiccup here must not stop the mail
+        log.exception("Slack and Discord posts: pass failed")
+        posted = webhook_delivery.Report()
+    if posted.sent or posted.failed:
+        log.info("posts: sent %d, failed %d", posted.sent, posted.failed)
     if any(done.values()) or report.sent or report.retried or report.failed:
         log.info(
             "pass: jobs %s; mail sent %d, to retry %d, failed %d",

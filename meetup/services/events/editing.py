@@ -21,6 +21,7 @@ from ...models import VISIBILITIES, Event, Group, Rsvp, User, utcnow
 from ...timeutil import is_valid_timezone, local_to_utc, reading_in_window, wall_clock_exists
 from .. import permissions, text
 from ..calendar import invites
+from ..channels import posts as channel_posts
 from ..errors import DomainError
 from ..tokens import new_event_key
 from . import rows
@@ -125,6 +126,7 @@ def update_event(
             event.series_detached = True
         db.session.flush()
     invites.send_update(event, before, now=now)  # attendees' calendars follow a move
+    channel_posts.event_changed(event, changed, now=now)  # and the Slack and Discord posts
     if "capacity" in changed:
         rsvp_waitlist.fill_seats(event, now)  # new seats go to the waitlist at once
     return changed
@@ -153,6 +155,7 @@ def cancel_event(event: Event, user: User, *, now: datetime | None = None) -> bo
     event.sequence += 1
     db.session.flush()
     invites.send_cancellation(event, now=now)  # and it leaves their calendars
+    channel_posts.event_cancelled(event, now=now)
     return True
 
 

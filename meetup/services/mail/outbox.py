@@ -33,8 +33,8 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError
@@ -346,18 +346,9 @@ def worker_name() -> str:
     return name[:120]
 
 
-@contextmanager
-def _writing() -> Iterator[None]:
+def _writing():
     """One committed transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE)."""
-    token = database.set_write_intent(True)
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        database.reset_write_intent(token)
+    return database.writing(db.session)
 
 
 class Ledger:

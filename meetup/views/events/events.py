@@ -19,6 +19,7 @@ from ...models import Event, Group, Rsvp, Series, utcnow
 from ...services import permissions
 from ...services.channels import counts as channel_counts
 from ...services.channels import labels
+from ...services.channels import posts as channel_posts
 from ...services.errors import DomainError
 from ...services.events import editing as svc
 from ...services.events import series as series_svc
@@ -265,7 +266,11 @@ def _channel_figures(event: Event, by_channel: list) -> dict:
     """For organizers: which channel brought whom, and a tagged link for any channel."""
     wanted = request.args.get("link_for", labels.LINKEDIN)
     channel = labels.clean(wanted) or labels.from_text(wanted) or labels.LINKEDIN
+    hooks, posted = channel_posts.hooks_and_posts(event)
     return {
+        "hooks": hooks,
+        "posts": posted,
+        "posted": {hook.id for post, hook in posted if post.kind == "post"},
         "counts": by_channel,
         "link_for": channel,
         "link": event_url(event.key, via=channel),
