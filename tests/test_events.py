@@ -620,7 +620,9 @@ def test_open_graph_and_twitter_tags(client, group):
     )
     assert tags["og:url"] == f"http://localhost/e/{event.key}"
     assert tags["og:type"] == "website"
-    assert tags["twitter:card"] == "summary"
+    # The link card image (#32 item 6) makes it a large card.
+    assert tags["twitter:card"] == "summary_large_image"
+    assert tags["og:image"].startswith(f"http://localhost/e/{event.key}/card.png?v=")
     assert tags["twitter:title"] == "Drinks & demos"
     assert "robots" not in tags
 

@@ -274,6 +274,9 @@ class RsvpForm(IntentChips, AppForm):
     )
     wants_intros = BooleanField(_l("Introduce me to people I meet there"), default=True)
     save_to_profile = BooleanField(_l("Also save these answers to my profile"))
+    listed = BooleanField(
+        _l("Show my name and headline to other members in “Who’s going”"), default=False
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -288,6 +291,7 @@ class RsvpForm(IntentChips, AppForm):
             can_offer=self.can_offer.data or "",
             wants_intros=bool(self.wants_intros.data),
             save_to_profile=bool(self.save_to_profile.data),
+            listed=bool(self.listed.data),
             intents=self.chips_answered(),
         )
 

@@ -123,6 +123,8 @@ class Rsvp(db.Model):
     # was given up ("can't go" after going; cleared when they take a seat again).
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Shown by name and headline to other members in "Who's going" (their choice, off by default).
+    listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     event: Mapped[Event] = relationship(back_populates="rsvps")
     user: Mapped[User] = relationship()

@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "insights.members",
     "insights.feedback",
     "channels.webhooks",
+    "channels.link_card",
 )
 
 

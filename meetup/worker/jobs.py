@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from .. import database
 from ..extensions import db
 from ..models import utcnow
-from ..services.events.series import extend_all as add_series_dates
 from ..services.channels.posts import queue_recaps as queue_channel_recaps
+from ..services.events.series import extend_all as add_series_dates
 from ..services.events.waitlist import expire_claims
 from ..services.insights.digest import send_rsvp_digests
 from ..services.insights.followups import send_followups

@@ -56,6 +56,8 @@ class Answers:
     intents: dict | None = None
     # The channel whose link brought them (`?via=`), kept on the RSVP if it has none yet
     channel: str | None = None
+    # Listed among who's going (name and headline, to other members); None keeps it
+    listed: bool | None = None
 
     def as_payload(self) -> dict:
         return {
@@ -65,6 +67,7 @@ class Answers:
             "save_to_profile": self.save_to_profile,
             "intents": self.intents,
             "channel": self.channel,
+            "listed": self.listed,
         }
 
     @classmethod
@@ -76,6 +79,7 @@ class Answers:
             save_to_profile=bool(payload.get("save_to_profile")),
             intents=payload.get("intents"),
             channel=labels.clean(payload.get("channel")),
+            listed=payload.get("listed") if isinstance(payload.get("listed"), bool) else None,
         )
 
 
@@ -100,6 +104,8 @@ def _apply_answers(rsvp: Rsvp, user: User, answers: Answers) -> None:
         rsvp.wants_intros = answers.wants_intros
     if answers.intents is not None:
         rsvp.intents = answers.intents
+    if answers.listed is not None:
+        rsvp.listed = answers.listed
     if rsvp.channel is None and answers.channel is not None:
         rsvp.channel = labels.clean(answers.channel)  # the first channel only
     if answers.save_to_profile:
@@ -252,6 +258,7 @@ def request_by_email(
                 answers.can_offer,
                 intents=answers.intents,
                 channel=answers.channel,
+                listed=answers.listed,
             ),
         )
         if answers.wants_intros is not None:

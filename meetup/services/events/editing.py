@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote_plus
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import VISIBILITIES, Event, Group, Rsvp, User, utcnow
@@ -165,7 +166,8 @@ def cancel_event(event: Event, user: User, *, now: datetime | None = None) -> bo
 def get_by_key(key: str) -> Event | None:
     if not key or len(key) > 32:
         return None
-    return db.session.scalar(select(Event).where(Event.key == key))
+    # Its group comes along: every page of an event names it.
+    return db.session.scalar(select(Event).options(joinedload(Event.group)).where(Event.key == key))
 
 
 def last_timezone(group: Group) -> str:

@@ -44,6 +44,7 @@ def new_row(
         channel=None,
         promoted_at=None,
         cancelled_at=None,
+        listed=False,
     )  # every column set: once written, nothing is left to load
     # Nor its event and person, which the notice reads under the lock: set as loaded, not
     # assigned, so no cascade puts the row in the session before save() writes it.

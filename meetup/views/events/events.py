@@ -17,16 +17,17 @@ from ...forms.base import AppForm
 from ...forms.events import EventForm
 from ...models import Event, Group, Rsvp, Series, utcnow
 from ...services import permissions
+from ...services.channels import card_image, labels
 from ...services.channels import counts as channel_counts
-from ...services.channels import labels
 from ...services.channels import posts as channel_posts
 from ...services.errors import DomainError
 from ...services.events import editing as svc
 from ...services.events import series as series_svc
+from ...services.events import whos_going as going_list
 from ...services.insights import figures as insight_figures
 from ...services.intros import proposals as intros_service
 from ...timeutil import format_in_zone, zone_abbreviation
-from ...urls import event_url
+from ...urls import absolute_url, event_url
 from .. import access
 
 bp = Blueprint("events", __name__)
@@ -254,6 +255,14 @@ def show(event_key: str):
         share=_share_meta(event),
         just_created=just_created and is_organizer,
         channels=_channel_figures(event, by_channel) if is_organizer else None,
+        whos_going=going_list.whos_going(
+            event, going=counts.get("going", 0), member=role is not None, my_rsvp=my_rsvp
+        ),
+        share_link=(
+            event_url(event.key, via=labels.SHARE)
+            if is_organizer or (my_rsvp is not None and my_rsvp.status in ("going", "waitlisted"))
+            else None
+        ),
         figures=(
             insight_figures.one_event(event)
             if is_organizer and ended and not event.cancelled_at
@@ -289,6 +298,14 @@ def _share_meta(event: Event) -> dict[str, str]:
         "title": event.title,
         "description": when_and_where(event),
         "url": event_url(event.key),
+        # The card is versioned: an unfurler that keeps images by URL gets the new one.
+        "image": absolute_url("link_card.card", event_key=event.key, v=card_image.version(event)),
+        "image_alt": gettext(
+            "%(title)s, %(when)s, %(group)s",
+            title=event.title,
+            when=when_and_where(event),
+            group=event.group.name,
+        ),
     }
 
 

@@ -262,6 +262,7 @@ def panel_state(
         form.looking_for.data = source.looking_for
         form.can_offer.data = source.can_offer
         form.wants_intros.data = source.wants_intros
+    form.listed.data = bool(my_rsvp.listed) if my_rsvp is not None else False
     shown = _chips(my_rsvp, current_user if signed_in else None)
     form.show_chips(shown)
     now = utcnow()
