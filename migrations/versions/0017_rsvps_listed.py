@@ -1,7 +1,7 @@
 """rsvps.listed: whether someone going is shown by name and headline to other members
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 06:20:00
 
 Off by default (and for every RSVP before): each person chooses on their RSVP.
@@ -10,8 +10,8 @@ Off by default (and for every RSVP before): each person chooses on their RSVP.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
