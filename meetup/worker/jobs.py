@@ -27,6 +27,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..services.channels.posts import queue_recaps as queue_channel_recaps
 from ..services.events.series import extend_all as add_series_dates
+from ..services.events.announcements import queue_announcements
 from ..services.events.waitlist import expire_claims
 from ..services.insights.digest import send_rsvp_digests
 from ..services.insights.followups import send_followups
@@ -42,6 +43,7 @@ Job = Callable[[datetime], int]
 
 JOBS: list[Job] = [
     add_series_dates,
+    queue_announcements,
     send_reminders,
     expire_claims,
     send_intro_suggestions,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from flask_babel import force_locale
 
 from ..services.community import welcome
+from ..services.events import announcements
 from ..services.events import notices as rsvp_notices
 from ..services.mail import messages as mail
 
@@ -22,6 +23,7 @@ from ..services.mail import messages as mail
 WRITERS: dict[str, Callable[..., mail.Written | None]] = {
     rsvp_notices.NOTICE: rsvp_notices.write_notice,
     welcome.NOTICE: welcome.write_notice,
+    announcements.NOTICE: announcements.write_notice,
 }
 
 

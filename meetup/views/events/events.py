@@ -71,6 +71,7 @@ register_messages(
 
 # Other blueprints' organizer pages, linked from the event page when they exist in this build.
 ORGANIZER_LINKS = (
+    ("announcements.page", _l("Announce by email")),
     ("attendees.index", _l("Attendees")),
     ("door.page", _l("Door check-in")),
     ("intros.review", _l("Introductions")),

@@ -1,0 +1,258 @@
+"""Announcing an event by email to every member of its group who hasn't opted out.
+
+The organizer's tap only records the announcement (`announce`): one row per event and kind,
+so a second tap announces nothing more. The worker queues its emails (`queue_announcements`,
+a scheduled job) in chunks of 1,000, each committed on its own so RSVPs are never held back
+and the organizer's page shows the progress; each email is a notice the worker writes when
+it first sends it (`write_notice`). An email goes once per event, kind and person: its
+dedupe key says so, whatever is tapped twice or whichever worker queues it.
+
+Kinds: "event" (the announcement itself, to every member who accepts announcements), and
+the optional follow-ups "few_seats" and "waitlist_open", only to those who haven't answered.
+
+Each email carries one-tap answers ("I'm going", "Can't go"): signed per-person links that need
+no sign-in and open a page with one confirm button (mail scanners prefetch links: a GET never
+changes anything); the POST answers as the person would signed in, so tapping twice keeps
+their place. Links carry `?via=email`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ...extensions import db
+from ...models import ANNOUNCEMENT_KINDS, Announcement, Event, Membership, Rsvp, User, utcnow
+from ...urls import MAX_ID, absolute_url, event_url
+from ..errors import DomainError
+from ..mail import consent
+from ..mail import messages as mail
+from . import seats
+
+NOTICE = "announcement"  # the outbox notice type (worker/notices.py)
+CHUNK = 1000
+_ANSWER_SALT = "announcement-answer"
+ANSWERS = ("going", "not_going")
+
+
+def subject_for(event: Event, kind: str) -> str:
+    if kind == "few_seats":
+        return _("A few seats left: %(title)s", title=event.title)
+    if kind == "waitlist_open":
+        return _("The waitlist is open: %(title)s", title=event.title)
+    return _("%(group)s: %(title)s", group=event.group.name, title=event.title)
+
+
+def _key(event_id: int, kind: str, user_id: int) -> str:
+    return f"announce-{kind}:{event_id}:{user_id}"
+
+
+# ---------------------------------------------------------------- who
+
+
+def _audience(event: Event, kind: str):
+    """Members who accept announcements (and, for follow-ups, haven't answered)."""
+    where = [Membership.group_id == event.group_id, *consent.receives("announcements")]
+    if kind != "event":
+        answered = exists().where(
+            Rsvp.event_id == event.id,
+            Rsvp.user_id == Membership.user_id,
+            Rsvp.status != "pending",
+        )
+        where.append(~answered)
+    return where
+
+
+def audience_size(event: Event, kind: str = "event") -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(*_audience(event, kind))
+    )
+
+
+def available_kinds(event: Event) -> list[str]:
+    """The follow-ups that make sense now (the first announcement is always offered)."""
+    kinds = ["event"]
+    if event.capacity:
+        free = seats.of(event.id).free
+        kinds.append("few_seats" if free > 0 else "waitlist_open")
+    return kinds
+
+
+# ---------------------------------------------------------------- the tap
+
+
+def announce(
+    event: Event, organizer: User, kind: str = "event", *, now: datetime | None = None
+) -> tuple[Announcement, bool]:
+    """Record the announcement (the worker queues its emails): (row, True if new).
+    Codes: announcement_kind, event_cancelled, event_started."""
+    now = now or utcnow()
+    if kind not in ANNOUNCEMENT_KINDS or (kind != "event" and kind not in available_kinds(event)):
+        raise DomainError("announcement_kind")
+    if event.cancelled_at is not None:
+        raise DomainError("event_cancelled")
+    if event.starts_at <= now:
+        raise DomainError("event_started")
+    existing = find(event, kind)
+    if existing is not None:
+        return existing, False
+    row = Announcement(
+        event_id=event.id,
+        kind=kind,
+        created_by_id=organizer.id,
+        status="queueing",
+        total=audience_size(event, kind),
+        queued=0,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():  # two taps at once: one row
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        return find(event, kind), False
+    return row, True
+
+
+def find(event: Event, kind: str) -> Announcement | None:
+    return db.session.scalar(
+        select(Announcement).where(Announcement.event_id == event.id, Announcement.kind == kind)
+    )
+
+
+def of_event(event: Event) -> dict[str, Announcement]:
+    rows = db.session.scalars(select(Announcement).where(Announcement.event_id == event.id))
+    return {row.kind: row for row in rows}
+
+
+# ---------------------------------------------------------------- the worker's job
+
+
+def queue_announcements(now: datetime) -> int:
+    """Queue the emails of every announcement being queued; returns how many were queued.
+
+    Owns its transactions: each chunk of 1,000 is committed with the progress, so no lock is
+    held for long and a crash resumes after the last committed chunk (the dedupe keys make a
+    repeated chunk add nothing)."""
+    queued = 0
+    pending = db.session.scalars(
+        select(Announcement.id).where(Announcement.status == "queueing").order_by(Announcement.id)
+    ).all()
+    for announcement_id in pending:
+        queued += _queue_one(announcement_id, now)
+    return queued
+
+
+def _queue_one(announcement_id: int, now: datetime) -> int:
+    row = db.session.get(Announcement, announcement_id)
+    event = db.session.get(Event, row.event_id)
+    subject = subject_for(event, row.kind)
+    audience = (
+        select(User.id, User.email, User.name)
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(*_audience(event, row.kind))
+        .order_by(User.id)
+        .limit(CHUNK)
+    )
+    after, queued = 0, 0
+    while True:
+        people = db.session.execute(audience.where(User.id > after)).all()
+        if not people:
+            break
+        rows = []
+        for person in people:
+            notice = {"type": NOTICE, "event_id": event.id, "kind": row.kind, "user_id": person.id}
+            item = mail.notice_row(person, subject, notice, group_id=event.group_id, now=now)
+            item.update(dedupe_key=_key(event.id, row.kind, person.id), list_kind="announcements")
+            rows.append(item)
+        mail.queue_notices(rows)
+        after, queued = people[-1].id, queued + len(people)
+        db.session.execute(
+            update(Announcement).where(Announcement.id == row.id).values(queued=queued)
+        )
+        db.session.commit()  # the progress shows; the lock (SQLite) is let go between chunks
+    db.session.execute(
+        update(Announcement)
+        .where(Announcement.id == row.id)
+        .values(status="done", queued=queued, total=queued, finished_at=utcnow())
+    )
+    db.session.commit()
+    return queued
+
+
+# ---------------------------------------------------------------- one-tap answers
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(
+        current_app.secret_key, salt=_ANSWER_SALT, signer_kwargs={"digest_method": hashlib.sha256}
+    )
+
+
+def answer_token(event_id: int, user_id: int) -> str:
+    return _signer().dumps([event_id, user_id])
+
+
+def answer_url(token: str, answer: str) -> str:
+    return absolute_url("announcements.answer", token=token, answer=answer, via="email")
+
+
+@dataclass(frozen=True)
+class AnswerLink:
+    event: Event
+    user: User
+
+
+def by_answer_token(token: str) -> AnswerLink:
+    """Whose link it is; `answer_link_invalid` for anything forged or someone who left."""
+    try:
+        event_id, user_id = _signer().loads(token)
+    except (BadData, TypeError, ValueError):
+        raise DomainError("answer_link_invalid") from None
+    if not all(type(v) is int and 1 <= v <= MAX_ID for v in (event_id, user_id)):
+        raise DomainError("answer_link_invalid")
+    event, user = db.session.get(Event, event_id), db.session.get(User, user_id)
+    if event is None or user is None:
+        raise DomainError("answer_link_invalid")
+    return AnswerLink(event, user)
+
+
+# ---------------------------------------------------------------- writing the email
+
+
+def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:
+    """The announcement email; None if the event is gone or cancelled, or they said no since."""
+    event = db.session.get(Event, notice.get("event_id"))
+    membership = event and db.session.scalar(
+        select(Membership).where(
+            Membership.group_id == event.group_id, Membership.user_id == notice.get("user_id")
+        )
+    )
+    if event is None or event.cancelled_at is not None:
+        return None
+    if not consent.may_send(membership, "announcements"):
+        return None
+    user_id = membership.user_id
+    token = answer_token(event.id, user_id)
+    context = {
+        "event": event,
+        "group": event.group,
+        "kind": notice.get("kind", "event"),
+        "event_link": f"{event_url(event.key)}?via=email",
+        "going_link": answer_url(token, "going"),
+        "not_going_link": answer_url(token, "not_going"),
+        "unsubscribe_link": consent.unsubscribe_url(event.group_id, user_id),
+    }
+    body_text, body_html = mail.render_bodies(to_name, "event_announcement", subject, context)
+    return mail.Written(body_text, body_html, headers=consent.list_headers(event.group, user_id))
