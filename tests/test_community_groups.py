@@ -402,9 +402,12 @@ def test_newcomer_joins_through_magic_link_sign_in(client):
     resp = client.post(f"/login/link/{last_link_token('new@example.org')}")
     assert resp.headers["Location"] == join_url
     assert b"Join Data Folks" in client.get(join_url).data
-    client.post(join_url)
+    assert b'name="name"' in client.get(join_url).data  # a newcomer is asked their name
+    assert client.post(join_url).status_code == 400  # and can't join without one
+    client.post(join_url, data={"name": "  Nour   Haddad "})
     newcomer = db.session.scalar(select(User).where(User.email == "new@example.org"))
     assert membership(group, newcomer).invite_id == invite.id
+    assert newcomer.name == "Nour Haddad"  # the home page greets them by it
 
 
 def test_revoked_invite_is_410_and_joins_nobody(client, login):

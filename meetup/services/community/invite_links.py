@@ -71,11 +71,23 @@ def find_invite(code: str) -> Invite:
 
 
 def join(
-    code: str, user: User, *, channel: str | None = None, now: datetime | None = None
+    code: str,
+    user: User,
+    *,
+    name: str | None = None,
+    channel: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[Membership, bool]:
     """Join through an invite link: (membership, True if new). Joining twice changes nothing.
-    `channel`: the `?via=` the link was opened with; else the link's label stands for it."""
+    `name`: what they call themselves, kept on their profile; `name_required` if they have
+    none yet and give none. `channel`: the `?via=` the link was opened with; else the link's
+    label stands for it."""
     invite = find_invite(code)
+    name = " ".join((name or "").split())[:120]
+    if name:
+        user.name = name
+    elif not user.name:
+        raise DomainError("name_required")
     existing = db.session.scalar(
         select(Membership).where(
             Membership.group_id == invite.group_id, Membership.user_id == user.id

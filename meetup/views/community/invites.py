@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ...error_messages import register_messages
+from ...error_messages import message_for, register_messages
 from ...extensions import db
-from ...forms.base import ButtonForm
-from ...forms.community import InviteForm
+from ...forms.community import InviteForm, JoinForm
 from ...services.community import invite_links
+from ...services.errors import DomainError
 from ...services.permissions import role_in
 from ...urls import absolute_url
 from .. import access
@@ -26,6 +26,7 @@ register_messages(
         "label_required": (400, _l("Give the link a label, such as “Slack #general”.")),
         "invite_not_found": (404, _INVALID_INVITE),
         "invite_revoked": (410, _INVALID_INVITE),
+        "name_required": (400, _l("Tell us your name: it's how the group will know you.")),
     }
 )
 
@@ -71,20 +72,34 @@ def join(invite_code: str):
         if request.method == "POST" and login:
             return redirect(login)
         return render_template("community/join.html", group=group, login_url=login, role=None)
+    form = JoinForm(name=current_user.name) if request.method == "GET" else JoinForm()
     if request.method == "POST":
+        if not form.validate():
+            return _join_page(group, form), 400
         channel = tracking.channel_for(invite_code=invite_code)
-        _membership, created = invite_links.join(invite_code, current_user, channel=channel)
+        try:
+            _membership, created = invite_links.join(
+                invite_code, current_user, name=form.name.data, channel=channel
+            )
+        except DomainError as err:
+            db.session.rollback()
+            form.name.errors = [message_for(err.code)[1]]
+            return _join_page(group, form), 400
         db.session.commit()
         if created:
             flash(_("Welcome to %(name)s!", name=group.name), "success")
         else:
             flash(_("You're already a member of %(name)s.", name=group.name), "info")
         return redirect(url_for("groups.show", group_slug=group.slug))
+    return _join_page(group, form)
+
+
+def _join_page(group, form: JoinForm):
     return render_template(
         "community/join.html",
         group=group,
         role=role_in(group, current_user),
-        form=ButtonForm(),
+        form=form,
         login_url=None,
     )
 
