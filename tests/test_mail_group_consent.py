@@ -154,3 +154,70 @@ def test_imported_people_are_shown_to_members_once_they_join_or_rsvp(app, client
     assert "Ana Lima" in page and "Bo Chen" not in page
     total = db.session.scalar(select(func.count()).select_from(Membership))
     assert total == 4
+
+
+def test_a_hard_bounce_stops_group_email_but_not_transactional(make_app):
+    from meetup.services.accounts import sign_in
+    from tests.smtp_sinks import Sink, running
+
+    sink = Sink(fail=1, reply="550 5.1.1 No such user")
+    with running(sink) as port:
+        app = make_app(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        with app.app_context(), app.test_request_context():
+            org = make_user("org@example.org")
+            group = make_group(org)
+            mi.import_csv(group, b"email\nana@example.org\n")
+            db.session.commit()
+            report = deliver_due()  # the welcome is refused for good: failed at once
+            assert (report.sent, report.failed, report.retried) == (0, 1, 0)
+            ana = db.session.scalar(select(User).where(User.email == "ana@example.org"))
+            db.session.refresh(ana)
+            assert ana.mail_undeliverable_at is not None and "550" in ana.mail_bounce
+            assert not consent.may_send(_membership(group, "ana@example.org"), "announcements")
+
+            sign_in.request_link("ana@example.org", next_url=None)  # transactional: still goes
+            db.session.commit()
+            assert deliver_due().sent == 1
+            client = app.test_client()  # the organizer sees it on the member list
+            with client.session_transaction() as session:
+                session["_user_id"] = org.get_id()
+            page = client.get(f"/g/{group.slug}/members").get_data(as_text=True)
+            assert "Email bounced" in page
+    assert [e.rcpt_tos for e in sink.envelopes] == [["ana@example.org"]]
+
+
+def test_preferences_on_the_profile_per_group(app, client, login):
+    ana = make_user("ana@example.org", name="Ana")
+    rust, python = make_group(make_user(), name="Rust"), make_group(make_user(), name="Python")
+    add_member(rust, ana)
+    add_member(python, ana)
+    login(client, ana)
+    page = client.get("/profile").get_data(as_text=True)
+    assert "Email from your groups" in page and "Rust" in page and "Python" in page
+    form = {"g": [str(rust.id), str(python.id)], f"a-{python.id}": "on", f"r-{python.id}": "on"}
+    assert client.post("/profile/group-email", data=form).status_code == 302
+    r, p = _membership(rust, ana.email), _membership(python, ana.email)
+    assert r.unsubscribed_at is None  # switching all off is not an unsubscribe by link
+    assert (r.mail_announcements, r.mail_reminders, r.mail_intros) == (False, False, False)
+    assert (p.mail_announcements, p.mail_reminders, p.mail_intros) == (True, True, False)
+
+
+def test_reminders_follow_the_preference_and_carry_list_headers(app):
+    from datetime import timedelta
+
+    from meetup.models import utcnow
+    from meetup.services.mail import reminders
+    from tests.factories import make_rsvp
+
+    group = make_group(make_user())
+    ana, bo = make_user("ana@example.org"), make_user("bo@example.org")
+    add_member(group, ana)
+    add_member(group, bo, mail_reminders=False)
+    event = make_event(group, starts_at=utcnow() + timedelta(hours=2))
+    make_rsvp(event, ana)
+    make_rsvp(event, bo)
+    assert reminders.send_reminders(utcnow()) == 1
+    row = db.session.scalar(select(OutboxMessage))
+    assert row.to_addr == "ana@example.org" and row.list_kind == "reminders"
+    assert row.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/m/unsubscribe/" in row.body_text

@@ -64,6 +64,7 @@ class MemberRow:
     source: str
     invite_label: str | None
     joined_at: datetime
+    undeliverable: bool = False  # their address hard-bounced: no group email reaches them
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def members_page(
             Membership.source,
             Invite.label,
             Membership.joined_at,
+            User.mail_undeliverable_at.is_not(None),
         )
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)

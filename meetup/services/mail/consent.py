@@ -20,6 +20,7 @@ from datetime import datetime
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import delete, select, true, update
+from sqlalchemy.orm import contains_eager
 
 from ...extensions import db
 from ...models import Event, Group, Membership, OutboxMessage, Rsvp, User, utcnow
@@ -169,6 +170,7 @@ def my_memberships(user: User) -> list[Membership]:
         db.session.scalars(
             select(Membership)
             .join(Group, Group.id == Membership.group_id)
+            .options(contains_eager(Membership.group))
             .where(Membership.user_id == user.id)
             .order_by(Group.name)
         )

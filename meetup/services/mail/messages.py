@@ -152,7 +152,7 @@ def queue(
 ) -> OutboxMessage | None:
     """Add one message to the outbox; None if `dedupe_key` was already queued.
 
-    `fields`: context, ics, ics_method, qr_url, group_id, now (see build()).
+    `fields`: context, ics, ics_method, qr_url, group_id, list_kind, headers, now (see build()).
     """
     if dedupe_key is not None and db.session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
@@ -175,6 +175,8 @@ def build(
     ics_method: str | None = None,
     qr_url: str | None = None,
     group_id: int | None = None,
+    list_kind: str | None = None,
+    headers: dict | None = None,
     now: datetime | None = None,
 ) -> OutboxMessage:
     """The outbox row for one message, not yet added: for sending many in one flush.
@@ -198,5 +200,7 @@ def build(
         ics_method=ics_method,
         qr_url=qr_url,
         group_id=group_id,
+        list_kind=list_kind,
+        headers=headers,
         next_attempt_at=now or utcnow(),
     )

@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Event, OutboxMessage, Rsvp, User
+from ...models import Event, Membership, OutboxMessage, Rsvp, User
 from ...timeutil import format_in_zone, zone_abbreviation
 from ...urls import event_url, ticket_url
+from . import consent
 from . import messages as mail
 
 _CHUNK = 500  # keys per IN (...) list
@@ -84,12 +85,28 @@ def send_reminders(now: datetime) -> int:
     if not events:
         return 0
     going = db.session.execute(
-        select(Rsvp, User)
+        select(Rsvp, User, Membership.mail_reminders)
         .join(User, User.id == Rsvp.user_id)
-        .where(Rsvp.event_id.in_(events), Rsvp.status == "going")
+        .join(Event, Event.id == Rsvp.event_id)
+        .outerjoin(
+            Membership,
+            (Membership.group_id == Event.group_id) & (Membership.user_id == Rsvp.user_id),
+        )
+        .where(
+            Rsvp.event_id.in_(events),
+            Rsvp.status == "going",
+            User.mail_undeliverable_at.is_(None),
+        )
         .order_by(Rsvp.event_id, Rsvp.id)
     ).all()
-    keyed = [(reminder_key(events[r.event_id], u.id), r, u) for r, u in going]
+    # A member who turned reminders off gets none; someone outside the group who RSVPed to a
+    # public event gets theirs without list headers (they follow no list).
+    members = {(r.event_id, u.id) for r, u, wants in going if wants is not None}
+    keyed = [
+        (reminder_key(events[r.event_id], u.id), r, u)
+        for r, u, wants in going
+        if wants is not False
+    ]
     done = _already_queued(k for k, _r, _u in keyed)
     queued = 0
     for key, rsvp, user in keyed:
@@ -110,11 +127,17 @@ def send_reminders(now: datetime) -> int:
                 "ics_url": event_url(event.key) + "/event.ics",
             }
             subject = _("Reminder: %(title)s, %(when)s", title=event.title, when=when)
+            member = (event.id, user.id) in members
+            if member:
+                context["unsubscribe_link"] = consent.unsubscribe_url(event.group_id, user.id)
+                context["group"] = event.group
         if mail.queue(
             user,
             "reminder",
             subject,
             context=context,
+            list_kind="reminders" if member else None,
+            headers=consent.list_headers(event.group, user.id) if member else None,
             qr_url=ticket,
             dedupe_key=key,
             group_id=event.group_id,

@@ -15,6 +15,7 @@ from ...forms.intros import IntroSettingsForm
 from ...services.accounts import users as accounts
 from ...services.errors import DomainError
 from ...services.insights.members import own_records
+from ...services.mail import consent
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -54,6 +55,7 @@ def _page(status: int = 200, *, form=None, password_form=None, intro_form=None):
         sessions_form=AppForm(),
         intro_form=intro_form,  # None: filled from the profile
         attendance=own_records(current_user),
+        group_email=consent.my_memberships(current_user),
     ), status
 
 

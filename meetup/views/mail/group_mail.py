@@ -7,8 +7,10 @@ CSRF token by design: the signed per-person token in the URL is what authenticat
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 
 from ...error_messages import register_messages
 from ...extensions import csrf, db
@@ -92,3 +94,22 @@ def welcome_post(token: str):
     consent.answer_welcome(membership, answer == "yes")
     db.session.commit()
     return _welcome_page(membership, answer, form, done=True)
+
+
+@bp.post("/profile/group-email")
+@login_required
+def preferences():
+    """The profile's switches: per group, announcements, reminders, introductions."""
+    chosen = set(request.form.getlist("g"))
+    for membership in consent.my_memberships(current_user):
+        gid = str(membership.group_id)
+        if gid in chosen:
+            consent.set_preferences(
+                membership,
+                mail_announcements=f"a-{gid}" in request.form,
+                mail_reminders=f"r-{gid}" in request.form,
+                mail_intros=f"i-{gid}" in request.form,
+            )
+    db.session.commit()
+    flash(_("Your email choices are saved."), "success")
+    return redirect(url_for("profile.edit", _anchor="group-email"))
