@@ -68,6 +68,9 @@ def test_announcing_queues_once_per_person_and_sends_one_tap_answers(smtp_app, l
     assert msg["List-Unsubscribe"].startswith("<http://localhost/m/unsubscribe/")
     text = msg.get_body(("plain",)).get_content()
     assert f"http://localhost/e/{event.key}?via=email" in text
+    html = msg.get_body(("html",)).get_content()
+    assert "Hi Person 0," in text and "Hi Person 0," in html
+    assert "answer=going&amp;via=email" in html  # each person's links, escaped in the HTML
     going = re.search(r"http://localhost/m/answer/\S+answer=going\S*", text).group(0)
     assert "via=email" in going
 

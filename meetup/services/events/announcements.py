@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
+from markupsafe import escape
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -230,29 +232,77 @@ def by_answer_token(token: str) -> AnswerLink:
 
 # ---------------------------------------------------------------- writing the email
 
+# One announcement is the same email for thousands of people but for their name and their
+# links: it is rendered once per event version, kind and language with placeholders, and each
+# person's copy is made by replacing them (escaped for the HTML). Rendering two templates per
+# message cost more than sending it.
+_NAME, _GOING, _NOT_GOING, _UNSUBSCRIBE = "\x00name\x00", "\x00go\x00", "\x00no\x00", "\x00un\x00"
+_rendered: dict[tuple, tuple[str, str, str]] = {}
+
+
+def _state(event_id: object, user_id: object):
+    """What decides whether this person gets it, in one query: None if either is gone."""
+    if not all(type(v) is int for v in (event_id, user_id)):
+        return None
+    return db.session.execute(
+        select(
+            Event.group_id,
+            Event.cancelled_at,
+            Event.updated_at,
+            Membership.mail_announcements,
+            User.mail_undeliverable_at,
+        )
+        .select_from(Event)
+        .join(Membership, Membership.group_id == Event.group_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Event.id == event_id, Membership.user_id == user_id)
+    ).first()
+
+
+def _template(event_id: int, updated_at, kind: str, named: bool, subject: str):
+    key = (event_id, updated_at, kind, named, subject, str(get_locale()))
+    if key not in _rendered:
+        if len(_rendered) > 64:
+            _rendered.clear()
+        event = db.session.get(Event, event_id)
+        context = {
+            "event": event,
+            "group": event.group,
+            "kind": kind,
+            "event_link": f"{event_url(event.key)}?via=email",
+            "going_link": _GOING,
+            "not_going_link": _NOT_GOING,
+            "unsubscribe_link": _UNSUBSCRIBE,
+        }
+        name = _NAME if named else ""
+        text, html = mail.render_bodies(name, "event_announcement", subject, context)
+        _rendered[key] = (text, html, consent.list_id(event.group))
+    return _rendered[key]
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        template = template.replace(placeholder, value)
+    return template
+
 
 def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:
     """The announcement email; None if the event is gone or cancelled, or they said no since."""
-    event = db.session.get(Event, notice.get("event_id"))
-    membership = event and db.session.scalar(
-        select(Membership).where(
-            Membership.group_id == event.group_id, Membership.user_id == notice.get("user_id")
-        )
-    )
-    if event is None or event.cancelled_at is not None:
+    event_id, user_id = notice.get("event_id"), notice.get("user_id")
+    state = _state(event_id, user_id)
+    if state is None or state.cancelled_at is not None:
         return None
-    if not consent.may_send(membership, "announcements"):
+    if not state.mail_announcements or state.mail_undeliverable_at is not None:
         return None
-    user_id = membership.user_id
-    token = answer_token(event.id, user_id)
-    context = {
-        "event": event,
-        "group": event.group,
-        "kind": notice.get("kind", "event"),
-        "event_link": f"{event_url(event.key)}?via=email",
-        "going_link": answer_url(token, "going"),
-        "not_going_link": answer_url(token, "not_going"),
-        "unsubscribe_link": consent.unsubscribe_url(event.group_id, user_id),
+    kind = notice.get("kind", "event")
+    text, html, list_id = _template(event_id, state.updated_at, kind, bool(to_name), subject)
+    token = answer_token(event_id, user_id)
+    values = {
+        _NAME: to_name,
+        _GOING: answer_url(token, "going"),
+        _NOT_GOING: answer_url(token, "not_going"),
+        _UNSUBSCRIBE: consent.unsubscribe_url(state.group_id, user_id),
     }
-    body_text, body_html = mail.render_bodies(to_name, "event_announcement", subject, context)
-    return mail.Written(body_text, body_html, headers=consent.list_headers(event.group, user_id))
+    escaped = {k: str(escape(v)) for k, v in values.items()}
+    headers = consent.headers_for(list_id, values[_UNSUBSCRIBE])
+    return mail.Written(_fill(text, values), _fill(html, escaped), headers=headers)

@@ -82,9 +82,13 @@ def list_id(group: Group) -> str:
 
 def list_headers(group: Group, user_id: int) -> dict[str, str]:
     """The headers of one group email to one person (RFC 2369, RFC 2919, RFC 8058)."""
+    return headers_for(list_id(group), unsubscribe_url(group.id, user_id))
+
+
+def headers_for(list_id_value: str, unsubscribe: str) -> dict[str, str]:
     return {
-        "List-Id": list_id(group),
-        "List-Unsubscribe": f"<{unsubscribe_url(group.id, user_id)}>",
+        "List-Id": list_id_value,
+        "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
