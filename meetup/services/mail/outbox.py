@@ -113,6 +113,9 @@ _BODIES = ("body_text", "body_html", "ics", "ics_method", "qr_url", "headers")
 _LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Unsubscribe-Post")
 
 
+_PARSED_MAX = 2048
+
+
 class _HeaderClasses(HeaderRegistry):
     """The standard header registry, building each header's class once: the stock one
     builds a new class for every header it parses, a good part of building a message."""
@@ -120,12 +123,28 @@ class _HeaderClasses(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._built: dict[str, type] = {}
+        self._parsed: dict[tuple[str, str], object] = {}
 
     def __getitem__(self, name: str) -> type:
         key = name.lower()
         if key not in self._built:
             self._built[key] = super().__getitem__(name)
         return self._built[key]
+
+    def __call__(self, name: str, value: str):
+        """Parse each (name, value) once: a group email to thousands repeats its From,
+        Subject, List-Id and MIME headers, and parsing them was most of building it. Header
+        objects are immutable strings, safe to share between messages."""
+        if type(value) is not str:  # an Address, a header object: parsed as it comes
+            return super().__call__(name, value)
+        key = (name, value)
+        header = self._parsed.get(key)
+        if header is None:
+            header = super().__call__(name, value)
+            if len(self._parsed) >= _PARSED_MAX:
+                self._parsed.clear()
+            self._parsed[key] = header
+        return header
 
 
 _POLICY = email.policy.default.clone(header_factory=_HeaderClasses())
