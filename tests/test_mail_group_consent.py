@@ -221,3 +221,19 @@ def test_reminders_follow_the_preference_and_carry_list_headers(app):
     assert row.to_addr == "ana@example.org" and row.list_kind == "reminders"
     assert row.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/m/unsubscribe/" in row.body_text
+
+
+def test_introductions_turned_off_for_a_group_make_none(app):
+    from meetup.models import IntroPair
+    from meetup.services.intros import proposals
+    from tests.test_intros import setup_event
+
+    _org, group, event, people = setup_event()
+    ben = _membership(group, people["ben"].email)
+    consent.set_preferences(ben, mail_intros=False)
+    db.session.commit()
+    proposals.ensure_proposals(event)
+    db.session.commit()
+    pairs = db.session.scalars(select(IntroPair)).all()
+    assert pairs  # the others are still introduced
+    assert all(people["ben"].id not in (p.user_a_id, p.user_b_id) for p in pairs)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +30,7 @@ from ...extensions import db
 from ...models import Event, IntroBlock, IntroPair, Rsvp, User, utcnow
 from ...urls import absolute_url, event_url
 from ..errors import DomainError
+from ..mail import consent
 from ..mail import messages as mail
 from ..tokens import new_token, same
 from . import matching
@@ -154,6 +155,9 @@ def ensure_proposals(event: Event, *, now: datetime | None = None) -> int:
     if not took_place(event, now) or pairs_exist(event):
         return 0
     people = [person(r, u) for r, u in attendees(event)]
+    # Someone who turned this group's introductions off (their email preferences) gets none.
+    off = consent.intros_off(event.group_id, [p.id for p in people])
+    people = [replace(p, wants_intros=False) if p.id in off else p for p in people]
     ids = [p.id for p in people if p.eligible]
     result = matching.match(people, _past_pairs(ids), _blocks(ids))
     for p in result.pairs:

@@ -169,6 +169,21 @@ def set_preferences(membership: Membership, **switches: bool) -> None:
     db.session.flush()
 
 
+def intros_off(group_id: int, user_ids: list[int]) -> set[int]:
+    """Those of `user_ids` who turned off introductions from this group."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Membership.user_id).where(
+                Membership.group_id == group_id,
+                Membership.user_id.in_(user_ids),
+                Membership.mail_intros.is_(False),
+            )
+        )
+    )
+
+
 def my_memberships(user: User) -> list[Membership]:
     return list(
         db.session.scalars(
