@@ -33,7 +33,7 @@ def test_announce_then_answer_from_the_email_on_a_phone(app, live_server, browse
     page.get_by_text("Preview").wait_for()
     page.screenshot(path=str(tmp_path / "announce.png"), full_page=True)
     page.get_by_role("button", name="Send to 2 people").first.click()
-    page.get_by_text("Queueing: 0 of 2").wait_for()
+    page.get_by_text("Getting the emails ready").wait_for()
     db.session.rollback()
     jobs.run_jobs(jobs=[announcements.queue_announcements])
     page.get_by_text("Sent to 2 people").wait_for(timeout=10_000)  # the page reloads itself

@@ -113,7 +113,7 @@ def announce(
         kind=kind,
         created_by_id=organizer.id,
         status="queueing",
-        total=audience_size(event, kind),
+        total=None,  # counted by the worker: the tap itself reads nothing about 50,000 people
         queued=0,
         created_at=now,
     )
@@ -167,6 +167,12 @@ def _queue_one(announcement_id: int, now: datetime) -> int:
         .order_by(User.id)
         .limit(CHUNK)
     )
+    db.session.execute(
+        update(Announcement)
+        .where(Announcement.id == row.id)
+        .values(total=audience_size(event, row.kind))
+    )
+    db.session.commit()
     after, queued = 0, 0
     while True:
         people = db.session.execute(audience.where(User.id > after)).all()
