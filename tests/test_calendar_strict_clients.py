@@ -126,6 +126,14 @@ def test_history_that_differs_within_the_range_is_written_out(app, tz, start):
     assert vobject_instants(text)[0][1] == start
 
 
+def test_no_zone_is_written_for_years_no_event_has():
+    from meetup.services.calendar.zones import vtimezone
+
+    for first, last in ((9995, 9995), (1, 2027), (2027, 2026)):
+        with pytest.raises(ValueError):
+            vtimezone("Europe/Paris", first, last)
+
+
 def test_feeds_ask_to_be_polled_hourly_in_durations(app, client):
     group = make_group()
     make_event(group)

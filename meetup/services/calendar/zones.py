@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 EPOCH_YEAR = 1970
+YEARS = (1900, 2200)  # the years a VTIMEZONE is written for
 STEP = 4 * 86400  # seconds
 DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")  # POSIX weekday numbers: 0 is Sunday
 
@@ -252,7 +253,10 @@ def _history(changes: list[Change]) -> list[bytes]:
 
 @lru_cache(maxsize=512)
 def vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
-    """The VTIMEZONE for events between these (UTC) years."""
+    """The VTIMEZONE for events between these (UTC) years. ValueError outside YEARS: no
+    event is dated there (a row that is cannot be written, and fails alone)."""
+    if not (YEARS[0] <= first_year <= last_year <= YEARS[1]):
+        raise ValueError(f"no zone written for the years {first_year} to {last_year}")
     low, high = first_year - 1, last_year + 1  # readings near New Year need the year before
     range_start, range_end = _year(low)[0], _year(high)[1]
     current = current_rules(tzid)
