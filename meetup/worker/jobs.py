@@ -26,8 +26,8 @@ from .. import database
 from ..extensions import db
 from ..models import utcnow
 from ..services.channels.posts import queue_recaps as queue_channel_recaps
-from ..services.events.series import extend_all as add_series_dates
 from ..services.events.announcements import queue_announcements
+from ..services.events.series import extend_all as add_series_dates
 from ..services.events.waitlist import expire_claims
 from ..services.insights.digest import send_rsvp_digests
 from ..services.insights.followups import send_followups
