@@ -130,7 +130,7 @@ def update(template: Catalog | None = None) -> dict[str, list[str]]:
         catalog.update(template, update_header_comment=False)
         write_catalogue(catalog, po_path(locale))
         compile_catalogue(locale)
-        left[locale] = [_key(m) for m in catalog if m.id and (not m.string or m.fuzzy)]
+        left[locale] = [_key(m) for m in catalog if m.id and (m.fuzzy or not _complete(m))]
     return left
 
 
