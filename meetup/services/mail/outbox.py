@@ -132,9 +132,8 @@ class _HeaderClasses(HeaderRegistry):
         return self._built[key]
 
     def __call__(self, name: str, value: str):
-        """Parse each (name, value) once: a group email to thousands repeats its From,
-        Subject, List-Id and MIME headers, and parsing them was most of building it. Header
-        objects are immutable strings, safe to share between messages."""
+        """Parse each (name, value) once (a group email repeats its From, Subject, List-Id
+        and MIME headers): header objects are immutable strings, safe to share."""
         if type(value) is not str:  # an Address, a header object: parsed as it comes
             return super().__call__(name, value)
         key = (name, value)
