@@ -63,6 +63,9 @@ CASES: list[tuple[str, str, dict]] = [
     ("intro_met", "", {}),
     ("welcome", "announcements", {"announcements": True}),
     ("welcome", "no announcements", {"announcements": False}),
+    ("event_announcement", "event", {"kind": "event"}),
+    ("event_announcement", "few seats", {"kind": "few_seats"}),
+    ("event_announcement", "waitlist open", {"kind": "waitlist_open"}),
     ("followup_thanks", "", {}),
     ("followup_missed", "next event", {}),
     ("followup_missed", "no next event", {"next_event": None}),
@@ -173,6 +176,8 @@ def _context(event, other, overrides: dict) -> dict:
         "yes_link": f"{BASE}/mail/welcome/d2VsY29tZQ/yes",
         "no_link": f"{BASE}/mail/welcome/d2VsY29tZQ/no",
         "group_link": f"{BASE}/g/data-lyon",
+        "going_link": f"{BASE}/m/answer/YW5zd2Vy?answer=going&via=email",
+        "not_going_link": f"{BASE}/m/answer/YW5zd2Vy?answer=not_going&via=email",
         "unsubscribe_link": f"{BASE}/u/dW5zdWJzY3JpYmU",
         "feedback_url": f"{BASE}/feedback/ZmVlZGJhY2s",
         "next_event": event,
@@ -210,7 +215,7 @@ def _fields(ctx: dict) -> list[str]:
 def _urls(ctx: dict) -> set[str]:
     keys = ("event_link", "ticket_link", "claim_link", "leave_link", "link", "map_url", "ics_url")
     keys += ("yes_url", "no_url", "yes_link", "no_link", "group_link", "unsubscribe_link")
-    keys += ("feedback_url", "next_url", "series_url")
+    keys += ("feedback_url", "next_url", "series_url", "going_link", "not_going_link")
     found = {ctx[k] for k in keys if ctx.get(k)}
     found |= {s[k] for s in ctx["suggestions"] for k in ("yes_url", "no_url")}
     found |= {"https://www.linkedin.com/in/hannah-levy", "https://example.org/setup"}
