@@ -100,7 +100,7 @@ def test_a_new_event_opens_with_a_copy_button_and_counts_its_organizer(
     assert page.get_by_text("Copied").is_visible()
     shot(page, tmp_path, "event-created", full_page=False)
     # She counts as going, and her full event never offers her its waitlist.
-    assert page.get_by_text("1 person going").is_visible()
+    assert page.get_by_text("1 person going · 1 seat").is_visible()  # the facts, not who's going
     assert page.get_by_text("Join the waitlist").count() == 0
     db.session.rollback()  # a fresh read, after the server's commit
     rsvp = db.session.scalar(select(Rsvp))
