@@ -584,6 +584,7 @@
 
   function startCamera() {
     $("camera-start").hidden = true;
+    $("camera-note").hidden = true;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return cameraFailed();
     navigator.mediaDevices
       .getUserMedia({ video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 } }, audio: false })
@@ -596,8 +597,10 @@
   }
 
   function cameraFailed() {
+    // Said in the camera box: the failure can arrive after a scan by name, whose answer stays.
     $("camera-start").hidden = false;
-    show("bad", M.cameraFailed, "");
+    $("camera-note").textContent = M.cameraFailed;
+    $("camera-note").hidden = false;
   }
 
   function tick() {

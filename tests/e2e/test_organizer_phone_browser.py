@@ -34,9 +34,15 @@ def test_the_door_before_it_opens_and_its_volunteer_links(page, live_server, app
     page.goto(f"{live_server}/e/{event.key}/door")
     assert page.get_by_text("The door opens").is_visible()
     wait_js(page, "window.door && window.door.listSaved()")
+    # This browser has no camera: the page says so in the camera box, and a scan's answer
+    # (by name, or fed here) is never overwritten by that late failure.
+    page.wait_for_selector("#camera-note:visible", timeout=10_000)
+    assert page.inner_text("#camera-note") == "No camera: use “Search names”."
+    assert page.locator("#camera-start").is_visible()
     page.evaluate(f"window.door.scan({ticket_url(ana.ticket_token)!r})")
     page.wait_for_selector("#result.bad", timeout=10_000)
     assert page.inner_text("#result-title") == "Too early"
+    assert page.locator("#camera-note").is_visible()
     assert "Ana Lima: the door opens" in page.inner_text("#result-detail")
     assert _fresh(ana.id).checked_in_at is None  # refused: it counts nowhere
     assert page.locator("#let-in-anyway").is_visible()
