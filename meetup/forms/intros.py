@@ -44,6 +44,12 @@ class Checkboxes(SelectMultipleField):
         pass
 
 
+# Built once, with lazy labels: a POST validates the tags alone (the RSVP path is benchmarked),
+# and only a rendered form translates them.
+_LOOKING_CHOICES = [SelectChoice(t, intents.INTENTS[t].label) for t in intents.LOOKING_TAGS]
+_OFFER_CHOICES = [SelectChoice(t, intents.INTENTS[t].label) for t in intents.OFFER_TAGS]
+
+
 class IntentChips:
     """Fields of a form that offers the intents as chips (mix into an AppForm)."""
 
@@ -52,10 +58,8 @@ class IntentChips:
     intents_read = HiddenField()
 
     def set_intent_choices(self) -> None:
-        self.looking_intents.choices = [
-            SelectChoice(t, intents.label(t)) for t in intents.LOOKING_TAGS
-        ]
-        self.offer_intents.choices = [SelectChoice(t, intents.label(t)) for t in intents.OFFER_TAGS]
+        self.looking_intents.choices = _LOOKING_CHOICES
+        self.offer_intents.choices = _OFFER_CHOICES
 
     def show_chips(self, shown: chips_service.Chips) -> None:
         self.looking_intents.data = list(shown.looking)

@@ -73,6 +73,10 @@ def recipient_locale(to: User | str, group_id: int | None = None) -> str:
 def speaking_to(to: User | str, group_id: int | None = None) -> Iterator[str]:
     """Everything worded inside is in `to`'s language (translations, dates)."""
     locale = recipient_locale(to, group_id)
+    current = get_locale()
+    if current is not None and str(current) == locale:
+        yield locale  # already speaking it: forcing would only reload the same catalogue
+        return
     with force_locale(locale):
         yield locale
 
