@@ -165,3 +165,13 @@ def test_the_chips_script_reads_words_without_storing_them(client):
     }
     assert client.get("/intros/read").get_json()["read"] == []
     assert client.get("/intros/read", query_string={"can_offer": "x" * 1001}).status_code == 400
+
+
+def test_the_chips_are_worded_in_the_readers_language(client, login, event):
+    """Their labels are built once for every request: each page still translates them."""
+    login(client, make_user(name="Ana"))
+    english = client.get(f"/e/{event.key}").get_data(as_text=True)
+    french = client.get(f"/e/{event.key}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    chip = re.compile(r'value="hiring"[^>]*>\s*<label[^>]*>([^<]+)<')
+    assert chip.search(english).group(1).strip() == "Hiring"
+    assert chip.search(french).group(1).strip() == "Recrute"
