@@ -152,3 +152,34 @@ def test_an_introductions_reason_is_in_each_readers_language(app):
     assert "“des investisseurs pour ma fintech”" in reads["Max"]
     assert reads["Ivy"].startswith("Max cherche un financement"), reads["Ivy"]
     assert "«\u00a0I write angel cheques" in reads["Ivy"]
+
+
+def test_group_email_subjects_are_worded_in_each_recipients_language(app):
+    """An announcement queued by the worker, and welcomes queued by a French-speaking
+    organizer: each subject in its recipient's language, not the sender's."""
+    from flask_babel import force_locale
+
+    from meetup.services.community import welcome
+    from meetup.services.events import announcements
+    from meetup.worker import jobs
+
+    olga = make_user("olga@example.org", name="Olga")
+    group = make_group(olga, name="Rust Paris")
+    ana = make_user("ana@example.org", name="Ana")
+    bob = make_user("bob@example.org", name="Bob")
+    ana.locale, bob.locale = "fr", "en"
+    for person in (ana, bob):
+        add_member(group, person)
+    event = make_event(group, title="Rust night", capacity=10)
+
+    announcements.announce(event, olga, "few_seats")
+    db.session.commit()
+    jobs.run_jobs(jobs=[announcements.queue_announcements])
+    assert [m.subject for m in _mail_to(ana)] == ["Plus que quelques places\u00a0: Rust night"]
+    assert [m.subject for m in _mail_to(bob)] == ["A few seats left: Rust night"]
+
+    with force_locale("fr"):  # the organizer imports while browsing in French
+        welcome.queue_welcomes(group, [ana.id, bob.id], now=utcnow())
+    db.session.commit()
+    assert _mail_to(ana)[-1].subject == "Vous avez été ajouté aux rencontres de Rust Paris"
+    assert _mail_to(bob)[-1].subject == "You've been added to Rust Paris's meetups"

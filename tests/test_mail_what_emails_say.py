@@ -201,3 +201,31 @@ def test_the_waitlist_is_told_of_a_move_and_of_a_cancellation(smtp_app):
         "CANCEL"
     ]
     assert "calendar entry is updated" in text(seated_update)
+
+
+def test_an_update_is_worded_in_each_attendees_language(app):
+    """The organizer edits in English: a French attendee's "what changed" lines (labels,
+    dates, "Before:") are in French, an English one's in English."""
+    from flask_babel import force_locale
+    from sqlalchemy import select
+
+    from meetup.models import OutboxMessage
+
+    organizer = make_user()
+    start = (utcnow() + timedelta(days=20)).replace(hour=17, minute=0, second=0, microsecond=0)
+    event = make_event(make_group(organizer), starts_at=start, venue_name="Le Sucre")
+    ana, bob = make_user(name="Ana"), make_user(name="Bob")
+    ana.locale, bob.locale = "fr", "en"
+    make_rsvp(event, ana)
+    make_rsvp(event, bob)
+    moved = _edit(event, venue_name="La Cordée")
+    moved.starts_local += timedelta(days=1)
+    moved.ends_local += timedelta(days=1)
+    with force_locale("en"):
+        events.update_event(event, organizer, moved)
+    db.session.commit()
+    body = dict(db.session.execute(select(OutboxMessage.to_addr, OutboxMessage.body_text)).all())
+    french = body[ana.email].replace("\u00a0", " ")  # French puts a thin space before ":"
+    assert "Quand\n  Avant :" in french and "Où\n  Avant : Le Sucre" in french
+    assert "Before:" not in body[ana.email]
+    assert "When\n  Before:" in body[bob.email] and "Where\n  Before: Le Sucre" in body[bob.email]

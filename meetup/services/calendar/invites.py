@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -80,7 +81,7 @@ def send_update(event: Event, before: dict[str, object], *, now: datetime | None
     nobody."""
     if not before.keys() & SCHEDULE_FIELDS or event.has_ended(now):
         return 0
-    changes = what_changed(event, before)
+    changes = _ChangesAsRead(event, before)
     time_moved, place_moved = bool(TIME_FIELDS & before.keys()), bool(PLACE_FIELDS & before.keys())
     if time_moved and place_moved:
         subject = _l("New time and place: %(title)s", title=event.title)
@@ -91,6 +92,21 @@ def send_update(event: Event, before: dict[str, object], *, now: datetime | None
     return _send_to_people(
         event, "event_updated", subject, calendar.request_for, {"changes": changes}, now=now
     )
+
+
+class _ChangesAsRead:
+    """what_changed(), worded when each message is written: in its recipient's language (the
+    labels and dates), not the editor's; once per language."""
+
+    def __init__(self, event: Event, before: dict[str, object]) -> None:
+        self._event, self._before = event, before
+        self._by_locale: dict[str, list[tuple[str, str, str]]] = {}
+
+    def __iter__(self):
+        locale = str(get_locale())
+        if locale not in self._by_locale:
+            self._by_locale[locale] = what_changed(self._event, self._before)
+        return iter(self._by_locale[locale])
 
 
 def what_changed(event: Event, before: dict[str, object]) -> list[tuple[str, str, str]]:

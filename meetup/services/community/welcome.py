@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -34,8 +36,9 @@ def welcome_key(group_id: int, user_id: int) -> str:
     return f"welcome:{group_id}:{user_id}"
 
 
-def subject_for(group: Group) -> str:
-    return _("You've been added to %(group)s's meetups", group=group.name)
+def subject_for(group: Group) -> LazyString:
+    # Lazy: each welcome's subject is worded in its recipient's language (mail.notice_row).
+    return _l("You've been added to %(group)s's meetups", group=group.name)
 
 
 def queue_welcomes(group: Group, user_ids: Sequence[int], *, now: datetime) -> None:

@@ -24,7 +24,8 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from itsdangerous import BadData, URLSafeSerializer
 from markupsafe import escape
 from sqlalchemy import exists, func, select, update
@@ -44,12 +45,13 @@ _ANSWER_SALT = "announcement-answer"
 ANSWERS = ("going", "not_going")
 
 
-def subject_for(event: Event, kind: str) -> str:
+def subject_for(event: Event, kind: str) -> LazyString:
+    """Lazy: worded in each recipient's language when their message is queued."""
     if kind == "few_seats":
-        return _("A few seats left: %(title)s", title=event.title)
+        return _l("A few seats left: %(title)s", title=event.title)
     if kind == "waitlist_open":
-        return _("The waitlist is open: %(title)s", title=event.title)
-    return _("%(group)s: %(title)s", group=event.group.name, title=event.title)
+        return _l("The waitlist is open: %(title)s", title=event.title)
+    return _l("%(group)s: %(title)s", group=event.group.name, title=event.title)
 
 
 def _key(event_id: int, kind: str, user_id: int) -> str:
@@ -160,7 +162,7 @@ def _queue_one(announcement_id: int, now: datetime) -> int:
     event = db.session.get(Event, row.event_id)
     subject = subject_for(event, row.kind)
     audience = (
-        select(User.id, User.email, User.name)
+        select(User.id, User.email, User.name, User.locale)
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
         .where(*_audience(event, row.kind))
