@@ -141,3 +141,18 @@ def test_the_event_form_turns_them_on(app):
     plain = editing.EventInput("Plain", "UTC", start, start + timedelta(hours=1))
     plain = editing.create_event(group, organizer, plain)
     assert (plain.followup_thanks, plain.followup_missed) == (False, False)
+
+
+def test_follow_ups_are_worded_in_each_persons_language(setting):
+    """Queued by the worker, which speaks no one's language: the subject and the next
+    event's date are in the recipient's."""
+    _, _, people, event, _ = setting
+    people["a"].locale = people["b"].locale = "fr"
+    db.session.commit()
+    jobs.run_jobs(jobs=[followups.send_followups])
+    sent = dict(db.session.execute(db.select(OutboxMessage.to_addr, OutboxMessage)).all())
+    assert sent[people["a"].email].subject == "Merci d'être venu à Data night"
+    missed = sent[people["b"].email]
+    assert missed.subject == "Dommage de vous avoir manqué à Data night"
+    days = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    assert re.search(rf"Spring talks, ({days}) \d+ ", missed.body_text), missed.body_text

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from ...extensions import db
@@ -90,7 +90,7 @@ def send_rsvp_digests(now: datetime) -> int:
             "day": start.date().isoformat(),
             "insights_url": absolute_url("insights.show", group_slug=group.slug),
         }
-        subject = _("New RSVPs for %(group)s", group=group.name)
+        subject = _l("New RSVPs for %(group)s", group=group.name)  # in each organizer's language
         for organizer in organizers:
             key = f"digest:{group.id}:{organizer.id}:{start.date().isoformat()}"
             if mail.queue(

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -164,14 +165,17 @@ def send_followups(now: datetime) -> int:
         context = {"event": event, "event_url": event_url(event.key)}
         if they_came:
             context["feedback_url"] = absolute_url("feedback.form", token=feedback_token(rsvp))
-            subject = _("Thanks for coming to %(title)s", title=event.title)
+            subject = _l("Thanks for coming to %(title)s", title=event.title)
         else:
             upcoming = next_events.get(event.group_id)
             if upcoming is not None:
                 context["next_event"] = upcoming
-                context["next_when"] = format_in_zone(upcoming.starts_at, upcoming.timezone)
+                # Lazy, as the subject: worded in the recipient's language by mail.queue.
+                context["next_when"] = LazyString(
+                    format_in_zone, upcoming.starts_at, upcoming.timezone
+                )
                 context["next_url"] = event_url(upcoming.key)
-            subject = _("Sorry we missed you at %(title)s", title=event.title)
+            subject = _l("Sorry we missed you at %(title)s", title=event.title)
         if mail.queue(
             user,
             kind,
