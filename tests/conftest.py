@@ -38,7 +38,23 @@ CHROMIUM_ARGS = [
 
 
 def _database_url(tmp_root: Path) -> str:
-    return os.environ.get("MEETUP_TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.db'}"
+    url = os.environ.get("MEETUP_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_root / 'test.db'}"  # tmp_root is each xdist worker's own
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # run in parallel (pytest -n): a database of its own per worker, made here
+        return _own_database(url, f"{url.rsplit('/', 1)[1]}_{worker}")
+    return url
+
+
+def _own_database(url: str, name: str) -> str:
+    import psycopg
+
+    admin = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _config(url: str, tmp_root: Path, **extra) -> dict:
