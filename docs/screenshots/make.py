@@ -4,8 +4,8 @@
 
 Needs the test extras (`pip install -e ".[test]"`) and Debian's Chromium. It loads the demo
 into a throwaway SQLite database, serves the app on 127.0.0.1, and writes event.png,
-ticket.png, door.png (a volunteer's door page, a name found) and intro-email.png next to
-this file, at 390x844 CSS pixels.
+ticket.png, door.png (a volunteer's door page: a name found and checked in) and
+intro-email.png next to this file, at 390x844 CSS pixels.
 The demo's upcoming event is moved to start within the hour (so the door is open for it), and
 its past event's introductions are sent as they would be three days after it.
 """
@@ -39,10 +39,10 @@ PHONE = {
 }
 
 
-def _signed_in(app, browser, user, base: str):
+def _signed_in(app, browser, user_id: str, base: str):
     context = browser.new_context(**PHONE)
     serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+    cookie = serializer.dumps({"_user_id": user_id, "_fresh": True})
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie,
                           "url": base}])  # fmt: skip
     return context
@@ -80,6 +80,11 @@ def main() -> None:
                 .limit(1)
             )
             ticket = result.ticket_rsvp.ticket_token
+            event_key, member_id = result.upcoming.key, result.member.get_id()
+            first_name = result.member.display_name.split()[0].lower()
+            # No transaction left open in this thread: on SQLite it would hold the write lock,
+            # and the server's check-in at the door would wait for it.
+            db.session.remove()
             threading.Thread(target=httpd.serve_forever, daemon=True).start()
             try:
                 with sync_playwright() as p:
@@ -88,8 +93,8 @@ def main() -> None:
                         "--use-fake-device-for-media-stream",  # the door page asks for a camera
                         "--use-fake-ui-for-media-stream",
                     ])  # fmt: skip
-                    member = _signed_in(app, browser, result.member, base).new_page()
-                    member.goto(f"{base}/e/{result.upcoming.key}")
+                    member = _signed_in(app, browser, member_id, base).new_page()
+                    member.goto(f"{base}/e/{event_key}")
                     member.screenshot(path=str(HERE / "event.png"))
                     member.goto(f"{base}/t/{ticket}")
                     member.screenshot(path=str(HERE / "ticket.png"))
@@ -101,8 +106,11 @@ def main() -> None:
                             break
                         door.wait_for_timeout(200)
                     door.click("#show-search")
-                    door.fill("#search", result.member.display_name.split()[0].lower())
+                    door.fill("#search", first_name)
                     door.wait_for_timeout(800)  # the list follows the typing
+                    door.locator("#guest-list button").first.click()  # checked in by name
+                    door.wait_for_selector("#result.ok", timeout=10_000)
+                    door.wait_for_timeout(500)  # the answer's animation
                     door.screenshot(path=str(HERE / "door.png"))
 
                     mail = browser.new_context(**PHONE).new_page()
