@@ -123,6 +123,14 @@ class EventForm(AppForm):
         ],
         default="public",
     )
+    requires_approval = BooleanField(
+        _l("Organizer approves each RSVP"),
+        description=_l("Each RSVP is a request: you approve or decline it from the event's page."),
+    )
+    hide_address = BooleanField(
+        _l("Share the address only once approved"),
+        description=_l("Others see the venue's name only, on the page and in calendars."),
+    )
     claim_window_hours = _hours(
         _l("Hours to claim a freed seat"),
         svc.CLAIM_WINDOW_MAX_HOURS,
@@ -218,6 +226,8 @@ class EventForm(AppForm):
             intros_delay_hours=self.intros_delay_hours.data,
             followup_thanks=bool(self.followup_thanks.data),
             followup_missed=bool(self.followup_missed.data),
+            requires_approval=bool(self.requires_approval.data),
+            hide_address=bool(self.hide_address.data),
         )
 
     def fill_from(self, event: Event) -> None:

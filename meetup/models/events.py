@@ -67,6 +67,10 @@ class Event(db.Model):
     )
     series_index: Mapped[int | None] = mapped_column(Integer)
     series_detached: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The organizer approves each RSVP (services/events/approval.py): an answer is a request
+    # until then. With it, the address may be kept from all but those holding a seat.
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hide_address: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     group: Mapped[Group] = relationship(back_populates="events")
     series: Mapped[Series | None] = relationship(back_populates="events")
@@ -77,8 +81,22 @@ class Event(db.Model):
     def has_ended(self, now: datetime | None = None) -> bool:
         return self.ends_at <= (now or utcnow())
 
+    @property
+    def public_address(self) -> str:
+        """The address as anyone may see it: empty while it is shared only once approved
+        (services/events/approval.py says who sees it then)."""
+        return "" if self.hide_address else self.venue_address
 
-RSVP_STATUSES = ("pending", "going", "waitlisted", "not_going", "removed")
+
+RSVP_STATUSES = (
+    "pending",
+    "requested",
+    "going",
+    "waitlisted",
+    "not_going",
+    "removed",
+    "declined",
+)
 
 
 class Rsvp(db.Model):
@@ -86,6 +104,8 @@ class Rsvp(db.Model):
 
     pending: asked while signed out, held until the magic link confirms it; its place in
     line is `requested_at`, the moment they asked. Seats are derived by counting `going`.
+    requested: asked to come to an event whose organizer approves each RSVP; holds no seat
+    and no ticket until approved (then going or waitlisted). declined: the organizer said no.
     """
 
     __tablename__ = "rsvps"

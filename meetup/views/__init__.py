@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "events.series",
     "events.rsvp",
     "events.attendees",
+    "events.approval",
     "events.announcements",
     "mail.attendee_email",
     "mail.group_mail",

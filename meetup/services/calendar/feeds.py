@@ -125,7 +125,8 @@ def personal_feed(user: User, *, now: datetime | None = None) -> bytes:
         _my_rsvps(user, now or utcnow()).order_by(Event.starts_at, Event.id)
     ).all()
     statuses = {row.id: FEED_STATUSES[row.rsvp_status] for row in rows}
-    return calendar.feed(_("My meetups"), rows, statuses=statuses)
+    seated = frozenset(row.id for row in rows if row.rsvp_status == "going")
+    return calendar.feed(_("My meetups"), rows, statuses=statuses, seated=seated)
 
 
 def _validator(*parts: object) -> Validator:

@@ -79,8 +79,10 @@ def event_uid(event: Event) -> str:
 
 def event_file(event: Event, *, ticket_token: str | None = None) -> bytes:
     """The event's own file (METHOD:PUBLISH), as served at /e/<key>/event.ics; with
-    `ticket_token`, an attendee's copy whose description links to their ticket."""
-    vevent = _vevent(event, stamp=event.updated_at, ticket_token=ticket_token)
+    `ticket_token`, an attendee's copy whose description links to their ticket (and the
+    address, which an event may keep for those holding a seat: Event.hide_address)."""
+    address = ticket_token is not None or not event.hide_address
+    vevent = _vevent(event, stamp=event.updated_at, ticket_token=ticket_token, address=address)
     return _calendar([event], [vevent], method="PUBLISH")
 
 
@@ -106,6 +108,7 @@ FEED_COLUMNS = (
     Event.timezone,
     Event.venue_name,
     Event.venue_address,
+    Event.hide_address,
     Event.cancelled_at,
     Event.created_at,
     Event.updated_at,
@@ -114,9 +117,14 @@ FEED_COLUMNS = (
 
 
 def feed(
-    name: str, events: Iterable[Row | Event], *, statuses: dict[int, str] | None = None
+    name: str,
+    events: Iterable[Row | Event],
+    *,
+    statuses: dict[int, str] | None = None,
+    seated: frozenset[int] = frozenset(),
 ) -> bytes:
-    """A subscription feed. `statuses` maps event ids to a STATUS (e.g. TENTATIVE).
+    """A subscription feed. `statuses` maps event ids to a STATUS (e.g. TENTATIVE); `seated`:
+    the events where the feed's owner holds a seat, whose hidden address they see.
 
     Each VEVENT is serialised once per revision of its event (see _cached_vevent): icalendar
     spends about half a millisecond per event, too slow for a feed of a thousand.
@@ -135,7 +143,8 @@ def feed(
         try:
             if not renderable(event):
                 raise ValueError("its times are out of range")
-            body.append(_cached_vevent(event, statuses.get(event.id), context))
+            address = event.id in seated or not event.hide_address
+            body.append(_cached_vevent(event, statuses.get(event.id), context, address))
         except (ValueError, OverflowError, TypeError, KeyError) as exc:
             log.warning("calendar feed %r: event %s left out: %s", name, event.id, exc)
             continue
@@ -231,20 +240,24 @@ def _context_key() -> tuple[str, str]:
     return current_app.config["BASE_URL"], str(get_locale())
 
 
-def _vevent_key(event: Row | Event, status: str | None, context: tuple[str, str]) -> tuple:
+def _vevent_key(
+    event: Row | Event, status: str | None, context: tuple[str, str], address: bool
+) -> tuple:
     """Everything the VEVENT is made of, with the description by hash to keep keys small.
     `event`: a row starting with FEED_COLUMNS (or an Event)."""
     if isinstance(event, Row):
         values = tuple(event[: len(FEED_COLUMNS) - 1])
     else:
         values = tuple(getattr(event, column.key) for column in FEED_COLUMNS[:-1])
-    return (context, status, *values, hash(event.description))
+    return (context, status, address, *values, hash(event.description))
 
 
 # Serialised VEVENTs, per process: a feed rebuilds only the events that changed.
 @cached(LRUCache(maxsize=20_000), key=_vevent_key, lock=Lock())
-def _cached_vevent(event: Row | Event, status: str | None, context: tuple[str, str]) -> bytes:
-    return _vevent(event, stamp=event.updated_at, status=status)
+def _cached_vevent(
+    event: Row | Event, status: str | None, context: tuple[str, str], address: bool
+) -> bytes:
+    return _vevent(event, stamp=event.updated_at, status=status, address=address)
 
 
 def ical_time(instant: datetime, tz: str) -> datetime:
@@ -265,6 +278,7 @@ def _vevent(
     sequence: int | None = None,
     attendee: User | None = None,
     ticket_token: str | None = None,
+    address: bool = True,
 ) -> bytes:
     url = event_url(event.key)
     vevent = VEvent()
@@ -274,7 +288,7 @@ def _vevent(
     vevent.add("dtstart", ical_time(event.starts_at, event.timezone))
     vevent.add("dtend", ical_time(event.ends_at, event.timezone))
     vevent.add("summary", event.title)
-    location = location_text(event)
+    location = location_text(event, address=address)
     if location:
         vevent.add("location", location)
     vevent.add("url", url, parameters={"VALUE": "URI"})
@@ -295,8 +309,11 @@ def _vevent(
     return vevent.to_ical()
 
 
-def location_text(event: Event) -> str:
-    return ", ".join(part for part in (event.venue_name, event.venue_address) if part)
+def location_text(event: Row | Event, *, address: bool = True) -> str:
+    """Where it is; without `address`, the address an event keeps for those holding a seat
+    is left out (Event.hide_address)."""
+    shown = event.venue_address if address or not event.hide_address else ""
+    return ", ".join(part for part in (event.venue_name, shown) if part)
 
 
 def _description(event: Event, url: str, ticket_token: str | None) -> str:

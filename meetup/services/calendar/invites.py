@@ -82,6 +82,8 @@ def send_update(event: Event, before: dict[str, object], *, now: datetime | None
     if not before.keys() & SCHEDULE_FIELDS or event.has_ended(now):
         return 0
     changes = _ChangesAsRead(event, before)
+    # Those without a seat don't see an address kept for seats (Event.hide_address).
+    unseated = {"changes": _ChangesAsRead(event, before, address=False)}
     time_moved, place_moved = bool(TIME_FIELDS & before.keys()), bool(PLACE_FIELDS & before.keys())
     if time_moved and place_moved:
         subject = _l("New time and place: %(title)s", title=event.title)
@@ -90,7 +92,13 @@ def send_update(event: Event, before: dict[str, object], *, now: datetime | None
     else:
         subject = _l("New place: %(title)s", title=event.title)
     return _send_to_people(
-        event, "event_updated", subject, calendar.request_for, {"changes": changes}, now=now
+        event,
+        "event_updated",
+        subject,
+        calendar.request_for,
+        {"changes": changes},
+        unseated_extra=unseated,
+        now=now,
     )
 
 
@@ -98,19 +106,22 @@ class _ChangesAsRead:
     """what_changed(), worded when each message is written: in its recipient's language (the
     labels and dates), not the editor's; once per language."""
 
-    def __init__(self, event: Event, before: dict[str, object]) -> None:
-        self._event, self._before = event, before
+    def __init__(self, event: Event, before: dict[str, object], *, address: bool = True):
+        self._event, self._before, self._address = event, before, address
         self._by_locale: dict[str, list[tuple[str, str, str]]] = {}
 
     def __iter__(self):
         locale = str(get_locale())
         if locale not in self._by_locale:
-            self._by_locale[locale] = what_changed(self._event, self._before)
+            self._by_locale[locale] = what_changed(self._event, self._before, address=self._address)
         return iter(self._by_locale[locale])
 
 
-def what_changed(event: Event, before: dict[str, object]) -> list[tuple[str, str, str]]:
-    """(label, before, now) for the time and the place, those that changed, as shown."""
+def what_changed(
+    event: Event, before: dict[str, object], *, address: bool = True
+) -> list[tuple[str, str, str]]:
+    """(label, before, now) for the time and the place, those that changed, as shown;
+    without `address`, an address the event keeps for seats is left out."""
     old = {name: before.get(name, getattr(event, name)) for name in SCHEDULE_FIELDS}
     changes = []
     if TIME_FIELDS & before.keys():
@@ -121,12 +132,13 @@ def what_changed(event: Event, before: dict[str, object]) -> list[tuple[str, str
                 _when(event.starts_at, event.ends_at, event.timezone),
             )
         )
+    shown = address or not event.hide_address
     if PLACE_FIELDS & before.keys():
         changes.append(
             (
                 _("Where"),
-                _where(old["venue_name"], old["venue_address"]),
-                _where(event.venue_name, event.venue_address),
+                _where(old["venue_name"], old["venue_address"] if shown else ""),
+                _where(event.venue_name, event.venue_address if shown else ""),
             )
         )
     return changes
@@ -162,6 +174,7 @@ def _send_to_people(
     invite: Callable[..., calendar.Invite],
     extra: dict[str, object],
     *,
+    unseated_extra: dict[str, object] | None = None,
     now: datetime | None,
 ) -> int:
     """One message per person going or waiting (an invite for those going): one query for
@@ -182,7 +195,8 @@ def _send_to_people(
             "event_link": event_url(event.key),
             "ticket_link": ticket_url(rsvp.ticket_token) if going and rsvp.ticket_token else None,
             "waitlisted": not going,
-            **extra,
+            "address_shown": going,
+            **(extra if going or unseated_extra is None else unseated_extra),
         }
         with mail.speaking_to(rsvp.user, event.group_id):  # the calendar file's words too
             messages.append(

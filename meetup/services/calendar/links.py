@@ -43,7 +43,8 @@ def _details(event: Event, rsvp: Rsvp | None) -> str:
 
 
 def add_links(event: Event, rsvp: Rsvp | None = None) -> dict[str, str]:
-    details, location = _details(event, rsvp), location_text(event)
+    details = _details(event, rsvp)
+    location = location_text(event, address=_holds_ticket(rsvp))
     google = {
         "action": "TEMPLATE",
         "text": event.title,

@@ -108,7 +108,7 @@ def draw_card(title: str, when: str, where: str, group: str) -> bytes:
 def card_facts(event: Event) -> tuple[str, str, str, str]:
     start, tz = event.starts_at, event.timezone
     when = format_in_zone(start, tz, "EEE d MMM y, HH:mm") + " " + zone_abbreviation(start, tz)
-    where = ", ".join(p for p in (event.venue_name, event.venue_address) if p)
+    where = ", ".join(p for p in (event.venue_name, event.public_address) if p)
     return event.title, when, where, event.group.name
 
 

@@ -59,7 +59,7 @@ class Facts:
 def facts(event: Event, going: int, channel: str) -> Facts:
     start, tz = event.starts_at, event.timezone
     when = f"{format_in_zone(start, tz)} {zone_abbreviation(start, tz)}"
-    where = ", ".join(p for p in (event.venue_name, event.venue_address) if p)
+    where = ", ".join(p for p in (event.venue_name, event.public_address) if p)
     if event.capacity is None:
         seats = _("Open to all")
     else:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Event, Rsvp
+from ...models import RSVP_STATUSES, Event, Rsvp
 
-STATUSES = ("pending", "going", "waitlisted", "not_going", "removed")
+STATUSES = RSVP_STATUSES
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,16 @@ from . import cards
 
 # Fields whose change shows on the card.
 CARD_FIELDS = frozenset(
-    {"title", "starts_at", "ends_at", "timezone", "venue_name", "venue_address", "capacity"}
+    {
+        "title",
+        "starts_at",
+        "ends_at",
+        "timezone",
+        "venue_name",
+        "venue_address",
+        "capacity",
+        "hide_address",
+    }
 )
 # A recap waits for the introductions (sent intros_delay_hours after the event, answered over
 # the next days), and old events get none.

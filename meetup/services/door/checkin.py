@@ -74,7 +74,13 @@ DOOR_OPENS = timedelta(hours=4)
 DOOR_CLOSES = timedelta(hours=12)
 
 # Why a ticket doesn't get in, for the door's red screen.
-REASONS = {"waitlisted": "waitlisted", "pending": "pending", "not_going": "cancelled"}
+REASONS = {
+    "waitlisted": "waitlisted",
+    "pending": "pending",
+    "requested": "pending",  # a request is not a ticket
+    "not_going": "cancelled",
+    "declined": "cancelled",
+}
 
 
 @dataclass(frozen=True)

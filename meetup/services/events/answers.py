@@ -13,6 +13,8 @@ Decisions (docs/rsvps.md):
   editing answers stay open, and the waitlist keeps moving until the event starts.
 - Once the event has started, or if it is cancelled, nothing changes.
 - Someone removed by an organizer can't RSVP again by themselves.
+- On an event whose organizer approves each RSVP, Going makes a request, which holds no seat
+  (services/events/approval.py); the rest of these rules apply to it as to any answer.
 """
 
 from __future__ import annotations
@@ -189,9 +191,9 @@ def answer(
     now = now or utcnow()  # after the lock: requested_at follows arrival order
     seats.ensure_changeable(state, now)
     rsvp = seats.find(event.id, user.id) if rsvp_id is not None else None
-    if rsvp is not None and rsvp.status == "removed":
-        raise DomainError("rsvp_removed")
-    joining = going and (rsvp is None or rsvp.status not in seats.ACTIVE)
+    if rsvp is not None and rsvp.status in ("removed", "declined"):
+        raise DomainError(f"rsvp_{rsvp.status}")
+    joining = going and (rsvp is None or rsvp.status not in seats.HELD)
     if shared and (rsvp is not None or (joining and state.free > 0)):
         raise seats.NeedsExclusiveLock  # before any write: only a new waitlist row may be shared
     if joining:
@@ -205,7 +207,11 @@ def answer(
             rsvp.requested_at = min(asked_at, now)
         elif not _pending_is_fresh(rsvp, now):
             rsvp.requested_at = now
-        rsvp = place(rsvp, event, state, now)
+        if event.requires_approval:  # a request: no seat until an organizer approves it
+            rsvp.status = "requested"
+            rsvp = rows.save(rsvp)
+        else:
+            rsvp = place(rsvp, event, state, now)
     elif going:
         if rsvp.claim_expires_at is not None:
             rsvp.claim_expires_at = None  # "Yes, I'm coming": the held seat is theirs
@@ -273,10 +279,12 @@ def request_by_email(
         payload={"rsvp_id": rsvp.id, "asked_at": asked_at.isoformat(), **answers.as_payload()},
         now=now,
     )
-    waits = joins_waitlist(rsvp, state)
+    waits = joins_waitlist(rsvp, state) and not event.requires_approval
     subject = (
         _l("Confirm you're joining the waitlist: %(title)s", title=event.title)
         if waits
+        else _l("Confirm your request: %(title)s", title=event.title)
+        if event.requires_approval
         else _l("Confirm your RSVP: %(title)s", title=event.title)
     )
     mail.queue(
@@ -287,6 +295,7 @@ def request_by_email(
             "event": event,
             "event_link": event_url(event.key),
             "joins_waitlist": waits,
+            "asks_approval": event.requires_approval,
             "link": absolute_url("rsvp.confirm", token=token),
             "minutes": current_app.config["MAGIC_LINK_MINUTES"],
         },

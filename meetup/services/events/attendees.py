@@ -36,6 +36,8 @@ class Roster:
     not_going: list[Rsvp] = field(default_factory=list)
     pending: list[Rsvp] = field(default_factory=list)
     removed: list[Rsvp] = field(default_factory=list)
+    requested: list[Rsvp] = field(default_factory=list)  # waiting for approval (approval.py)
+    declined: list[Rsvp] = field(default_factory=list)
 
     @property
     def checked_in(self) -> int:
@@ -44,7 +46,15 @@ class Roster:
 
     def rows(self):
         """(rsvp, waitlist position or None) in the order people are shown."""
-        for group in (self.going, self.waitlisted, self.pending, self.not_going, self.removed):
+        for group in (
+            self.going,
+            self.waitlisted,
+            self.requested,
+            self.pending,
+            self.not_going,
+            self.declined,
+            self.removed,
+        ):
             for i, rsvp in enumerate(group, 1):
                 yield rsvp, (i if group is self.waitlisted else None)
 

@@ -25,7 +25,7 @@ from ..calendar import invites
 from ..channels import posts as channel_posts
 from ..errors import DomainError
 from ..tokens import new_event_key
-from . import rows
+from . import approval, rows
 from . import waitlist as rsvp_waitlist
 from .locking import lock_event
 
@@ -63,6 +63,8 @@ class EventInput:
     intros_delay_hours: int = 18
     followup_thanks: bool = False
     followup_missed: bool = False
+    requires_approval: bool = False  # the organizer approves each RSVP (approval.py)
+    hide_address: bool = False  # and only those approved into a seat see the address
 
 
 def create_event(
@@ -128,6 +130,8 @@ def update_event(
         db.session.flush()
     invites.send_update(event, before, now=now)  # attendees' calendars follow a move
     channel_posts.event_changed(event, changed, now=now)  # and the Slack and Discord posts
+    if "requires_approval" in changed and not event.requires_approval:
+        approval.admit_all(event, now)  # pending requests take the normal path, in order
     if "capacity" in changed:
         rsvp_waitlist.fill_seats(event, now)  # new seats go to the waitlist at once
     return changed
@@ -156,6 +160,7 @@ def cancel_event(event: Event, user: User, *, now: datetime | None = None) -> bo
     event.sequence += 1
     db.session.flush()
     invites.send_cancellation(event, now=now)  # and it leaves their calendars
+    approval.close_requests(event, now)  # requesters are told too
     channel_posts.event_cancelled(event, now=now)
     return True
 
@@ -282,6 +287,9 @@ def validated(data: EventInput, *, now: datetime, previous: Event | None) -> dic
         "intros_delay_hours": data.intros_delay_hours,
         "followup_thanks": bool(data.followup_thanks),
         "followup_missed": bool(data.followup_missed),
+        "requires_approval": bool(data.requires_approval),
+        # Hidden until approval: meaningless (and so off) without approval.
+        "hide_address": bool(data.requires_approval and data.hide_address),
     }
 
 

@@ -125,6 +125,7 @@ def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | 
             else None
         ),
         "position": seats.waitlist_position(rsvp) if kind == "waitlisted" else None,
+        "address_shown": rsvp.status == "going",  # an address kept for seats (hide_address)
         "leave_link": (
             absolute_url("rsvp.leave", token=leave_links.leave_token(rsvp))
             if kind == "waitlisted" and rsvp.status == "waitlisted"

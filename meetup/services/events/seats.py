@@ -17,11 +17,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from ...extensions import db
-from ...models import Event, Rsvp, UTCDateTime
+from ...models import RSVP_STATUSES, Event, Rsvp, UTCDateTime
 from ..errors import DomainError
 from .locking import lock_event, widen_race_window
 
 ACTIVE = ("going", "waitlisted")
+HELD = (*ACTIVE, "requested")  # answered Going: placed, or waiting for an organizer's approval
 
 
 class Seats(NamedTuple):
@@ -204,7 +205,7 @@ def _fresh(state: Seats, event_id: int) -> Seats:
 def counts(event_id: int) -> dict[str, int]:
     """Rows per status, every status present (one query)."""
     rows = _core(_COUNTS, {"event_id": event_id}).all()
-    return {"pending": 0, "going": 0, "waitlisted": 0, "not_going": 0, "removed": 0, **dict(rows)}
+    return {**dict.fromkeys(RSVP_STATUSES, 0), **dict(rows)}
 
 
 def waitlist_position(rsvp: Rsvp) -> int | None:

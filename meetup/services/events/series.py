@@ -44,6 +44,7 @@ MAX_SPAN = timedelta(days=2 * 366)
 _TEMPLATE_FIELDS = (
     "title", "description", "venue_name", "venue_address", "capacity", "visibility",
     "claim_window_hours", "reminder_hours", "intros_delay_hours", "timezone",
+    "requires_approval", "hide_address",
 )  # fmt: skip
 
 
@@ -332,7 +333,9 @@ def _occurrence_input(series: Series, day: date) -> EventInput:
     start = datetime.combine(day, time.fromisoformat(t["start_time"]))
     deadline = t.get("deadline_minutes")
     return EventInput(
-        **{f: t[f] for f in _TEMPLATE_FIELDS},
+        **{
+            f: t[f] for f in _TEMPLATE_FIELDS if f in t
+        },  # a template older than a field: its default
         starts_local=start,
         ends_local=start + timedelta(minutes=t["minutes"]),
         rsvp_deadline_local=start - timedelta(minutes=deadline) if deadline is not None else None,

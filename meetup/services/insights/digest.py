@@ -1,6 +1,7 @@
 """The daily RSVP digest: for groups whose organizers turned it on, one email a day to each
 organizer with, per upcoming event, the new RSVPs and cancellations of the day before (UTC)
-and where the event stands (going, waitlist). Nothing is sent on a day when nothing changed.
+and where the event stands (going, waitlist, requests waiting for approval). Nothing is
+sent on a day when nothing changed.
 A scheduled job (worker/jobs.py); the dedupe key names the group, the organizer and the day.
 """
 
@@ -29,6 +30,8 @@ class EventChanges:
     cancelled: int
     going: int
     waitlisted: int
+    new_requests: int = 0  # asked that day, waiting for approval (services/events/approval.py)
+    requests: int = 0  # every request waiting for approval
 
 
 def set_digest(group: Group, user: User, on: bool) -> None:
@@ -57,6 +60,8 @@ def changes(group_id: int, start: datetime, end: datetime) -> list[EventChanges]
             ),
             func.count(Rsvp.id).filter(Rsvp.status == "going"),
             func.count(Rsvp.id).filter(Rsvp.status == "waitlisted"),
+            func.count(Rsvp.id).filter(in_window, Rsvp.status == "requested"),
+            func.count(Rsvp.id).filter(Rsvp.status == "requested"),
         )
         .select_from(Event)
         .outerjoin(Rsvp, Rsvp.event_id == Event.id)
@@ -67,7 +72,7 @@ def changes(group_id: int, start: datetime, end: datetime) -> list[EventChanges]
     return [
         EventChanges(title, event_url(key), format_in_zone(at, tz), *counts)
         for title, key, at, tz, *counts in rows
-        if counts[0] or counts[1]
+        if counts[0] or counts[1] or counts[4]
     ]
 
 

@@ -194,3 +194,24 @@ def own_records(user: User, now: datetime | None = None) -> list[tuple[Group, Re
         (group, Record(*(value or 0 for value in figures[:4]), figures[4]))
         for group, *figures in rows
     ]
+
+
+def records_of(
+    group_id: int, user_ids: list[int], *, now: datetime | None = None
+) -> dict[int, Record]:
+    """The records of these people in one group, by user id (one query): an organizer
+    reviewing RSVP requests sees each person's history (services/events/approval.py)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(Rsvp.user_id, *_figures(now or utcnow()))
+        .select_from(Rsvp)
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(
+            Event.group_id == group_id,
+            Event.cancelled_at.is_(None),
+            Rsvp.user_id.in_(set(user_ids)),
+        )
+        .group_by(Rsvp.user_id)
+    )
+    return {user_id: Record(*figures) for user_id, *figures in rows}

@@ -21,6 +21,7 @@ from ...services.channels import card_image, labels
 from ...services.channels import counts as channel_counts
 from ...services.channels import posts as channel_posts
 from ...services.errors import DomainError
+from ...services.events import approval
 from ...services.events import editing as svc
 from ...services.events import series as series_svc
 from ...services.events import whos_going as going_list
@@ -254,6 +255,8 @@ def show(event_key: str):
             else None
         ),
         share=_share_meta(event),
+        address_hidden=approval.address_hidden(event, my_rsvp, organizer=is_organizer),
+        pending_requests=counts.get("requested", 0) if is_organizer else 0,
         just_created=just_created and is_organizer,
         channels=_channel_figures(event, by_channel) if is_organizer else None,
         whos_going=going_list.whos_going(
@@ -314,7 +317,7 @@ def when_and_where(event: Event) -> str:
     """One line: "Tue 5 May 2026, 19:00 CEST · The Loft, 1 Rue de Rivoli, Paris"."""
     start, tz = event.starts_at, event.timezone
     when = f"{format_in_zone(start, tz)} {zone_abbreviation(start, tz)}"
-    place = ", ".join(p for p in (event.venue_name, event.venue_address) if p)
+    place = ", ".join(p for p in (event.venue_name, event.public_address) if p)
     text = f"{when} · {place}" if place else when
     if event.cancelled_at is not None:
         text = gettext("Cancelled: %(text)s", text=text)

@@ -31,7 +31,7 @@ from ...error_messages import MESSAGES, register_messages
 from ...extensions import db, limiter
 from ...forms.base import ButtonForm, MailableEmail
 from ...forms.events import RsvpForm
-from ...models import Event, Group, Membership, Rsvp, User, utcnow
+from ...models import RSVP_STATUSES, Event, Group, Membership, Rsvp, User, utcnow
 from ...services.errors import DomainError
 from ...services.events import answers as rsvp_answers
 from ...services.events import leave_links
@@ -101,7 +101,7 @@ for _code, _entry in {
 }.items():
     MESSAGES.setdefault(_code, _entry)
 
-_ZERO = dict.fromkeys(("pending", "going", "waitlisted", "not_going", "removed"), 0)
+_ZERO = dict.fromkeys(RSVP_STATUSES, 0)
 # Keys and tokens are URL-safe base64 (services/tokens.py); anything else can't match a row.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -136,6 +136,7 @@ _TO_ANSWER = _EVENT_ROLE_AND_USER.options(
         Event.claim_window_hours,
         Event.reminder_hours,  # a seat taken once the reminder is due: one email
         Event.sequence,
+        Event.requires_approval,
     ),
     load_only(
         User.email,
@@ -273,7 +274,7 @@ def panel_state(
         state = "ended"
     elif now >= event.starts_at:
         state = "started"
-    elif my_rsvp is not None and my_rsvp.status in ("going", "waitlisted", "removed"):
+    elif my_rsvp is not None and my_rsvp.status in (*rsvp_seats.HELD, "removed", "declined"):
         state = my_rsvp.status
     elif event.rsvp_deadline is not None and now >= event.rsvp_deadline:
         state = "closed"
