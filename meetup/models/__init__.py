@@ -15,6 +15,7 @@ from .events import (
     Series,
     SeriesFollower,
 )
+from .guests import RsvpGuest
 from .insights import EventFeedback
 from .intros import INTRO_STATUSES, IntroBlock, IntroPair
 from .mail import ANNOUNCEMENT_KINDS, OUTBOX_STATUSES, Announcement, OutboxMessage
@@ -39,6 +40,7 @@ __all__ = [
     "ROLES",
     "RSVP_STATUSES",
     "Rsvp",
+    "RsvpGuest",
     "SERIES_FREQUENCIES",
     "Series",
     "SeriesFollower",

@@ -42,6 +42,8 @@ class CheckinLog(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     rsvp_id: Mapped[int | None] = mapped_column(ForeignKey("rsvps.id", ondelete="SET NULL"))
+    # A named guest's ticket (models/guests.py); rsvp_id is then their host's RSVP.
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("rsvp_guests.id", ondelete="SET NULL"))
     nonce: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(20))  # checkin, undo
     method: Mapped[str] = mapped_column(String(20))  # scan, manual, walkin, offline

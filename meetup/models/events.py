@@ -26,6 +26,7 @@ from .base import UTCDateTime, utcnow
 if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by class name
     from .accounts import User
     from .community import Group
+    from .guests import RsvpGuest
 
 VISIBILITIES = ("public", "members")
 
@@ -71,6 +72,10 @@ class Event(db.Model):
     # until then. With it, the address may be kept from all but those holding a seat.
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     hide_address: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Named plus-ones (models/guests.py): how many guests one person may bring, and whether a
+    # freed seat may go to a smaller party behind a larger one waiting first.
+    max_guests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    parties_may_pass: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     group: Mapped[Group] = relationship(back_populates="events")
     series: Mapped[Series | None] = relationship(back_populates="events")
@@ -111,8 +116,16 @@ class Rsvp(db.Model):
     __tablename__ = "rsvps"
     __table_args__ = (
         UniqueConstraint("event_id", "user_id"),
-        # checked_in_at last: the door counter counts from the index alone.
-        Index("ix_rsvps_event_status", "event_id", "status", "requested_at", "checked_in_at"),
+        # checked_in_at and party_size last: the door counter and the seat count (a sum of
+        # party sizes) read from the index alone.
+        Index(
+            "ix_rsvps_event_status",
+            "event_id",
+            "status",
+            "requested_at",
+            "checked_in_at",
+            "party_size",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,9 +158,19 @@ class Rsvp(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Shown by name and headline to other members in "Who's going" (their choice, off by default).
     listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The person and their named guests (models/guests.py): the seats this RSVP takes when
+    # going. Seats are the sum of party_size over going rows; the guests service keeps it
+    # equal to 1 + the number of guest rows, under the event's lock.
+    party_size: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     event: Mapped[Event] = relationship(back_populates="rsvps")
     user: Mapped[User] = relationship()
+    guests: Mapped[list[RsvpGuest]] = relationship(
+        back_populates="rsvp",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="RsvpGuest.id",
+    )
 
 
 SERIES_FREQUENCIES = ("weekly", "biweekly", "monthly")

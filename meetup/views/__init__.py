@@ -18,6 +18,7 @@ BLUEPRINTS = (
     "events.events",
     "events.series",
     "events.rsvp",
+    "events.guests",
     "events.attendees",
     "events.approval",
     "events.announcements",

@@ -37,6 +37,7 @@ from ..errors import DomainError
 from ..mail import messages as mail
 from ..permissions import is_member
 from ..tokens import hash_token
+from . import guests as guests_service
 from . import leave_links, notices, rows, seats, waitlist
 from .locking import lock_event
 
@@ -60,6 +61,9 @@ class Answers:
     channel: str | None = None
     # Listed among who's going (name and headline, to other members); None keeps it
     listed: bool | None = None
+    # Named guests brought along (services/events/guests.py), seated or waiting with the
+    # person; None keeps the party as it is. Read only when they join.
+    guests: list[guests_service.GuestInput] | None = None
 
     def as_payload(self) -> dict:
         return {
@@ -70,6 +74,7 @@ class Answers:
             "intents": self.intents,
             "channel": self.channel,
             "listed": self.listed,
+            "guests": None if self.guests is None else [g.as_payload() for g in self.guests],
         }
 
     @classmethod
@@ -82,7 +87,14 @@ class Answers:
             intents=payload.get("intents"),
             channel=labels.clean(payload.get("channel")),
             listed=payload.get("listed") if isinstance(payload.get("listed"), bool) else None,
+            guests=_guests_of_payload(payload.get("guests")),
         )
+
+
+def _guests_of_payload(items: object) -> list[guests_service.GuestInput] | None:
+    if not isinstance(items, list):
+        return None
+    return [g for g in map(guests_service.GuestInput.from_payload, items) if g is not None]
 
 
 def _ensure_can_join(member: bool, state: seats.Seats, now: datetime) -> None:
@@ -150,8 +162,10 @@ def open_links(pending: list[Rsvp], now: datetime) -> dict[int, datetime]:
 
 
 def place(rsvp: Rsvp, event: Event, state: seats.Seats, now: datetime) -> Rsvp:
-    """Going if a seat is free, else the waitlist (ordered by requested_at)."""
-    if state.free > 0:
+    """Going if a seat is free for the whole party, else the waitlist (ordered by
+    requested_at); a party never takes seats while another waits ahead of it, unless the
+    organizer lets smaller parties past."""
+    if state.seats_party(rsvp.party_size, event):
         rows.seat(rsvp, event, now, claim=False)
     else:
         rows.unseat(rsvp, "waitlisted", now)
@@ -198,6 +212,7 @@ def answer(
         raise seats.NeedsExclusiveLock  # before any write: only a new waitlist row may be shared
     if joining:
         _ensure_can_join(member, state, now)
+        party = None if answers.guests is None else guests_service.clean(event, answers.guests)
     if rsvp is None:
         rsvp = rows.new_row(event, user, "not_going", now, new_id)
     _apply_answers(rsvp, user, answers)
@@ -207,11 +222,15 @@ def answer(
             rsvp.requested_at = min(asked_at, now)
         elif not _pending_is_fresh(rsvp, now):
             rsvp.requested_at = now
+        if party is not None:
+            rsvp.party_size = 1 + len(party)  # before placing: the party is placed whole
         if event.requires_approval:  # a request: no seat until an organizer approves it
             rsvp.status = "requested"
             rsvp = rows.save(rsvp)
         else:
             rsvp = place(rsvp, event, state, now)
+        if party is not None:
+            guests_service.replace_party(rsvp, party, now)
     elif going:
         if rsvp.claim_expires_at is not None:
             rsvp.claim_expires_at = None  # "Yes, I'm coming": the held seat is theirs

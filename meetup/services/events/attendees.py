@@ -3,8 +3,9 @@ and what an organizer does to it (capacity, remove, put back, seat by hand, add 
 
 - Lowering the capacity below the number going takes nobody's seat: new answers wait until
   enough people cancel. Raising it (or removing someone) promotes at once.
-- An organizer seats someone by hand from the waitlist. With no free seat that needs an
-  explicit override, and the excess is absorbed by the next cancellation.
+- An organizer seats someone by hand from the waitlist (with their party, which may pass a
+  larger party waiting first). Without enough free seats that needs an explicit override,
+  and the excess is absorbed by the next cancellations.
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def promote(
     rsvp = seats.get_for_event(event, rsvp_id)
     if rsvp.status != "waitlisted":
         raise DomainError("not_waitlisted")
-    if state.free <= 0 and not override:
+    if state.free < rsvp.party_size and not override:  # the whole party, or none of it
         raise DomainError("no_free_seat")
     rows.seat(rsvp, event, now, claim=True)
     db.session.flush()

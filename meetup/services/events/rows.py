@@ -17,6 +17,7 @@ from ...extensions import db
 from ...models import Event, Rsvp, User
 from ..mail import messages as mail
 from ..tokens import new_token
+from . import guests
 
 
 def new_row(
@@ -45,6 +46,7 @@ def new_row(
         promoted_at=None,
         cancelled_at=None,
         listed=False,
+        party_size=1,
     )  # every column set: once written, nothing is left to load
     # Nor its event and person, which the notice reads under the lock: set as loaded, not
     # assigned, so no cascade puts the row in the session before save() writes it.
@@ -121,6 +123,8 @@ def seat(rsvp: Rsvp, event: Event, now: datetime, *, claim: bool) -> None:
         held_until = now + timedelta(hours=event.claim_window_hours)
         rsvp.claim_expires_at = min(held_until, event.starts_at)
     rsvp.updated_at = now
+    if rsvp.party_size > 1:
+        guests.seated(rsvp, now)  # the whole party: a ticket for each guest
 
 
 def unseat(rsvp: Rsvp, status: str, now: datetime) -> None:
@@ -132,6 +136,8 @@ def unseat(rsvp: Rsvp, status: str, now: datetime) -> None:
     rsvp.ticket_token = None
     rsvp.claim_expires_at = None
     rsvp.updated_at = now
+    if rsvp.party_size > 1:
+        guests.unseated(rsvp)  # the whole party: the guests' tickets stop working too
 
 
 def save_with_notice(rsvp: Rsvp, notice: dict) -> bool:

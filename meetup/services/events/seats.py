@@ -1,6 +1,7 @@
 """Seats: counting them under the event's lock, and reading an event's list.
 
-Seats are never kept in a counter: `going` rows are counted under locking.lock_event. On
+Seats are never kept in a counter: `going` rows are counted under locking.lock_event, each
+for its party (the person and their named guests: Rsvp.party_size, services/events/guests.py). On
 PostgreSQL a new person's answer to an event that looks full takes the lock shared
 (migration 0007): joining the waitlist changes no seat, so such answers run side by side,
 while every seat change still holds the lock alone (NeedsExclusiveLock).
@@ -34,16 +35,31 @@ class Seats(NamedTuple):
     rsvp_deadline: datetime | None
     cancelled_at: datetime | None
     sequence: int
+    waiting: bool = False  # anyone on the waitlist
 
     @property
     def free(self) -> float:
         return float("inf") if self.capacity is None else max(0, self.capacity - self.going)
 
+    def seats_party(self, size: int, event: Event) -> bool:
+        """Whether a party of `size` arriving now is seated: the seats are free and nobody
+        waits ahead of it (a larger party may wait while seats are free), unless the
+        organizer lets smaller parties past (read only then: the answer path doesn't load
+        that column)."""
+        return self.free >= size and (not self.waiting or event.parties_may_pass)
+
 
 # Statements of the RSVP path, built once: under a burst, building and keying a statement
 # per request cost more than the database took to run it.
-_GOING = select(func.count(Rsvp.id)).where(
+_GOING = select(func.coalesce(func.sum(Rsvp.party_size), 0)).where(
     Rsvp.event_id == bindparam("event_id"), Rsvp.status == "going"
+)
+
+
+_WAITING = (
+    select(Rsvp.id)
+    .where(Rsvp.event_id == bindparam("event_id"), Rsvp.status == "waitlisted")
+    .exists()
 )
 
 
@@ -54,6 +70,7 @@ _SEATS = select(
     Event.rsvp_deadline,
     Event.cancelled_at,
     Event.sequence,
+    _WAITING,
 ).where(Event.id == bindparam("event_id"))
 
 
@@ -132,6 +149,7 @@ _LOCKED_COLUMNS = (
     column("rsvp_deadline", UTCDateTime),
     column("cancelled_at", UTCDateTime),
     column("sequence", Integer),
+    column("waiting", Boolean),
     column("mine", Integer),
     column("new_id", Integer),
     column("shared", Boolean),

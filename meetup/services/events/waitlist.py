@@ -1,6 +1,11 @@
 """The waitlist: every freed seat goes at once to the head of the line, and seats offered
 with a claim window pass on when they are not claimed in time.
 
+A party (a person and their named guests, services/events/guests.py) is seated whole or
+waits whole: when the head of the line is a party larger than the free seats, the seats
+stay free for it and nobody behind passes it, unless the organizer lets smaller parties past
+(Event.parties_may_pass) or seats a party by hand (attendees.promote).
+
 Place in line is `requested_at`. Anything that may free a seat (a cancellation, a removal, a
 capacity change, a lapsed claim) ends with fill_seats(), so nobody waits while a seat is free.
 With a claim window, every promotion holds the seat (with a ticket) for N hours, capped at the
@@ -40,11 +45,20 @@ def fill_seats(event: Event, now: datetime | None = None) -> list[Rsvp]:
         .options(joinedload(Rsvp.user))
         .execution_options(populate_existing=True)
     )
-    if state.capacity is not None:
-        query = query.limit(int(state.free))
-    promoted = list(db.session.scalars(query))
-    for rsvp in promoted:
+    if state.capacity is not None and not event.parties_may_pass:
+        query = query.limit(int(state.free))  # parties of one or more: no more than this
+    promoted = []
+    free = state.free
+    for rsvp in db.session.scalars(query).all():
+        if rsvp.party_size > free:
+            if event.parties_may_pass:
+                continue  # the organizer lets smaller parties behind it take the seats
+            break  # first come, first served: nobody passes a larger party waiting first
         rows.seat(rsvp, event, now, claim=True)
+        promoted.append(rsvp)
+        free -= rsvp.party_size
+        if free <= 0:
+            break
     db.session.flush()
     for rsvp in promoted:
         notices.notify(rsvp, "promoted", now)
