@@ -48,6 +48,8 @@ class Event(db.Model):
     capacity: Mapped[int | None] = mapped_column(Integer)
     rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     visibility: Mapped[str] = mapped_column(String(20), default="public")
+    # The organizer's questions at RSVP, in order (services/events/questions.py); None: none.
+    questions: Mapped[list | None] = mapped_column(JSON)
     claim_window_hours: Mapped[int | None] = mapped_column(Integer)
     reminder_hours: Mapped[int | None] = mapped_column(Integer, default=24)  # None: no reminder
     intros_delay_hours: Mapped[int] = mapped_column(Integer, default=18)
@@ -141,6 +143,9 @@ class Rsvp(db.Model):
     # The intent chips as answered for this event: {"looking", "offer", "declined", "read"}
     # tag lists; None until answered with the chips shown (their words count alone).
     intents: Mapped[dict | None] = mapped_column(JSON)
+    # Answers to the event's questions, {question id: text, list of options or True}; seen by
+    # organizers only (services/events/questions.py).
+    question_answers: Mapped[dict | None] = mapped_column(JSON)
     ticket_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # promoted, unclaimed
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

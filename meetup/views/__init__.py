@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "events.guests",
     "events.attendees",
     "events.approval",
+    "events.questions",
     "events.announcements",
     "mail.attendee_email",
     "mail.group_mail",

@@ -38,7 +38,7 @@ from ..mail import messages as mail
 from ..permissions import is_member
 from ..tokens import hash_token
 from . import guests as guests_service
-from . import leave_links, notices, rows, seats, waitlist
+from . import leave_links, notices, questions, rows, seats, waitlist
 from .locking import lock_event
 
 LINK_PURPOSE = "rsvp"
@@ -64,6 +64,8 @@ class Answers:
     # Named guests brought along (services/events/guests.py), seated or waiting with the
     # person; None keeps the party as it is. Read only when they join.
     guests: list[guests_service.GuestInput] | None = None
+    # Answers to the event's questions, cleaned (services/events/questions.py); None keeps them
+    questions: dict | None = None
 
     def as_payload(self) -> dict:
         return {
@@ -75,6 +77,7 @@ class Answers:
             "channel": self.channel,
             "listed": self.listed,
             "guests": None if self.guests is None else [g.as_payload() for g in self.guests],
+            "questions": self.questions,
         }
 
     @classmethod
@@ -88,6 +91,7 @@ class Answers:
             channel=labels.clean(payload.get("channel")),
             listed=payload.get("listed") if isinstance(payload.get("listed"), bool) else None,
             guests=_guests_of_payload(payload.get("guests")),
+            questions=payload["questions"] if isinstance(payload.get("questions"), dict) else None,
         )
 
 
@@ -216,6 +220,8 @@ def answer(
     if rsvp is None:
         rsvp = rows.new_row(event, user, "not_going", now, new_id)
     _apply_answers(rsvp, user, answers)
+    if going:
+        questions.apply(rsvp, event, answers.questions, joining=joining, now=now)
     rsvp.updated_at = now
     if joining:
         if asked_at is not None:
@@ -288,6 +294,8 @@ def request_by_email(
         )
         if answers.wants_intros is not None:
             rsvp.wants_intros = answers.wants_intros
+        # Answers to the questions are kept with the pending row, and carried by the link.
+        questions.apply(rsvp, event, answers.questions, joining=False, now=now)
         rsvp = rows.save(rsvp)
     elif rsvp.status == "pending" and not _pending_is_fresh(rsvp, now):
         rsvp.requested_at = now  # an old unconfirmed request holds no place

@@ -23,7 +23,7 @@ from ...models import Event, OutboxMessage, Rsvp, utcnow
 from ...timeutil import format_in_zone
 from ..accounts import users as accounts
 from ..errors import DomainError
-from . import notices, rows, seats, waitlist
+from . import notices, questions, rows, seats, waitlist
 from .locking import lock_event
 
 # Spreadsheets run cells that start with these as formulas ("CSV injection").
@@ -115,7 +115,7 @@ HEADER = (
 def to_csv(event: Event, roster: Roster) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(HEADER)
+    writer.writerow([*HEADER, *map(safe_cell, questions.csv_header(event))])
     for rsvp, position in roster.rows():
         writer.writerow(
             safe_cell(v)
@@ -129,6 +129,7 @@ def to_csv(event: Event, roster: Roster) -> str:
                 rsvp.can_offer,
                 "yes" if rsvp.wants_intros else "no",
                 format_in_zone(rsvp.checked_in_at, event.timezone, "yyyy-MM-dd HH:mm:ss"),
+                *questions.csv_cells(event, rsvp),  # a column per question, in order
             )
         )
     return out.getvalue()

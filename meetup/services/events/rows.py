@@ -36,6 +36,7 @@ def new_row(
         can_offer=user.can_offer or "",
         wants_intros=user.wants_intros if user.wants_intros is not None else True,
         intents=None,
+        question_answers=None,
         ticket_token=None,
         claim_expires_at=None,
         checked_in_at=None,

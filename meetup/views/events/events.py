@@ -74,6 +74,7 @@ register_messages(
 ORGANIZER_LINKS = (
     ("announcements.page", _l("Announce by email")),
     ("attendees.index", _l("Attendees")),
+    ("questions.index", _l("Questions at RSVP")),
     ("door.page", _l("Door check-in")),
     ("intros.review", _l("Introductions")),
 )

@@ -43,6 +43,7 @@ from ...services.tokens import same
 from ...templating import page_about_group
 from .. import access
 from ..channels import tracking
+from . import questions as event_questions
 
 bp = Blueprint("rsvp", __name__)
 
@@ -137,6 +138,8 @@ _TO_ANSWER = _EVENT_ROLE_AND_USER.options(
         Event.reminder_hours,  # a seat taken once the reminder is due: one email
         Event.sequence,
         Event.requires_approval,
+        Event.questions,  # asked at RSVP (services/events/questions.py)
+        Event.rsvp_deadline,
     ),
     load_only(
         User.email,
@@ -358,8 +361,14 @@ def submit(event_key: str):
         return render_template("events/rsvp.html", event=event, my_rsvp=None, rsvp_form=form), 400
     answers = form.answers()
     answers.channel = tracking.channel_for(event_key=event.key)
+    going = form.answer.data == "going"
+    problem = going and event_questions.read_answers(event, answers, signed_in=signed_in)
+    if problem:  # shown again by the panel, each next to its question
+        mine = _my_rsvp(event) if signed_in else None
+        return render_template(
+            "events/rsvp.html", event=event, my_rsvp=mine, rsvp_form=form, question_problem=problem
+        ), 400
     if signed_in:
-        going = form.answer.data == "going"
         member = event.visibility == "public" or role is not None  # read before the lock
         # The lock taken by the read holds for the first try only: a retry runs in a new
         # transaction, which takes the exclusive one.
