@@ -277,3 +277,18 @@ def test_the_attendee_list_reads_the_answers_without_a_query_per_person(
                 assert client.get(path).status_code == 200
             counts.append(len(seen))
     assert counts[:2] == counts[2:], counts
+
+
+def test_an_announcements_one_tap_going_sends_to_the_questions(client, event, asked):
+    from meetup.services.events import announcements
+
+    cy = make_user(name="Cy")
+    token = announcements.answer_token(event.id, cy.id)
+    page = client.get(f"/m/answer/{token}?answer=going").get_data(as_text=True)
+    assert "Answer and RSVP" in page and "Confirm: I'm going" not in page
+    # The button's POST, sent anyway, is refused with the reason; nothing is written.
+    resp = client.post(f"/m/answer/{token}", data={"answer": "going"})
+    assert resp.status_code == 400 and "answer them on its page" in resp.get_data(as_text=True)
+    assert _rsvp_of(event, cy) is None
+    # Can't go needs no answers.
+    assert "Confirm: I can't go" in client.get(f"/m/answer/{token}?answer=not_going").text

@@ -222,7 +222,11 @@ def read_answers(event: Event, answers, *, signed_in: bool) -> dict | None:
 @bp.app_context_processor
 def _panel_helpers() -> dict:
     # attendee_answers: for organizers' pages only (the attendee list).
-    return {"rsvp_questions": rsvp_questions, "attendee_answers": svc.shown}
+    return {
+        "rsvp_questions": rsvp_questions,
+        "attendee_answers": svc.shown,
+        "questions_required": lambda event: bool(svc.missing(svc.questions_of(event), None)),
+    }
 
 
 def rsvp_questions(event: Event, my_rsvp: Rsvp | None, problem: dict | None = None) -> dict:
