@@ -18,6 +18,7 @@ from .extensions import db
 from .models import Event, Group, Membership, Rsvp, Series, User, utcnow
 from .services.accounts import users as accounts
 from .services.community import groups, invite_links, member_import
+from .services.events import questions as event_questions
 from .services.events import series as series_service
 from .services.events.editing import EventInput, create_event
 from .services.tokens import new_token
@@ -151,6 +152,7 @@ def seed(now: datetime | None = None) -> DemoResult:
     _answers(upcoming, members[:23], organizer, now)
     _answers(past, members[:18], organizer, two_days_ago - timedelta(days=7), checked_in=15)
     db.session.flush()
+    _dietary_question(upcoming)
     ticket = db.session.scalar(
         select(Rsvp).where(Rsvp.event_id == upcoming.id, Rsvp.user_id == member.id)
     )
@@ -185,6 +187,22 @@ def _series(group: Group, organizer: User, member: User, now: datetime) -> Serie
     )
     series_service.follow(series, member, now=now)
     return series
+
+
+DIETS = ("None", "Vegetarian", "Vegan", "Gluten-free")
+
+
+def _dietary_question(event: Event) -> None:
+    """The upcoming event asks one question at RSVP; some of those going answered it."""
+    if event.questions:
+        return
+    question = event_questions.add(event, "one_choice", "Dietary needs", options=list(DIETS))
+    going = db.session.scalars(
+        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status == "going").order_by(Rsvp.id)
+    )
+    for i, rsvp in enumerate(going):
+        if i % 3 == 1:
+            rsvp.question_answers = {question.id: DIETS[(i // 3) % len(DIETS)]}
 
 
 def _answers(
