@@ -1,5 +1,5 @@
 """The insights page's figures: the funnel over a period, per channel and overall, and each
-event's attendance and introductions. Three queries for the funnel and two for the events,
+event's attendance and introductions. One query for the funnel and two for the events,
 whatever the size of the group; nothing is counted in Python.
 
 What each figure means (the page says the same):
@@ -96,88 +96,98 @@ def hours_before(later: ColumnElement, earlier: ColumnElement) -> ColumnElement:
 
 
 def _flag(condition: ColumnElement) -> ColumnElement:
-    """1 when any of a person's rows meets `condition`, else 0 (in a GROUP BY person)."""
-    return func.max(case((condition, 1), else_=0))
+    """1 when `condition` holds, else 0."""
+    return case((condition, 1), else_=0)
 
 
 def _with_labels(grouped) -> list:
     """Rows grouped by (source, invite_id), the invite's label joined once they are counted."""
     return db.session.execute(
-        select(grouped.c.source, func.coalesce(Invite.label, ""), *list(grouped.c)[2:])
+        select(grouped.c[0], func.coalesce(Invite.label, ""), *list(grouped.c)[2:])
         .select_from(grouped)
-        .outerjoin(Invite, Invite.id == grouped.c.invite_id)
+        .outerjoin(Invite, Invite.id == grouped.c[1])
     ).all()
 
 
-def _per_channel(group: Group, per_person, flags: tuple[str, ...]) -> list:
-    """Sum the 0/1 `flags` of a per-person subquery (user_id, flags...) over each channel:
-    the person's membership (none for someone who isn't a member)."""
-    membership = and_(Membership.group_id == group.id, Membership.user_id == per_person.c.user_id)
-    return _with_labels(
-        select(
-            func.coalesce(Membership.source, "none").label("source"),
-            Membership.invite_id.label("invite_id"),
-            *(func.sum(per_person.c[name]) for name in flags),
-        )
-        .select_from(per_person)
-        .outerjoin(Membership, membership)
-        .group_by(Membership.source, Membership.invite_id)
-        .subquery("by_channel")
-    )
+FLAGS = ("going", "came", "introduced", "accepted", "met")
 
 
-def funnel(group: Group, period: Period) -> tuple[Funnel, list[Funnel]]:
-    """(overall, per channel), channels in a stable order: three queries. Each person has one
-    channel (their membership's), so the overall figures are the channels' sums."""
-    by_channel: dict[Channel, Funnel] = {}
-
-    def add(rows, names: tuple[str, ...]) -> None:
-        for source, label, *values in rows:
-            channel = Channel(source, label if source == "invite" else "")
-            f = by_channel.setdefault(channel, Funnel(channel))
-            for name, value in zip(names, values, strict=True):
-                setattr(f, name, getattr(f, name) + int(value or 0))
-
-    members = (
-        select(
-            Membership.source.label("source"),
-            Membership.invite_id.label("invite_id"),
-            func.count().filter(Membership.joined_at < period.end),
-            func.count().filter(period.contains(Membership.joined_at)),
-        )
-        .where(Membership.group_id == group.id)
-        .group_by(Membership.source, Membership.invite_id)
-        .subquery("members")
-    )
-    add(_with_labels(members), ("reached", "joined"))
-
+def _people(group: Group, period: Period):
+    """One row per person who answered one of the period's events or was introduced at one:
+    their 0/1 flags (FLAGS), from one pass over their RSVPs and introductions."""
     held = or_(Rsvp.status == "going", Rsvp.cancelled_at.is_not(None))
     came = and_(Rsvp.status == "going", Rsvp.checked_in_at.is_not(None))
     answers = (
-        select(Rsvp.user_id.label("user_id"), _flag(held).label("going"), _flag(came).label("came"))
+        select(
+            Rsvp.user_id.label("user_id"),
+            _flag(held).label("going"),
+            _flag(came).label("came"),
+            *(literal(0).label(n) for n in FLAGS[2:]),
+        )
         .join(Event, Event.id == Rsvp.event_id)
         .where(_in_period(group, period))
-        .group_by(Rsvp.user_id)
-        .subquery("answers")
     )
-    add(_per_channel(group, answers, ("going", "came")), ("going", "came"))
-
     sides = _intro_sides()
     intros = (
         select(
-            sides.c.user_id.label("user_id"),
+            sides.c.user_id,
+            *(literal(0).label(n) for n in FLAGS[:2]),
             _flag(sides.c.sent_at.is_not(None)).label("introduced"),
             _flag(sides.c.answer == "yes").label("accepted"),
             _flag(sides.c.met == "yes").label("met"),
         )
         .join(Event, Event.id == sides.c.event_id)
         .where(_in_period(group, period))
-        .group_by(sides.c.user_id)
-        .subquery("intros")
     )
-    names = ("introduced", "accepted", "met")
-    add(_per_channel(group, intros, names), names)
+    rows = union_all(answers, intros).subquery("rows")
+    return (
+        select(rows.c.user_id, *(func.max(rows.c[n]).label(n) for n in FLAGS))
+        .group_by(rows.c.user_id)
+        .subquery("people")
+    )
 
+
+def funnel(group: Group, period: Period) -> tuple[Funnel, list[Funnel]]:
+    """(overall, per channel), channels in a stable order: one query. Each person has one
+    channel (their membership's, "none" for someone who isn't a member), so the overall
+    figures are the channels' sums. Members are counted per channel from the memberships
+    alone; the people who answered or were introduced are gathered in one pass, then matched
+    with their membership (fewer of them than members)."""
+    members = select(
+        Membership.source.label("source"),
+        Membership.invite_id.label("invite_id"),
+        func.count().filter(Membership.joined_at < period.end).label("reached"),
+        func.count().filter(period.contains(Membership.joined_at)).label("joined"),
+        *(literal(0).label(name) for name in FLAGS),
+    ).where(Membership.group_id == group.id)
+    people = _people(group, period)
+    membership = and_(Membership.group_id == group.id, Membership.user_id == people.c.user_id)
+    answered = (
+        select(
+            func.coalesce(Membership.source, "none"),
+            Membership.invite_id,
+            literal(0),
+            literal(0).label("joined"),
+            *(people.c[name] for name in FLAGS),
+        )
+        .select_from(people)
+        .outerjoin(Membership, membership)
+    )
+    both = union_all(members.group_by(Membership.source, Membership.invite_id), answered)
+    both = both.subquery("both")
+    names = ("reached", "joined", *FLAGS)
+    rows = _with_labels(
+        select(both.c[0], both.c[1], *(func.sum(both.c[i + 2]) for i in range(len(names))))
+        .group_by(both.c[0], both.c[1])
+        .subquery("by_channel")
+    )
+
+    by_channel: dict[Channel, Funnel] = {}
+    for source, label, *values in rows:
+        channel = Channel(source, label if source == "invite" else "")
+        f = by_channel.setdefault(channel, Funnel(channel))
+        for name, value in zip(STAGES, values, strict=True):
+            setattr(f, name, getattr(f, name) + int(value or 0))
     channels = sorted(by_channel.values(), key=lambda f: (-f.reached, f.channel))
     overall = Funnel(None)
     for f in channels:

@@ -80,9 +80,12 @@ def _stats(group_id: int, now: datetime):
     )
 
 
-def _where(group: Group, search: str) -> list[ColumnElement]:
+def _needle(search: str) -> str:
+    return search.strip()[:SEARCH_MAX].lower()
+
+
+def _where(group: Group, needle: str) -> list[ColumnElement]:
     where = [Membership.group_id == group.id]
-    needle = search.strip()[:SEARCH_MAX].lower()
     if needle:
         where.append(
             or_(
@@ -93,25 +96,43 @@ def _where(group: Group, search: str) -> list[ColumnElement]:
     return where
 
 
-def _order(sort: str, descending: bool, last_came, figures: dict) -> list[ColumnElement]:
+def _order(sort: str, descending: bool, figures: dict, user_id) -> list[ColumnElement]:
     """ORDER BY for a sort key; people without a name, or who never came, stay last."""
 
     def way(column):
         return column.desc() if descending else column
 
     if sort == "name":
-        return [User.name == "", way(func.lower(User.name)), way(User.email)]
+        return [User.name == "", way(func.lower(User.name)), way(User.email), user_id]
     if sort == "last_came":
-        return [last_came.is_(None), way(last_came)]
-    return [way(Membership.joined_at if sort == "joined" else figures[sort])]
+        last_came = figures["last_came"]
+        return [last_came.is_(None), way(last_came), user_id]
+    return [way(Membership.joined_at if sort == "joined" else figures[sort]), user_id]
 
 
-def _rows(group: Group, search: str, sort: str, descending: bool, now: datetime):
+def _rows(group: Group, search: str, sort: str, descending: bool, now: datetime, page=None):
+    """The members in the page's order, `page` = (limit, offset) of them or all. The order is
+    found over narrow rows (the membership, its figures, the name only when sorted by it);
+    names, emails and channels are read for the page's rows only."""
+    needle = _needle(search)
     stats = _stats(group.id, now)
-    source, label = channel_columns()
     figures = {name: func.coalesce(stats.c[name], 0) for name in FIGURES if name != "last_came"}
     figures["last_came"] = stats.c.last_came
-    order = _order(sort, descending, stats.c.last_came, figures)
+    keys = (
+        select(Membership.id.label("membership_id"), *(v.label(k) for k, v in figures.items()))
+        .select_from(Membership)
+        .outerjoin(stats, stats.c.user_id == Membership.user_id)
+        .where(*_where(group, needle))
+    )
+    if needle or sort == "name":
+        keys = keys.join(User, User.id == Membership.user_id)
+    if page is not None:
+        limit, offset = page
+        keys = keys.order_by(*_order(sort, descending, figures, Membership.user_id))
+        keys = keys.limit(limit).offset(offset)
+    keys = keys.subquery("keys")
+    chosen = {name: keys.c[name] for name in FIGURES}
+    source, label = channel_columns()
     return (
         select(
             User.id,
@@ -121,14 +142,13 @@ def _rows(group: Group, search: str, sort: str, descending: bool, now: datetime)
             source,
             label,
             Membership.joined_at,
-            *figures.values(),
+            *chosen.values(),
         )
-        .select_from(Membership)
+        .select_from(keys)
+        .join(Membership, Membership.id == keys.c.membership_id)
         .join(User, User.id == Membership.user_id)
         .outerjoin(Invite, Invite.id == Membership.invite_id)
-        .outerjoin(stats, stats.c.user_id == Membership.user_id)
-        .where(*_where(group, search))
-        .order_by(*order, User.id)
+        .order_by(*_order(sort, descending, chosen, User.id))
     )
 
 
@@ -149,15 +169,14 @@ def members_page(
 ) -> MemberPage:
     """One page of members with their records: the count and the rows, two queries."""
     now = now or utcnow()
-    total = db.session.scalar(
-        select(func.count())
-        .select_from(Membership)
-        .join(User, User.id == Membership.user_id)
-        .where(*_where(group, search))
-    )
+    needle = _needle(search)
+    count = select(func.count()).select_from(Membership).where(*_where(group, needle))
+    if needle:
+        count = count.join(User, User.id == Membership.user_id)
+    total = db.session.scalar(count)
     page = max(1, page)
     rows = db.session.execute(
-        _rows(group, search, sort, descending, now).limit(per_page).offset((page - 1) * per_page)
+        _rows(group, search, sort, descending, now, page=(per_page, (page - 1) * per_page))
     )
     return MemberPage([_row(r) for r in rows], total or 0, page, per_page)
 
