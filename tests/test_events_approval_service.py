@@ -268,3 +268,34 @@ def test_organizer_added_by_hand_skips_approval(event):
     (a,) = _ask(event, 1)
     rsvp = attendees.add(event, a.user.email, a.user.name)
     assert (rsvp.id, rsvp.status) == (a.id, "going")
+
+
+def test_a_request_shows_its_answers_and_guests_and_approval_seats_the_party_whole(
+    event, organizer, client, login
+):
+    """Approval, questions and plus-ones together: the organizer reads what each asked with
+    (answers, guests) and an approved party takes its seats whole or waits whole."""
+    from meetup.services.events import questions
+    from meetup.services.events.guests import GuestInput
+
+    event.max_guests = 2
+    diet = questions.add(event, "one_choice", "Dietary needs", options=["None", "Vegan"])
+    db.session.commit()
+    [single] = _ask(event, 1)  # asked first
+    ana = make_user("ana@example.org", name="Ana")
+    given = answers.Answers(
+        questions={diet.id: "Vegan"}, guests=[GuestInput("Bo"), GuestInput("Cy")]
+    )
+    party = answers.answer(event, ana, True, given)
+    db.session.commit()
+    assert seats.of(event.id).going == 0  # requests hold no seats, parties included
+
+    login(client, organizer)
+    page = client.get(f"/e/{event.key}/requests").get_data(as_text=True)
+    assert "<dt>Dietary needs</dt><dd>Vegan</dd>" in page
+    assert "With 2 guests: Bo, Cy" in page
+
+    # Two seats: the single request (first) is seated, the party of three waits whole.
+    placed = {r.id: r.status for r in approval.approve(event, [single.id, party.id])}
+    assert placed == {single.id: "going", party.id: "waitlisted"}
+    assert seats.of(event.id).going == 1

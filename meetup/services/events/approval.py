@@ -25,7 +25,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...models import Event, Rsvp, utcnow
@@ -33,7 +33,7 @@ from ...urls import event_url
 from ..errors import DomainError
 from ..insights.members import Record, records_of
 from ..mail import messages as mail
-from . import answers, seats
+from . import answers, questions, seats
 from .locking import lock_event
 
 DECIDABLE = ("requested", "declined")  # an organizer may still approve someone declined
@@ -46,6 +46,12 @@ class Request:
 
     rsvp: Rsvp
     record: Record  # their attendance in this group (services/insights/members.py)
+    answers: tuple[tuple[str, str], ...] = ()  # to the event's questions: (label, answer)
+
+    @property
+    def guests(self) -> list[str]:
+        """The names of the guests they would bring: approving seats them too."""
+        return [guest.name for guest in self.rsvp.guests]
 
 
 def address_hidden(event: Event, rsvp: Rsvp | None = None, *, organizer: bool = False) -> bool:
@@ -57,15 +63,20 @@ def address_hidden(event: Event, rsvp: Rsvp | None = None, *, organizer: bool = 
 
 
 def requests(event: Event, *, now: datetime | None = None) -> list[Request]:
-    """The pending requests in request order, each with the person's record: two queries."""
+    """The pending requests in request order, each with the person's record, their answers
+    to the event's questions and their guests: a few queries, however many ask."""
     pending = db.session.scalars(
         select(Rsvp)
         .where(Rsvp.event_id == event.id, Rsvp.status == "requested")
-        .options(joinedload(Rsvp.user))
+        .options(joinedload(Rsvp.user), selectinload(Rsvp.guests))
         .order_by(Rsvp.requested_at, Rsvp.id)
     ).all()
     found = records_of(event.group_id, [r.user_id for r in pending], now=now)
-    return [Request(rsvp, found.get(rsvp.user_id, Record())) for rsvp in pending]
+    answered = questions.answers_for([r.id for r in pending])
+    return [
+        Request(rsvp, found.get(rsvp.user_id, Record()), tuple(answered.get(rsvp.id, ())))
+        for rsvp in pending
+    ]
 
 
 def _chosen(event: Event, rsvp_ids: Iterable[int], statuses: tuple[str, ...]) -> list[Rsvp]:
