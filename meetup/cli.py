@@ -106,6 +106,12 @@ def demo_command() -> None:
             line(label, absolute_url(endpoint, event_key=event.key))
     if "series.show" in views:
         line("Monthly series", absolute_url("series.show", series_key=result.series.key))
+    if "approval.index" in views and result.approval_event is not None:
+        line("Approval event", event_url(result.approval_event.key))
+        line(
+            "Its requests (organizer)",
+            absolute_url("approval.index", event_key=result.approval_event.key),
+        )
     ticket = result.ticket_rsvp
     if "tickets.show" in views and ticket is not None and ticket.ticket_token:
         line(f"Ticket of {result.member.display_name}", ticket_url(ticket.ticket_token))

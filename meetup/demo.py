@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from . import demo_approval
 from .extensions import db
 from .models import Event, Group, Membership, Rsvp, Series, User, utcnow
 from .services.accounts import users as accounts
@@ -47,6 +48,7 @@ class DemoResult:
     past: Event
     ticket_rsvp: Rsvp | None
     series: Series
+    approval_event: Event | None = None  # a dinner whose organizer approves each RSVP
 
 
 def _account(email: str, name: str, now: datetime) -> User:
@@ -157,7 +159,8 @@ def seed(now: datetime | None = None) -> DemoResult:
         select(Rsvp).where(Rsvp.event_id == upcoming.id, Rsvp.user_id == member.id)
     )
     series = _series(group, organizer, member, now)
-    return DemoResult(group, organizer, member, upcoming, past, ticket, series)
+    dinner = demo_approval.seed(group, organizer, member, members[23:27], now, _local)
+    return DemoResult(group, organizer, member, upcoming, past, ticket, series, dinner)
 
 
 def _series(group: Group, organizer: User, member: User, now: datetime) -> Series:

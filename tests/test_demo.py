@@ -22,7 +22,7 @@ def test_demo_is_idempotent_and_prints_working_links(app, client):
     counts = _counts()
     users, groups, memberships, events, rsvps, series, followers = counts
     single = db.session.scalar(select(func.count()).where(Event.series_id.is_(None)))
-    assert groups == 1 and single == 2 and series == 1 and followers == 1
+    assert groups == 1 and single == 3 and series == 1 and followers == 1
     assert events > single  # the series' first dates
     assert memberships >= 30 and users >= 31
 
@@ -37,6 +37,13 @@ def test_demo_is_idempotent_and_prints_working_links(app, client):
     assert upcoming.capacity - 3 <= going < upcoming.capacity  # close to capacity
     past_checked_in = db.session.scalar(select(func.count()).where(Rsvp.checked_in_at.is_not(None)))
     assert past_checked_in > 0
+    # The dinner whose organizer approves each RSVP: one request waits, from the member.
+    dinner = db.session.scalar(select(Event).where(Event.requires_approval.is_(True)))
+    requested = db.session.scalars(
+        select(Rsvp).where(Rsvp.event_id == dinner.id, Rsvp.status == "requested")
+    ).all()
+    assert [r.user.email for r in requested] == ["priya.raman@example.com"]
+    assert f"/e/{dinner.key}/requests" in second.output
 
     assert "organizer@example.org" in second.output and "priya.raman@example.com" in second.output
     for path in re.findall(r"http://localhost(/(?:g|e|t|s)/[\w-]+)", second.output):

@@ -188,6 +188,7 @@ def answer(
     asked_at: datetime | None = None,
     member: bool | None = None,
     locked: seats.Locked | None = None,
+    approved: bool = False,
     now: datetime | None = None,
 ) -> Rsvp:
     """A signed-in person answers Going or Can't go (or edits their answers).
@@ -198,6 +199,7 @@ def answer(
     `member`: whether `user` is in the event's group, if the caller read it already.
     `locked`: the event's lock, taken in this transaction by the caller's read (with_lock());
     if it is the shared one and the answer would change a seat, seats.NeedsExclusiveLock.
+    `approved`: needs nobody's approval (an organizer's own answer) where the event asks it.
     """
     answers = answers or Answers()
     if event.visibility == "public":
@@ -230,7 +232,7 @@ def answer(
             rsvp.requested_at = now
         if party is not None:
             rsvp.party_size = 1 + len(party)  # before placing: the party is placed whole
-        if event.requires_approval:  # a request: no seat until an organizer approves it
+        if event.requires_approval and not approved:  # a request, until an organizer approves
             rsvp.status = "requested"
             rsvp = rows.save(rsvp)
         else:

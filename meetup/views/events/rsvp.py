@@ -38,7 +38,7 @@ from ...services.events import leave_links
 from ...services.events import seats as rsvp_seats
 from ...services.events import waitlist as rsvp_waitlist
 from ...services.intros import chips as chips_service
-from ...services.permissions import can_view_event, is_member, is_organizer
+from ...services.permissions import ORGANIZER_ROLES, can_view_event, is_member, is_organizer
 from ...services.tokens import same
 from ...templating import page_about_group
 from .. import access
@@ -370,13 +370,16 @@ def submit(event_key: str):
         ), 400
     if signed_in:
         member = event.visibility == "public" or role is not None  # read before the lock
+        organizer = role in ORGANIZER_ROLES  # needs nobody's approval
         # The lock taken by the read holds for the first try only: a retry runs in a new
         # transaction, which takes the exclusive one.
         first_try = [locked]
 
         def act() -> Rsvp:
             held = first_try.pop() if first_try else None
-            return rsvp_answers.answer(event, user, going, answers, member=member, locked=held)
+            return rsvp_answers.answer(
+                event, user, going, answers, member=member, locked=held, approved=organizer
+            )
 
         # The answer's outcome is told by the panel the redirect scrolls to ("You're going!",
         # the place in line): a flash sat at the top of the page, out of view on a phone, and
