@@ -215,3 +215,12 @@ def test_an_organizers_own_answer_needs_no_approval(client, login, event, organi
     assert "Ask to join" not in page
     assert client.post(f"/e/{event.key}/rsvp", data={"answer": "going"}).status_code == 303
     assert _status(event, organizer) == "going"
+
+
+def test_home_shows_a_request_as_sent(client, login, event):
+    ana = _member(event, "Ana")
+    answers.answer(event, ana, True)
+    db.session.commit()
+    login(client, ana)
+    home = client.get("/").get_data(as_text=True)
+    assert "Founders dinner" in home and "Request sent" in home

@@ -16,7 +16,7 @@ from .permissions import ORGANIZER_ROLES
 
 HOME_EVENTS_LIMIT = 20
 RECENT_DAYS, RECENT_LIMIT = 60, 5
-ATTENDING = ("going", "waitlisted")
+ATTENDING = ("going", "waitlisted", "requested")  # requested: waiting for an organizer's approval
 
 
 @dataclass

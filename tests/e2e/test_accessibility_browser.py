@@ -43,12 +43,13 @@ def test_every_page_passes_axe_and_loads_whole_at_phone_size(app, live_server, b
     db.session.commit()
     group, event = f"/g/{seeded.group.slug}", f"/e/{seeded.upcoming.key}"
     past = f"/e/{seeded.past.key}"
+    dinner = f"/e/{seeded.approval_event.key}"  # the member's request waits for approval
     visits = (
         (
             None,
             [event, past, group, "/login", "/signup", f"/t/{seeded.ticket_rsvp.ticket_token}"],
         ),
-        (seeded.member, ["/", event, f"{event}/rsvp", past, "/profile", group]),
+        (seeded.member, ["/", event, f"{event}/rsvp", past, "/profile", group, dinner]),
         (
             seeded.organizer,
             [
@@ -61,6 +62,8 @@ def test_every_page_passes_axe_and_loads_whole_at_phone_size(app, live_server, b
                 f"{event}/message",
                 f"{event}/cancel",
                 f"{past}/intros",
+                dinner,
+                f"{dinner}/requests",
                 f"{group}/events/new?like={seeded.upcoming.key}",
                 f"{group}/invites",
                 f"{group}/import",
