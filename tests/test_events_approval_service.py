@@ -299,3 +299,20 @@ def test_a_request_shows_its_answers_and_guests_and_approval_seats_the_party_who
     placed = {r.id: r.status for r in approval.approve(event, [single.id, party.id])}
     assert placed == {single.id: "going", party.id: "waitlisted"}
     assert seats.of(event.id).going == 1
+
+
+def test_a_request_is_not_a_ticket_at_the_door(event):
+    from meetup.services.door import checkin
+
+    (a,) = _ask(event, 1)
+    [guest] = [g for g in checkin.guest_list(event) if g["id"] == a.id]
+    assert (guest["status"], guest["reason"], guest["hash"]) == ("requested", "pending", None)
+    answer = checkin.check_in(
+        event,
+        nonce="nonce-approval-1",
+        actor=checkin.Actor("door:1", "Sam"),
+        rsvp_id=a.id,
+        method="manual",
+        now=event.starts_at,
+    )
+    assert (answer["status"], answer["reason"]) == ("not_attending", "pending")

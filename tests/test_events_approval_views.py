@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from meetup.extensions import db
-from meetup.models import OutboxMessage, Rsvp, User
+from meetup.models import Event, OutboxMessage, Rsvp, User
 from meetup.services.events import answers, approval
 from tests.factories import add_member, csrf_in, make_event, make_group, make_user
 from tests.ical_check import parse
@@ -93,6 +93,12 @@ def test_only_organizers_see_and_decide_requests(client, login, event, organizer
         answers.answer(event, person, True)
     db.session.commit()
     ids = [r.rsvp.id for r in approval.requests(event)]
+    # The organizer's CSV lists requests by their status.
+    login(client, organizer)
+    csv = client.get(f"/e/{event.key}/attendees.csv").get_data(as_text=True)
+    assert csv.count(",requested,") == 2
+    with client.session_transaction() as session:
+        session.clear()
     # Signed out: sign in first; a member: refused; nothing is decided.
     assert client.get(f"/e/{event.key}/requests").status_code in (302, 303)
     login(client, ana)
@@ -224,3 +230,18 @@ def test_home_shows_a_request_as_sent(client, login, event):
     login(client, ana)
     home = client.get("/").get_data(as_text=True)
     assert "Founders dinner" in home and "Request sent" in home
+
+
+def test_the_event_form_turns_approval_and_the_hidden_address_on(client, login, organizer):
+    from tests.test_events import form_data
+
+    make_group(organizer, slug="curated")
+    login(client, organizer)
+    page = client.get("/g/curated/events/new").get_data(as_text=True)
+    assert "Organizer approves each RSVP" in page and "Share the address only once approved" in page
+    data = form_data(requires_approval="y", hide_address="y")
+    assert client.post("/g/curated/events/new", data=data).status_code in (302, 303)
+    made = db.session.scalar(select(Event).where(Event.title == "Spring drinks"))
+    assert (made.requires_approval, made.hide_address) == (True, True)
+    edit = client.get(f"/e/{made.key}/edit").get_data(as_text=True)
+    assert re.search(r'<input checked id="requires_approval"', edit)
