@@ -3,6 +3,7 @@ waitlists under the lock; decline emails kindly; withdraw; turning approval off;
 the digest; a Hypothesis state machine with approvals mixed into every other RSVP action."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -316,3 +317,35 @@ def test_a_request_is_not_a_ticket_at_the_door(event):
         now=event.starts_at,
     )
     assert (answer["status"], answer["reason"]) == ("not_attending", "pending")
+
+
+def test_a_new_place_reaches_seats_with_the_address_and_the_waitlist_without(event, organizer):
+    event.hide_address = True
+    a, b, c = _ask(event, 3)
+    approval.approve(event, [a.id, b.id, c.id])  # two seats, one waiting
+    db.session.commit()
+    send_outbox()
+    data = editing.EventInput(
+        title=event.title,
+        timezone=event.timezone,
+        starts_local=event.starts_at.astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None),
+        ends_local=event.ends_at.astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None),
+        venue_name="Le Comptoir",
+        venue_address="7 Hidden Mews",
+        capacity=2,
+        requires_approval=True,
+        hide_address=True,
+    )
+    editing.update_event(event, organizer, data)
+    db.session.commit()
+    send_outbox()
+    moved = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject.like("New place%"))
+    ).all()
+    bodies = {m.to_addr: m.body_text + (m.body_html or "") for m in moved}
+    assert (
+        "7 Hidden Mews" in bodies["p0@example.org"] and "7 Hidden Mews" in bodies["p1@example.org"]
+    )
+    assert (
+        "Hidden Mews" not in bodies["p2@example.org"] and "Le Comptoir" in bodies["p2@example.org"]
+    )
