@@ -245,3 +245,23 @@ def test_the_event_form_turns_approval_and_the_hidden_address_on(client, login, 
     assert (made.requires_approval, made.hide_address) == (True, True)
     edit = client.get(f"/e/{made.key}/edit").get_data(as_text=True)
     assert re.search(r'<input checked id="requires_approval"', edit)
+
+
+def test_declining_asks_first_then_emails(client, login, event, organizer):
+    ana = _member(event, "Ana")
+    answers.answer(event, ana, True)
+    db.session.commit()
+    rsvp_id = approval.requests(event)[0].rsvp.id
+    login(client, organizer)
+    asked = client.post(f"/e/{event.key}/requests", data={"one": f"decline:{rsvp_id}"})
+    assert asked.status_code == 200 and "Decline 1 request?" in asked.get_data(as_text=True)
+    assert _status(event, ana) == "requested"
+    done = client.post(
+        f"/e/{event.key}/requests",
+        data={"action": "decline", "confirmed": "1", "ids": [str(rsvp_id)]},
+    )
+    assert done.status_code == 303 and _status(event, ana) == "declined"
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_addr == ana.email))
+    assert [m.subject for m in mail] == ["About your request: Founders dinner"]
+    page = client.get(f"/e/{event.key}/requests").get_data(as_text=True)
+    assert "1 declined" in page

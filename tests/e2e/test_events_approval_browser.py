@@ -88,6 +88,12 @@ def test_the_organizer_approves_two_requests_at_once_from_a_phone(
         "requested",
     )
     expect(org.locator(".approval-card")).to_have_count(1)  # Cy still waits
+    # Declining asks first (it emails at once), then says it's done.
+    org.locator(".approval-card").get_by_role("button", name="Decline").click()
+    expect(org.get_by_role("heading", name="Decline 1 request?")).to_be_visible()
+    org.screenshot(path=str(shots / "approval-4-decline.png"))
+    org.get_by_role("button", name="Decline and send the email").click()
+    expect(org.get_by_text("1 declined")).to_be_visible()
 
     # Ana's page now shows her seat and the address.
     page.goto(f"{live_server}/e/{event.key}")

@@ -82,6 +82,15 @@ def decide(event_key: str):
                 going=going,
                 waiting=waiting,
             )
+    elif not request.form.get("confirmed"):
+        # A decline emails at once: one mis-tap on a phone must not do it, so it asks first.
+        chosen = [r.rsvp for r in approval.requests(event) if r.rsvp.id in set(ids)]
+        if not chosen:
+            flash(_("Those requests were already decided."), "info")
+            return redirect(url_for(".index", event_key=event.key), 303)
+        return render_template(
+            "events/approval_decline.html", event=event, chosen=chosen, form=ButtonForm()
+        )
     else:
         declined = approval.decline(event, ids)
         db.session.commit()
