@@ -73,6 +73,15 @@ CASES: list[tuple[str, str, dict]] = [
     ("followup_missed", "next event", {}),
     ("followup_missed", "no next event", {"next_event": None}),
     ("series_new_date", "", {}),
+    (
+        "guest_ticket",
+        "",
+        {
+            "host_name": "Hannah Lévy",
+            "recipient_name": "Bo Li",
+            "consent_link": f"{BASE}/guest/Y29uc2VudHRva2Vu/intros",
+        },
+    ),
 ]
 
 
@@ -218,7 +227,14 @@ def _fields(ctx: dict) -> list[str]:
 def _urls(ctx: dict) -> set[str]:
     keys = ("event_link", "ticket_link", "claim_link", "leave_link", "link", "map_url", "ics_url")
     keys += ("yes_url", "no_url", "yes_link", "no_link", "group_link", "unsubscribe_link")
-    keys += ("feedback_url", "next_url", "series_url", "going_link", "not_going_link")
+    keys += (
+        "feedback_url",
+        "next_url",
+        "series_url",
+        "going_link",
+        "not_going_link",
+        "consent_link",
+    )
     found = {ctx[k] for k in keys if ctx.get(k)}
     found |= {s[k] for s in ctx["suggestions"] for k in ("yes_url", "no_url")}
     found |= {"https://www.linkedin.com/in/hannah-levy", "https://example.org/setup"}

@@ -73,19 +73,27 @@ class DoorBody(BaseModel):
 class ScanBody(DoorBody):
     token: _text(2000) = None
     rsvp_id: RsvpId | None = None
+    guest_id: RsvpId | None = None  # a named guest, from the door's name list
     method: Annotated[Literal[checkin.METHODS] | None, Blank] = None
     override: bool = False  # an organizer lets them in outside the door's window
 
     @model_validator(mode="after")
     def _names_a_ticket(self) -> ScanBody:
-        if self.token is None and self.rsvp_id is None:
+        if self.token is None and self.rsvp_id is None and self.guest_id is None:
             raise PydanticCustomError("ticket_missing", "no ticket", {"field": "token"})
         return self
 
 
 class UndoBody(DoorBody):
-    rsvp_id: RsvpId
+    rsvp_id: RsvpId | None = None
+    guest_id: RsvpId | None = None  # a named guest's check-in
     method: Annotated[Literal["manual", "offline"] | None, Blank] = None
+
+    @model_validator(mode="after")
+    def _names_a_ticket(self) -> UndoBody:
+        if self.rsvp_id is None and self.guest_id is None:
+            raise PydanticCustomError("missing", "no ticket", {"field": "rsvp_id"})
+        return self
 
 
 _MESSAGES = {

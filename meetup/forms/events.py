@@ -34,8 +34,10 @@ from ..error_messages import message_for
 from ..models import Event
 from ..services.events import answers as rsvp_answers
 from ..services.events import editing as svc
+from ..services.events import guests
 from ..timeutil import in_zone, is_valid_timezone, timezone_names
 from .base import AppForm, MailableEmail, NameField
+from .guests import guest_inputs
 from .intros import IntentChips
 
 # Regions of the canonical zone names; legacy aliases (US/Eastern, EST5EDT) are left out of the
@@ -112,6 +114,20 @@ class EventForm(AppForm):
         validators=[Optional(), NumberRange(min=1, max=svc.CAPACITY_MAX)],
         description=_l("Leave empty for no limit. When it is full, people join a waitlist."),
         render_kw={"inputmode": "numeric", "min": 1, "max": svc.CAPACITY_MAX},
+    )
+    max_guests = IntegerField(
+        _l("Guests per person"),
+        validators=[Optional(), NumberRange(min=0, max=guests.MAX_GUESTS)],
+        default=0,
+        description=_l("How many named guests each person may bring: 0 for none."),
+        render_kw={"inputmode": "numeric", "min": 0, "max": guests.MAX_GUESTS},
+    )
+    parties_may_pass = BooleanField(
+        _l("Let smaller parties past"),
+        description=_l(
+            "When a party waiting first doesn't fit in the seats that free up, the next "
+            "smaller party that fits may take them. Off: first come, first served."
+        ),
     )
     rsvp_deadline_date = DateField(_l("RSVPs close on"), validators=[Optional()])
     rsvp_deadline_time = TimeField(_l("at"), validators=[Optional()])
@@ -228,6 +244,8 @@ class EventForm(AppForm):
             followup_missed=bool(self.followup_missed.data),
             requires_approval=bool(self.requires_approval.data),
             hide_address=bool(self.hide_address.data),
+            max_guests=self.max_guests.data or 0,
+            parties_may_pass=bool(self.parties_may_pass.data),
         )
 
     def fill_from(self, event: Event) -> None:
@@ -294,9 +312,11 @@ class RsvpForm(IntentChips, AppForm):
 
     def answers(self) -> rsvp_answers.Answers:
         # A bare "Going" (no answer fields sent) keeps what is already there.
+        party = guest_inputs(request.form)
         if "looking_for" not in request.form:
-            return rsvp_answers.Answers()
+            return rsvp_answers.Answers(guests=party)
         return rsvp_answers.Answers(
+            guests=party,
             looking_for=self.looking_for.data or "",
             can_offer=self.can_offer.data or "",
             wants_intros=bool(self.wants_intros.data),

@@ -10,6 +10,20 @@ from ..services.events import guests as svc
 from .base import AppForm, MailableEmail, NameField
 
 
+def guest_inputs(form) -> list[svc.GuestInput] | None:
+    """The guests an RSVP form names (repeated `guest_name` / `guest_email` fields, blank
+    rows skipped by the service); None when it has no such fields: the party stays as it is."""
+    if "guest_name" not in form:
+        return None
+    names = form.getlist("guest_name")[: svc.MAX_GUESTS * 2]
+    emails = form.getlist("guest_email")[: len(names)]
+    emails += [""] * (len(names) - len(emails))
+    return [
+        svc.GuestInput(name[: svc.MAX_NAME * 2], email[:254] or None)
+        for name, email in zip(names, emails, strict=True)
+    ]
+
+
 class GuestForm(AppForm):
     """One guest: a name, and optionally an email (their ticket goes there)."""
 

@@ -244,6 +244,12 @@
       var name = document.createElement("span");
       name.className = "door-guest-name";
       name.textContent = g.name;
+      if (g.guest_of) {
+        var of = document.createElement("small");
+        of.className = "door-guest-of";
+        of.textContent = " " + fill(M.guestOf, { name: g.guest_of });
+        name.appendChild(of);
+      }
       li.appendChild(name);
       if (g.status !== "going" || config.cancelled) {
         var tag = document.createElement("span");
@@ -288,8 +294,9 @@
 
   function showAnswer(a, offline) {
     var note = offline ? M.offlineNote : "";
+    var guestOf = a.guest_of ? fill(M.guestOf, { name: a.guest_of }) : "";
     if (a.status === "checked_in") {
-      show("ok", fill(M.welcome, { name: a.name }), note);
+      show("ok", fill(M.welcome, { name: a.name }), [guestOf, note].filter(Boolean).join(" · "));
       buzz(120);
     } else if (a.status === "already_checked_in") {
       var time = clock(a.checked_in_time) || localTime(a.checked_in_at);
@@ -319,17 +326,28 @@
     }
   }
 
+  // A named guest is "g<id>" in the list and answers with guest_id; a host by the RSVP id.
+  function ref(a) {
+    return a.guest_id != null ? "g" + a.guest_id : a.rsvp_id;
+  }
+
+  function refBody(id, body) {
+    if (typeof id === "string" && id.charAt(0) === "g") body.guest_id = Number(id.slice(1));
+    else body.rsvp_id = id;
+    return body;
+  }
+
   function remember(answer, item) {
     if (answer.status === "checked_in") {
-      state.last = { rsvpId: answer.rsvp_id, name: answer.name, nonce: item.nonce };
+      state.last = { rsvpId: ref(answer), name: answer.name, nonce: item.nonce };
       $("undo").disabled = false;
     }
   }
 
   function updateGuest(a) {
     state.answers += 1;
-    state.answered.set(a.rsvp_id, { n: state.answers, answer: a });
-    var g = state.guests.get(a.rsvp_id);
+    state.answered.set(ref(a), { n: state.answers, answer: a });
+    var g = state.guests.get(ref(a));
     if (!g) return;
     g.checked_in_at = a.checked_in_at;
     g.checked_in_by = a.checked_in_by;
@@ -389,7 +407,7 @@
     var item = state.queue[0];
     var url = item.kind === "undo" ? config.urls.undo : config.urls.checkin;
     var body = { nonce: item.nonce, method: "offline", device: device, scanned_at: item.scanned_at };
-    if (item.rsvpId != null) body.rsvp_id = item.rsvpId; else body.token = item.token;
+    if (item.rsvpId != null) refBody(item.rsvpId, body); else body.token = item.token;
     return post(url, body)
       .then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status); // kept in the queue
@@ -443,7 +461,9 @@
     button.onclick = function () {
       button.hidden = true;
       var item = { kind: "checkin", nonce: nonce(), scanned_at: new Date().toISOString() };
-      var again = { token: body.token, rsvp_id: body.rsvp_id, method: body.method, override: true };
+      var again = {
+        token: body.token, rsvp_id: body.rsvp_id, guest_id: body.guest_id, method: body.method, override: true,
+      };
       return checkinOnline(again, item, function () { show("bad", M.error, ""); });
     };
   }
@@ -496,7 +516,7 @@
     }
     g.checked_in_at = item.scanned_at;
     g.checked_in_by = M.thisPhone;
-    var answer = { status: "checked_in", name: g.name, rsvp_id: g.id };
+    var answer = { status: "checked_in", name: g.name, rsvp_id: g.id, guest_of: g.guest_of };
     showAnswer(answer, true);
     remember(answer, item);
     renderCounts();
@@ -508,7 +528,7 @@
     var item = { kind: "checkin", nonce: nonce(), scanned_at: new Date().toISOString(), rsvpId: g.id };
     // The name is found and tapped: the box is emptied for the next person.
     $("search").value = "";
-    return checkinOnline({ rsvp_id: g.id, method: "manual" }, item, function () {
+    return checkinOnline(refBody(g.id, { method: "manual" }), item, function () {
       return admitLocally(g, item);
     });
   }
@@ -529,7 +549,7 @@
     if (queued) return dequeue(queued).then(done); // never reached the server
     var item = { kind: "undo", nonce: nonce(), scanned_at: new Date().toISOString(), rsvpId: last.rsvpId };
     if (!state.online || state.queue.length) return enqueue(item).then(done);
-    return post(config.urls.undo, { rsvp_id: last.rsvpId, nonce: item.nonce, device: device })
+    return post(config.urls.undo, refBody(last.rsvpId, { nonce: item.nonce, device: device }))
       .then(function (r) {
         if (!r.ok) { show("bad", r.data.message || M.error, ""); return; }
         updateGuest(r.data);

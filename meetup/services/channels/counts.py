@@ -25,7 +25,8 @@ def figures(event: Event) -> tuple[dict[str, int], list[ChannelCount]]:
     """(rows per status, as services.events.editing.rsvp_counts gives them; going, waitlisted
     and check-ins per first channel, the busiest first and "no channel" last)."""
     rows = db.session.execute(
-        select(Rsvp.channel, Rsvp.status, func.count(), func.count(Rsvp.checked_in_at))
+        # People: each answer with its named guests (Rsvp.party_size).
+        select(Rsvp.channel, Rsvp.status, func.sum(Rsvp.party_size), func.count(Rsvp.checked_in_at))
         .where(Rsvp.event_id == event.id)
         .group_by(Rsvp.channel, Rsvp.status)
     ).all()

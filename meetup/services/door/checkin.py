@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
@@ -49,7 +49,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 
 from ...extensions import db
-from ...models import CheckinLog, DoorLink, Event, Membership, Rsvp, User, utcnow
+from ...models import CheckinLog, DoorLink, Event, Membership, Rsvp, RsvpGuest, User, utcnow
 from ...timeutil import format_in_zone, in_zone
 from ..accounts import users as accounts
 from ..errors import DomainError
@@ -170,13 +170,21 @@ _TICKET_COLUMNS = (*(getattr(Rsvp, f) for f in Ticket._fields[:7]), User.name, U
 
 
 def _counter(event_id: ColumnElement[int]) -> Select:
-    """The door's counter: going rows only, through the (event_id, status, ...) index, and
-    how many of them are checked in (count(checked_in_at) skips NULLs). It comes with the
-    ticket: a statement (and on SQLite a transaction) fewer per scan."""
+    """The door's counter: people of going rows (party sizes, read from the (event_id,
+    status, ...) index), and how many of them are checked in (count skips NULLs). It comes
+    with the ticket: a statement (and on SQLite a transaction) fewer per scan."""
     going = aliased(Rsvp, name="going")
-    return select(func.count(going.checked_in_at), func.count()).where(
-        going.event_id == event_id, going.status == "going"
+    # Named guests count as people: seats are party sizes, and a guest holds a ticket only
+    # while their party is going (services/events/guests.py).
+    guests_in = (
+        select(func.count(RsvpGuest.id))
+        .where(RsvpGuest.event_id == event_id, RsvpGuest.checked_in_at.is_not(None))
+        .where(RsvpGuest.ticket_token.is_not(None))
+        .scalar_subquery()
     )
+    return select(
+        func.count(going.checked_in_at) + guests_in, func.coalesce(func.sum(going.party_size), 0)
+    ).where(going.event_id == event_id, going.status == "going")
 
 
 def _ticket(where: ColumnElement[bool]) -> Select:
@@ -290,8 +298,11 @@ def check_in(
     scanned_at: datetime | None = None,
     override: bool = False,
     now: datetime | None = None,
+    guests: Callable[[str], dict | None] | None = None,
 ) -> dict:
     """Admit the holder of `token` (a token or a ticket URL) or the RSVP `rsvp_id`.
+    `guests`: the named guests' door (services/door/guests.py), offered a token no RSVP
+    holds before it is refused; its answer (None: no guest holds it either) is the answer.
 
     An offline scan synced late keeps its scan time; if the ticket was already admitted
     elsewhere, the device let the person in a second time: the RSVP is flagged for the
@@ -305,6 +316,10 @@ def check_in(
     scanned_at = min(scanned_at or now, now)
 
     found, refusal = _resolve(event, token, rsvp_id)
+    if found is None and guests is not None and refusal["reason"] == "unknown" and token:
+        answer = guests(tickets.token_from_scan(token))
+        if answer is not None:
+            return answer
     if refusal is None and not override:
         refusal = _outside_window(event, found, scanned_at)
     if refusal is not None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models import Event, OutboxMessage, Rsvp, utcnow
+from ...models import Event, OutboxMessage, Rsvp, RsvpGuest, utcnow
 from ...timeutil import format_in_zone
 from ..accounts import users as accounts
 from ..errors import DomainError
@@ -39,11 +39,17 @@ class Roster:
     removed: list[Rsvp] = field(default_factory=list)
     requested: list[Rsvp] = field(default_factory=list)  # waiting for approval (approval.py)
     declined: list[Rsvp] = field(default_factory=list)
+    # Named guests by their host's RSVP id (services/events/guests.py), in the order added.
+    guests: dict[int, list[RsvpGuest]] = field(default_factory=dict)
 
     @property
     def checked_in(self) -> int:
-        """Going people admitted at the door: once the event is on, who came."""
-        return sum(1 for rsvp in self.going if rsvp.checked_in_at is not None)
+        """Going people admitted at the door, named guests too: once the event is on, who came."""
+        hosts = sum(1 for rsvp in self.going if rsvp.checked_in_at is not None)
+        guests = sum(
+            1 for rsvp in self.going for g in self.guests.get(rsvp.id, ()) if g.checked_in_at
+        )
+        return hosts + guests
 
     def rows(self):
         """(rsvp, waitlist position or None) in the order people are shown."""
@@ -61,7 +67,7 @@ class Roster:
 
 
 def roster(event: Event) -> Roster:
-    """Everyone who answered, with their accounts, in one query."""
+    """Everyone who answered, with their accounts, in one query; their guests in another."""
     result = Roster()
     rows = db.session.scalars(
         select(Rsvp)
@@ -71,6 +77,11 @@ def roster(event: Event) -> Roster:
     )
     for rsvp in rows:
         getattr(result, rsvp.status).append(rsvp)
+    guests = db.session.scalars(
+        select(RsvpGuest).where(RsvpGuest.event_id == event.id).order_by(RsvpGuest.id)
+    )
+    for guest in guests:
+        result.guests.setdefault(guest.rsvp_id, []).append(guest)
     return result
 
 
@@ -109,13 +120,16 @@ HEADER = (
     "can_offer",
     "wants_intros",
     "checked_in_at",
+    "guest_of",  # a named guest's row, after their host's: the host's name
 )
 
 
 def to_csv(event: Event, roster: Roster) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*HEADER, *map(safe_cell, questions.csv_header(event))])
+    asked = questions.csv_header(event)
+    writer.writerow([*HEADER, *map(safe_cell, asked)])
+    blank_answers = [""] * len(asked)
     for rsvp, position in roster.rows():
         writer.writerow(
             safe_cell(v)
@@ -129,9 +143,27 @@ def to_csv(event: Event, roster: Roster) -> str:
                 rsvp.can_offer,
                 "yes" if rsvp.wants_intros else "no",
                 format_in_zone(rsvp.checked_in_at, event.timezone, "yyyy-MM-dd HH:mm:ss"),
+                "",  # guest_of
                 *questions.csv_cells(event, rsvp),  # a column per question, in order
             )
         )
+        for guest in roster.guests.get(rsvp.id, ()):
+            writer.writerow(
+                safe_cell(v)
+                for v in (
+                    guest.name,
+                    guest.email or "",
+                    rsvp.status,
+                    position or "",
+                    format_in_zone(rsvp.requested_at, event.timezone, "yyyy-MM-dd HH:mm:ss"),
+                    guest.looking_for,
+                    guest.can_offer,
+                    "yes" if guest.intro_consent_at else "no",
+                    format_in_zone(guest.checked_in_at, event.timezone, "yyyy-MM-dd HH:mm:ss"),
+                    rsvp.user.name,
+                    *blank_answers,  # the host answered the questions, not their guests
+                )
+            )
     return out.getvalue()
 
 

@@ -18,14 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models import VISIBILITIES, Event, Group, Rsvp, User, utcnow
+from ...models import VISIBILITIES, Event, Group, Rsvp, RsvpGuest, User, utcnow
 from ...timeutil import is_valid_timezone, local_to_utc, reading_in_window, wall_clock_exists
 from .. import permissions, text
 from ..calendar import invites
 from ..channels import posts as channel_posts
 from ..errors import DomainError
 from ..tokens import new_event_key
-from . import approval, rows
+from . import approval, guests, rows
 from . import waitlist as rsvp_waitlist
 from .locking import lock_event
 
@@ -65,6 +65,10 @@ class EventInput:
     followup_missed: bool = False
     requires_approval: bool = False  # the organizer approves each RSVP (approval.py)
     hide_address: bool = False  # and only those approved into a seat see the address
+    # Named plus-ones (services/events/guests.py): guests per person, and whether a freed
+    # seat may go to a smaller party behind a larger one waiting first.
+    max_guests: int = 0
+    parties_may_pass: bool = False
 
 
 def create_event(
@@ -132,7 +136,7 @@ def update_event(
     channel_posts.event_changed(event, changed, now=now)  # and the Slack and Discord posts
     if "requires_approval" in changed and not event.requires_approval:
         approval.admit_all(event, now)  # pending requests take the normal path, in order
-    if "capacity" in changed:
+    if changed & {"capacity", "parties_may_pass"}:
         rsvp_waitlist.fill_seats(event, now)  # new seats go to the waitlist at once
     return changed
 
@@ -192,17 +196,26 @@ def has_events(group: Group) -> bool:
 
 
 def rsvp_counts(event: Event) -> dict[str, int]:
-    """People per RSVP status, in one query."""
+    """People per RSVP status (each answer with its named guests), in one query."""
     rows = db.session.execute(
-        select(Rsvp.status, func.count()).where(Rsvp.event_id == event.id).group_by(Rsvp.status)
+        select(Rsvp.status, func.sum(Rsvp.party_size))
+        .where(Rsvp.event_id == event.id)
+        .group_by(Rsvp.status)
     )
     return {status: count for status, count in rows}
 
 
 def came_count(event: Event) -> int:
-    """People checked in at the door (what "came" means once the event is over)."""
+    """People checked in at the door (what "came" means once the event is over), with the
+    named guests of going parties (a guest holds a ticket only while their party is going)."""
+    guests = (
+        select(func.count(RsvpGuest.id))
+        .where(RsvpGuest.event_id == event.id, RsvpGuest.checked_in_at.is_not(None))
+        .where(RsvpGuest.ticket_token.is_not(None))
+        .scalar_subquery()
+    )
     return db.session.scalar(
-        select(func.count())
+        select(func.count() + guests)
         .where(Rsvp.event_id == event.id, Rsvp.status == "going")
         .where(Rsvp.checked_in_at.is_not(None))
     )
@@ -270,6 +283,7 @@ def validated(data: EventInput, *, now: datetime, previous: Event | None) -> dic
     _check_range(data.intros_delay_hours, 0, INTROS_DELAY_MAX_HOURS, "intros_delay_hours")
     if data.intros_delay_hours is None:
         raise DomainError("invalid", field="intros_delay_hours")
+    _check_range(data.max_guests or 0, 0, guests.MAX_GUESTS, "max_guests")
 
     return {
         "title": title,
@@ -290,6 +304,8 @@ def validated(data: EventInput, *, now: datetime, previous: Event | None) -> dic
         "requires_approval": bool(data.requires_approval),
         # Hidden until approval: meaningless (and so off) without approval.
         "hide_address": bool(data.requires_approval and data.hide_address),
+        "max_guests": data.max_guests or 0,
+        "parties_may_pass": bool(data.parties_may_pass),
     }
 
 

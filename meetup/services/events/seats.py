@@ -85,7 +85,7 @@ _SEATS_AND_MINE = _SEATS.add_columns(_MINE)
 
 
 _COUNTS = (
-    select(Rsvp.status, func.count(Rsvp.id))
+    select(Rsvp.status, func.sum(Rsvp.party_size))
     .where(Rsvp.event_id == bindparam("event_id"))
     .group_by(Rsvp.status)
 )
@@ -221,7 +221,8 @@ def _fresh(state: Seats, event_id: int) -> Seats:
 
 
 def counts(event_id: int) -> dict[str, int]:
-    """Rows per status, every status present (one query)."""
+    """People per status (each answer with its named guests), every status present (one
+    query)."""
     rows = _core(_COUNTS, {"event_id": event_id}).all()
     return {**dict.fromkeys(RSVP_STATUSES, 0), **dict(rows)}
 

@@ -45,6 +45,7 @@ _TEMPLATE_FIELDS = (
     "title", "description", "venue_name", "venue_address", "capacity", "visibility",
     "claim_window_hours", "reminder_hours", "intros_delay_hours", "timezone",
     "requires_approval", "hide_address",
+    "max_guests", "parties_may_pass",
 )  # fmt: skip
 
 

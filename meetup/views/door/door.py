@@ -46,6 +46,7 @@ from ...forms.door import (
 )
 from ...models import Event, utcnow
 from ...services.door import checkin
+from ...services.door import guests as door_guests
 from ...services.door import links as door_links
 from ...services.door import log as door_log
 from ...services.door.checkin import Actor
@@ -274,6 +275,7 @@ def _messages() -> dict[str, str]:
         "linkRevoked": _("This door link no longer works. Ask the organizer for a new one."),
         "error": _("That didn't work. Try again."),
         "thisPhone": _("this phone"),
+        "guestOf": _("Guest of %(name)s", name="{name}"),
     }
 
 
@@ -289,7 +291,7 @@ def guests(event_key: str):
             # A phone that loaded the page earlier learns of it here, and keeps it offline.
             "cancelled": event.cancelled_at is not None,
         },
-        guests=checkin.guest_list(event),
+        guests=door_guests.full_list(event),  # with named guests, "Guest of Ana"
         counts=checkin.counts(event.id),
     )
     resp.headers["Cache-Control"] = "private, no-store"
@@ -325,18 +327,31 @@ def _door_post(event_key: str, read: Callable[[dict], Any], run: Callable[..., d
 @bp.post("/e/<event_key>/checkin", endpoint="checkin")
 @database.reads_first  # SQLite's write lock: for the change alone
 def checkin_api(event_key: str):
-    return _door_post(
-        event_key,
-        _read_scan,
-        lambda event, body, **common: checkin.check_in(
-            event,
-            token=body.token,
-            rsvp_id=body.rsvp_id,
-            method=body.method or "scan",
-            scanned_at=body.scanned_at,
-            override=body.override,
-            **common,
-        ),
+    return _door_post(event_key, _read_scan, _check_in)
+
+
+def _check_in(event: checkin.DoorEvent, body: ScanBody, **common) -> dict:
+    """A host's ticket (checkin.py), or a named guest's (door_guests): by the guest's id
+    from the name list, or by a token no RSVP holds."""
+    options = {"method": body.method or "scan", "override": body.override, **common}
+    now = utcnow()
+    scanned_at = min(body.scanned_at or now, now)
+
+    def guest(token: str | None = None, guest_id: int | None = None) -> dict | None:
+        return door_guests.check_in(
+            event, token=token, guest_id=guest_id, scanned_at=scanned_at, now=now, **options
+        )
+
+    if body.guest_id is not None:
+        return guest(guest_id=body.guest_id)
+    return checkin.check_in(
+        event,
+        token=body.token,
+        rsvp_id=body.rsvp_id,
+        scanned_at=body.scanned_at,
+        now=now,
+        guests=lambda raw: guest(token=raw),
+        **options,
     )
 
 
@@ -346,12 +361,22 @@ def undo(event_key: str):
     return _door_post(
         event_key,
         _read_undo,
-        lambda event, body, **common: checkin.undo(
-            event,
-            rsvp_id=body.rsvp_id,
-            method=body.method or "manual",
-            scanned_at=body.scanned_at,
-            **common,
+        lambda event, body, **common: (
+            checkin.undo(
+                event,
+                rsvp_id=body.rsvp_id,
+                method=body.method or "manual",
+                scanned_at=body.scanned_at,
+                **common,
+            )
+            if body.guest_id is None
+            else door_guests.undo(
+                event,
+                guest_id=body.guest_id,
+                method=body.method or "manual",
+                scanned_at=min(body.scanned_at or utcnow(), utcnow()),
+                **common,
+            )
         ),
     )
 

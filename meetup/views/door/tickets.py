@@ -20,6 +20,7 @@ from ...extensions import db
 from ...models import utcnow
 from ...services.door import tickets
 from ...services.events import answers, seats
+from ...services.events import guests as guests_service
 from ...urls import ticket_url
 from ..events.rsvp import after_leaving
 from .offline import service_worker_url
@@ -31,12 +32,15 @@ QR_MAX_AGE = 365 * 24 * 3600
 
 @bp.get("/t/<ticket_token>")
 def show(ticket_token: str):
-    rsvp = tickets.find(ticket_token) or abort(404)
+    rsvp = tickets.find(ticket_token)
+    if rsvp is None:
+        return _guest_ticket(ticket_token)  # a named guest's own ticket, or 404
     event = rsvp.event
     valid, ended = tickets.is_valid(rsvp), event.has_ended()
     # A cancelled or finished event's ticket is a keepsake: no code to show, no calendar
     # entry to add.
     shows_code = valid and not ended and event.cancelled_at is None
+    party = [g for g in guests_service.of(rsvp) if g.ticket_token] if shows_code else []
     resp = make_response(
         render_template(
             "door/ticket.html",
@@ -47,7 +51,10 @@ def show(ticket_token: str):
             ended=ended,
             closed=seats.list_closed(event, utcnow()),
             url=ticket_url(ticket_token),
-            offline_worker=service_worker_url(_offline_files(ticket_token, shows_code)),
+            guests=party,
+            offline_worker=service_worker_url(
+                _offline_files(ticket_token, shows_code, [g.ticket_token for g in party])
+            ),
         )
     )
     # The URL is the ticket: keep it out of search engines and shared caches.
@@ -56,21 +63,50 @@ def show(ticket_token: str):
     return resp
 
 
-def _offline_files(ticket_token: str, shows_code: bool) -> list[str]:
-    """What the ticket page needs with no network, besides itself."""
+def _offline_files(ticket_token: str, shows_code: bool, guests: list[str] = ()) -> list[str]:
+    """What the ticket page needs with no network, besides itself (with its guests' codes)."""
     files = [
         url_for("static", filename=name)
         for name in ("vendor/pico/pico.min.css", "css/app.css", "js/once.js", "js/ticket.js")
     ]
     if shows_code:
-        files.append(url_for("tickets.qr", ticket_token=ticket_token))
+        for token in (ticket_token, *guests):
+            files.append(url_for("tickets.qr", ticket_token=token))
     return files
+
+
+def _guest_ticket(ticket_token: str):
+    """A named guest's ticket (services/events/guests.py): their name, "guest of" their host,
+    their own QR code while the party holds its seats."""
+    guest = guests_service.find_by_ticket(ticket_token) or abort(404)
+    rsvp, event = guest.rsvp, guest.rsvp.event
+    valid, ended = guests_service.is_valid(guest), event.has_ended()
+    shows_code = valid and not ended and event.cancelled_at is None
+    resp = make_response(
+        render_template(
+            "door/guest_ticket.html",
+            guest=guest,
+            host=rsvp.user,
+            event=event,
+            valid=valid,
+            ended=ended,
+            shows_code=shows_code,
+            offline_worker=service_worker_url(_offline_files(ticket_token, shows_code)),
+        )
+    )
+    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 @bp.get("/t/<ticket_token>/qr.svg")
 def qr(ticket_token: str):
     rsvp = tickets.find(ticket_token)
-    if rsvp is None or not tickets.is_valid(rsvp):
+    if rsvp is None:
+        guest = guests_service.find_by_ticket(ticket_token)
+        if guest is None or not guests_service.is_valid(guest):
+            abort(404)
+    elif not tickets.is_valid(rsvp):
         abort(404)
     url = ticket_url(ticket_token)
     resp = make_response(qr_codes.qr_svg(url))
