@@ -140,3 +140,28 @@ def test_a_guest_ticket_outside_the_door_window_is_refused_unless_overridden(app
         override=True,
     )
     assert answer["status"] == "checked_in"
+
+
+def test_the_counter_counts_only_this_events_guests(app, login, party):
+    """Another event's guest checked in doesn't show on this door's counter (on PostgreSQL
+    the counter is read with the event, in the same statement as the ticket)."""
+    event, ana = party["event"], party["ana"]
+    other = make_event(make_group(make_user()), starts_at=event.starts_at, capacity=5, max_guests=1)
+    host = answers.answer(
+        other, make_user(name="Kim"), True, answers.Answers(guests=[GuestInput("Lu")])
+    )
+    db.session.commit()
+    door_guests.check_in(
+        other,
+        nonce="nonce-0040",
+        actor=SAM,
+        token=host.guests[0].ticket_token,
+        scanned_at=utcnow(),
+        now=utcnow(),
+    )
+    db.session.commit()
+    assert db.session.get(RsvpGuest, host.guests[0].id).checked_in_at is not None
+    client = login(app.test_client(), party["organizer"])
+    body = {"token": ana.ticket_token, "nonce": "nonce-0041"}
+    answer = client.post(f"/e/{event.key}/checkin", json=body).get_json()
+    assert answer["counts"] == {"checked_in": 1, "going": 2}

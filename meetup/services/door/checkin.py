@@ -180,6 +180,7 @@ def _counter(event_id: ColumnElement[int]) -> Select:
         select(func.count(RsvpGuest.id))
         .where(RsvpGuest.event_id == event_id, RsvpGuest.checked_in_at.is_not(None))
         .where(RsvpGuest.ticket_token.is_not(None))
+        .correlate_except(RsvpGuest)  # to the event of the enclosing statement, if any
         .scalar_subquery()
     )
     return select(
