@@ -115,6 +115,14 @@ def demo_command() -> None:
     ticket = result.ticket_rsvp
     if "tickets.show" in views and ticket is not None and ticket.ticket_token:
         line(f"Ticket of {result.member.display_name}", ticket_url(ticket.ticket_token))
+        for guest in ticket.guests:  # named plus-ones: the guest's own ticket, and the host's page
+            if guest.ticket_token:
+                line(f"Ticket of {guest.name} (guest)", ticket_url(guest.ticket_token))
+        if ticket.guests and "guests.index" in views:
+            line(
+                "Guests (as the member)",
+                absolute_url("guests.index", event_key=result.upcoming.key),
+            )
     click.echo("Sign in with these one-time links (valid 15 minutes; run demo again for new ones):")
     for role, email in (("organizer", demo.ORGANIZER_EMAIL), ("member", demo.MEMBER_EMAIL)):
         click.echo(f"  as the {role} ({email}):")

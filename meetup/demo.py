@@ -20,6 +20,7 @@ from .models import Event, Group, Membership, Rsvp, Series, User, utcnow
 from .services.accounts import users as accounts
 from .services.community import groups, invite_links, member_import
 from .services.events import questions as event_questions
+from .services.events import guests
 from .services.events import series as series_service
 from .services.events.editing import EventInput, create_event
 from .services.tokens import new_token
@@ -32,6 +33,7 @@ TIMEZONE = "Europe/Paris"
 UPCOMING_TITLE = "Data Engineers Meetup: streaming in production"
 PAST_TITLE = "Data Engineers Meetup: hiring panel"
 SERIES_TITLE = "Data office hours"  # monthly, on the first Thursday
+GUEST_NAME = "Léa Martin"  # the member's named guest at the upcoming event (no email)
 
 # What each member looks for and can offer (words and tags), so the introductions after the
 # past event have something real to work with.
@@ -128,6 +130,7 @@ def seed(now: datetime | None = None) -> DemoResult:
             venue_address="151 Rue Montmartre, 75002 Paris",
             capacity=25,
             visibility="public",
+            max_guests=2,  # named plus-ones: Priya brings Léa
         ),
         now,
     )
@@ -158,6 +161,8 @@ def seed(now: datetime | None = None) -> DemoResult:
     ticket = db.session.scalar(
         select(Rsvp).where(Rsvp.event_id == upcoming.id, Rsvp.user_id == member.id)
     )
+    if ticket is not None and ticket.party_size == 1:
+        guests.replace_party(ticket, [guests.GuestInput(GUEST_NAME)], now)
     series = _series(group, organizer, member, now)
     dinner = demo_approval.seed(group, organizer, member, members[23:27], now, _local)
     return DemoResult(group, organizer, member, upcoming, past, ticket, series, dinner)

@@ -5,7 +5,17 @@ import re
 from sqlalchemy import func, select
 
 from meetup.extensions import db
-from meetup.models import Event, Group, Membership, Rsvp, Series, SeriesFollower, User, utcnow
+from meetup.models import (
+    Event,
+    Group,
+    Membership,
+    Rsvp,
+    RsvpGuest,
+    Series,
+    SeriesFollower,
+    User,
+    utcnow,
+)
 
 
 def _counts():
@@ -44,6 +54,10 @@ def test_demo_is_idempotent_and_prints_working_links(app, client):
     ).all()
     assert [r.user.email for r in requested] == ["priya.raman@example.com"]
     assert f"/e/{dinner.key}/requests" in second.output
+    # The member brings a named guest, whose own ticket the demo prints.
+    guest = db.session.scalar(select(RsvpGuest))
+    assert guest.name == "Léa Martin" and guest.ticket_token in second.output
+    assert guest.rsvp.party_size == 2 and guest.rsvp.user.email == "priya.raman@example.com"
 
     assert "organizer@example.org" in second.output and "priya.raman@example.com" in second.output
     for path in re.findall(r"http://localhost(/(?:g|e|t|s)/[\w-]+)", second.output):
