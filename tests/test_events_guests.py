@@ -200,3 +200,38 @@ def test_a_lapsed_claim_passes_the_seats_to_the_next_party_that_fits(event):
     assert state(bo) == ["going"] and bo.claim_expires_at is not None
     assert all(g.ticket_token for g in bo.guests)
     check_invariants(event)
+
+
+def test_a_guest_is_introduced_only_after_saying_yes_by_their_own_link(app):
+    from meetup.services.events import guests as guests_service
+    from meetup.services.intros import proposals as intros
+
+    start = utcnow().replace(microsecond=0) - timedelta(hours=3)
+    event = make_event(make_group(make_user()), starts_at=start, hours=2, max_guests=1)
+    ana = answers.answer(
+        event,
+        make_user(name="Ana"),
+        True,
+        answers.Answers(guests=[GuestInput("Bo", "bo@example.org")]),
+        now=start - timedelta(days=1),
+    )
+    ben = answers.answer(event, make_user(name="Ben"), True, now=start - timedelta(days=1))
+    bo = ana.guests[0]
+    for checked_in in (ana, ben, bo):
+        checked_in.checked_in_at = start + timedelta(minutes=10)
+    db.session.commit()
+    assert [u.name for _r, u in intros.attendees(event)] == ["Ana", "Ben"]  # no yes: not Bo
+
+    guests_service.find_by_consent(bo.consent_token)  # the link works until the intros
+    guests_service.save_consent(
+        bo, looking_for="a data-engineering role", can_offer="", wants_intros=True, now=utcnow()
+    )
+    db.session.commit()
+    names = [u.name for _r, u in intros.attendees(event)]
+    assert sorted(names) == ["Ana", "Ben", "Bo"]
+    pair = intros.add_pair(event, bo.user_id, ben.user_id, "Ben hires data engineers")
+    assert {pair.user_a_id, pair.user_b_id} == {bo.user_id, ben.user_id}
+    intros.ensure_proposals(event)  # the matcher reads Bo's answers as anyone's
+    # Saying no again takes them out.
+    guests_service.save_consent(bo, looking_for="", can_offer="", wants_intros=False, now=utcnow())
+    assert "Bo" not in [u.name for _r, u in intros.attendees(event)]

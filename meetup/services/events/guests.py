@@ -21,8 +21,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Event, Rsvp, RsvpGuest, utcnow
+from ...models import Event, Rsvp, RsvpGuest, User, utcnow
 from ...urls import absolute_url, event_url, ticket_url
+from ..accounts import users as accounts
 from ..accounts.users import normalize_email
 from ..calendar import files as calendar
 from ..door import tickets
@@ -191,9 +192,44 @@ def find_by_consent(token: str | None, now: datetime | None = None) -> RsvpGuest
 def save_consent(
     guest: RsvpGuest, *, looking_for: str, can_offer: str, wants_intros: bool, now: datetime
 ) -> RsvpGuest:
-    """What a guest tells the event about themselves, and whether they want introductions."""
+    """What a guest tells the event about themselves, and whether they want introductions.
+    A yes gives them an account by their email (introductions are between accounts; it
+    makes them a member of nothing), so they can be introduced as anyone who came."""
     guest.looking_for = looking_for.strip()[:1000]
     guest.can_offer = can_offer.strip()[:1000]
     guest.intro_consent_at = now if wants_intros else None
+    if wants_intros and guest.email and guest.user_id is None:
+        guest.user_id = accounts.get_or_create(guest.email, guest.name, now=now).id
     db.session.flush()
     return guest
+
+
+@dataclass(frozen=True)
+class IntroAnswers:
+    """A guest's answers as services/intros reads an RSVP's."""
+
+    event: Event
+    looking_for: str
+    can_offer: str
+    checked_in_at: datetime | None
+    wants_intros: bool = True
+    intents: dict | None = None
+
+
+def intro_attendees(event: Event) -> list[tuple[IntroAnswers, User]]:
+    """The guests who came (checked in with their party going) and said yes to introductions
+    by their own link, with their accounts. Nobody else among guests is ever introduced."""
+    rows = db.session.execute(
+        select(RsvpGuest, User)
+        .join(User, User.id == RsvpGuest.user_id)
+        .where(
+            RsvpGuest.event_id == event.id,
+            RsvpGuest.checked_in_at.is_not(None),
+            RsvpGuest.ticket_token.is_not(None),  # the party is going
+            RsvpGuest.intro_consent_at.is_not(None),
+        )
+        .order_by(User.id)
+    )
+    return [
+        (IntroAnswers(event, g.looking_for, g.can_offer, g.checked_in_at), user) for g, user in rows
+    ]

@@ -30,6 +30,7 @@ from ...extensions import db
 from ...models import Event, IntroBlock, IntroPair, Rsvp, User, utcnow
 from ...urls import absolute_url, event_url
 from ..errors import DomainError
+from ..events import guests as event_guests
 from ..mail import consent
 from ..mail import messages as mail
 from ..tokens import new_token, same
@@ -82,14 +83,20 @@ def took_place(event: Event, now: datetime) -> bool:
 
 
 def attendees(event: Event) -> list[tuple[Rsvp, User]]:
-    """Everyone who checked in, in id order (eligible or not: the organizer may add by hand)."""
+    """Everyone who checked in, in id order (eligible or not: the organizer may add by hand),
+    and the named guests who came and said yes by their own link (services/events/guests.py)."""
     rows = db.session.execute(
         select(Rsvp, User)
         .join(User, User.id == Rsvp.user_id)
         .where(Rsvp.event_id == event.id, Rsvp.checked_in_at.is_not(None))
         .order_by(User.id)
     )
-    return [(rsvp, user) for rsvp, user in rows]
+    people = [(rsvp, user) for rsvp, user in rows]
+    present = {user.id for _rsvp, user in people}
+    guests = [
+        (g, user) for g, user in event_guests.intro_attendees(event) if user.id not in present
+    ]
+    return sorted(people + guests, key=lambda row: row[1].id)
 
 
 def person(rsvp: Rsvp, user: User) -> matching.Person:
