@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from meetup.extensions import db
-from meetup.models import Rsvp, RsvpGuest, utcnow
+from meetup.models import Event, Rsvp, RsvpGuest, utcnow
 from meetup.services.events import answers, seats
 from meetup.services.events.guests import GuestInput
 from meetup.urls import ticket_url
@@ -139,3 +139,38 @@ def test_the_attendee_list_and_csv_show_guests_under_their_host(client, login, o
         ("Ana", "", "going"),
         ("'=Bo", "Ana", "going"),  # formulas neutralised, as for everyone
     ]
+
+
+def test_the_event_form_sets_guests_per_person_and_letting_smaller_parties_past(client, login, org):
+    from tests.test_events import form_data
+
+    group = make_group(org, slug="rust-paris")
+    login(client, org)
+    data = form_data(max_guests="2", parties_may_pass="y")
+    assert client.post(f"/g/{group.slug}/events/new", data=data).status_code == 302
+    event = db.session.scalar(select(Event).where(Event.group_id == group.id))
+    assert (event.max_guests, event.parties_may_pass) == (2, True)
+    edit = client.get(f"/e/{event.key}/edit").get_data(as_text=True)
+    assert 'name="max_guests"' in edit and 'value="2"' in edit
+    data = form_data(max_guests="11")
+    resp = client.post(f"/e/{event.key}/edit", data=data)
+    assert resp.status_code == 400 and "between 0 and 10" in resp.get_data(as_text=True)
+
+
+def test_a_signed_out_answer_brings_its_guests_through_the_emailed_link(client, event):
+    from meetup.models import OutboxMessage
+
+    form = {
+        "answer": "going",
+        "name": "Ana",
+        "email": "ana@example.org",
+        "guest_name": ["Bo Li", "Cy"],
+        "guest_email": ["bo@example.org", ""],
+    }
+    assert client.post(f"/e/{event.key}/rsvp", data=form).status_code == 303
+    body = db.session.scalar(select(OutboxMessage.body_text).order_by(OutboxMessage.id.desc()))
+    token = re.search(r"/rsvp/confirm/([\w-]+)", body).group(1)
+    assert client.post(f"/rsvp/confirm/{token}").status_code == 303
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id))
+    assert (rsvp.status, rsvp.party_size) == ("going", 3)
+    assert [(g.name, g.email) for g in rsvp.guests] == [("Bo Li", "bo@example.org"), ("Cy", None)]

@@ -43,8 +43,11 @@ RECAP_UNTIL = timedelta(days=14)
 
 
 def _going(event: Event) -> int:
+    """People going: each answer with its named guests (Rsvp.party_size)."""
     return db.session.scalar(
-        select(func.count()).where(Rsvp.event_id == event.id, Rsvp.status == "going")
+        select(func.coalesce(func.sum(Rsvp.party_size), 0)).where(
+            Rsvp.event_id == event.id, Rsvp.status == "going"
+        )
     )
 
 
