@@ -235,3 +235,24 @@ def test_a_guest_is_introduced_only_after_saying_yes_by_their_own_link(app):
     # Saying no again takes them out.
     guests_service.save_consent(bo, looking_for="", can_offer="", wants_intros=False, now=utcnow())
     assert "Bo" not in [u.name for _r, u in intros.attendees(event)]
+
+
+def test_seating_a_waiting_party_by_hand_or_at_the_door_seats_it_whole(event):
+    from meetup.services.door import checkin
+
+    rsvp(event, "Ana", guests=1)  # 2 of 3 seats
+    bo = rsvp(event, "Bo", guests=1, minute=1)  # a party of 2: waits
+    assert code_of(attendees.add, event, bo.user.email, "Bo", now=at(2)) == "no_free_seat"
+    # Bo arrives at the door with his guest: a walk-in needs the whole party's seats too.
+    actor = checkin.Actor("door:1", "Sam")
+    door_now = event.starts_at - timedelta(hours=1)
+    walkin = checkin.register_walkin
+    kw = {"nonce": "nonce-walkin-1", "actor": actor, "name": "Bo", "email": bo.user.email}
+    assert code_of(walkin, event, now=door_now, **kw) == "event_full"
+    organizer = checkin.Actor("user:1", "Olga", is_organizer=True)
+    kw["actor"] = organizer
+    assert walkin(event, override=True, now=door_now, **kw)["status"] == "checked_in"
+    db.session.commit()
+    assert state(bo) == ["going"] and all(g.ticket_token for g in bo.guests)
+    check_invariants_over_capacity = seats.going_count(event.id)
+    assert check_invariants_over_capacity == 4  # over capacity: the organizer's call

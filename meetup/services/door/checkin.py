@@ -53,6 +53,7 @@ from ...models import CheckinLog, DoorLink, Event, Membership, Rsvp, RsvpGuest, 
 from ...timeutil import format_in_zone, in_zone
 from ..accounts import users as accounts
 from ..errors import DomainError
+from ..events import guests as event_guests
 from ..events.locking import lock_event
 from ..events.seats import of as seats
 from ..tokens import hash_token, new_token
@@ -405,7 +406,7 @@ def register_walkin(
         raise DomainError("walkin_removed")
     if rsvp is None or rsvp.status != "going":
         state = seats(event.id)  # read under the lock: the capacity may just have changed
-        if not override and state.free <= 0:
+        if not override and state.free < (rsvp.party_size if rsvp is not None else 1):
             raise DomainError("event_full", capacity=state.capacity)
         if rsvp is None:
             rsvp = Rsvp(event_id=event.id, user_id=user.id, requested_at=now)
@@ -413,6 +414,8 @@ def register_walkin(
         rsvp.status = "going"
         rsvp.claim_expires_at = None
         rsvp.ticket_token = rsvp.ticket_token or new_token()
+        if (rsvp.party_size or 1) > 1:  # a new row has none until written
+            event_guests.seated(rsvp, now)  # their named guests are seated with them
         db.session.flush()
     return check_in(
         event,

@@ -256,7 +256,7 @@ def add(
         raise DomainError("already_going")
     if rsvp is not None and rsvp.status == "removed":
         raise DomainError("add_removed")
-    if state.free <= 0 and not override:
+    if state.free < (rsvp.party_size if rsvp is not None else 1) and not override:
         raise DomainError("no_free_seat")
     if rsvp is None:
         rsvp = rows.new_row(event, user, "not_going", now)

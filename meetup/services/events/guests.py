@@ -72,7 +72,7 @@ def clean(event: Event, guests: list[GuestInput]) -> list[GuestInput]:
 
 def of(rsvp: Rsvp) -> list[RsvpGuest]:
     """The guests of `rsvp`, in the order they were added (none for a row not written yet)."""
-    if rsvp.id is None or rsvp.party_size <= 1:
+    if rsvp.id is None or (rsvp.party_size or 1) <= 1:
         return []
     return list(
         db.session.scalars(

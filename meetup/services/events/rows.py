@@ -124,7 +124,7 @@ def seat(rsvp: Rsvp, event: Event, now: datetime, *, claim: bool) -> None:
         held_until = now + timedelta(hours=event.claim_window_hours)
         rsvp.claim_expires_at = min(held_until, event.starts_at)
     rsvp.updated_at = now
-    if rsvp.party_size > 1:
+    if (rsvp.party_size or 1) > 1:  # a row made elsewhere has none until written
         guests.seated(rsvp, now)  # the whole party: a ticket for each guest
 
 
@@ -137,7 +137,7 @@ def unseat(rsvp: Rsvp, status: str, now: datetime) -> None:
     rsvp.ticket_token = None
     rsvp.claim_expires_at = None
     rsvp.updated_at = now
-    if rsvp.party_size > 1:
+    if (rsvp.party_size or 1) > 1:
         guests.unseated(rsvp)  # the whole party: the guests' tickets stop working too
 
 
