@@ -56,6 +56,7 @@ def test_every_page_passes_axe_and_loads_whole_at_phone_size(app, live_server, b
                 "/",
                 event,
                 f"{event}/attendees",
+                f"{event}/questions",
                 f"{event}/door",
                 f"{event}/door/links",
                 f"{event}/edit",
