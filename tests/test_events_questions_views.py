@@ -292,3 +292,26 @@ def test_an_announcements_one_tap_going_sends_to_the_questions(client, event, as
     assert _rsvp_of(event, cy) is None
     # Can't go needs no answers.
     assert "Confirm: I can't go" in client.get(f"/m/answer/{token}?answer=not_going").text
+
+
+def test_copy_to_a_new_event_brings_the_questions(client, login, org, event, asked):
+    from tests.test_events import form_data
+
+    login(client, org)
+    slug = event.group.slug
+    page = client.get(f"/g/{slug}/events/new?like={event.key}").get_data(as_text=True)
+    assert "Its questions at RSVP come too." in page
+    assert f'name="like" value="{event.key}"' in page
+    # A refusal first: the copy still knows where it came from.
+    bad = client.post(f"/g/{slug}/events/new", data=form_data(title="", like=event.key))
+    assert bad.status_code == 400 and f'name="like" value="{event.key}"' in bad.text
+    resp = client.post(f"/g/{slug}/events/new", data=form_data(title="Next one", like=event.key))
+    assert resp.status_code == 302
+    copy = db.session.scalar(select(Event).where(Event.title == "Next one"))
+    assert copy.questions == _event(event).questions and len(copy.questions) == 3
+    # Another group's event is no model: nothing is copied from it.
+    theirs = make_event(make_group(make_user()), title="Theirs")
+    questions.add(theirs, "short_text", "Secret question")
+    db.session.commit()
+    client.post(f"/g/{slug}/events/new", data=form_data(title="Plain", like=theirs.key))
+    assert db.session.scalar(select(Event).where(Event.title == "Plain")).questions is None

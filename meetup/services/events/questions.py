@@ -23,6 +23,7 @@ Rules (docs/events.md):
 
 from __future__ import annotations
 
+import copy
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -178,6 +179,14 @@ def remove(event: Event, question_id: str) -> Question:
     question = get(event, question_id)
     _save(event, [q for q in questions_of(event) if q.id != question_id])
     return question
+
+
+def copied(source: Event | None, event: Event) -> Event:
+    """`event`, asking the questions of `source` (the event it was copied from), if any."""
+    if source is not None and source.questions and not event.questions:
+        event.questions = copy.deepcopy(source.questions)
+        db.session.flush()
+    return event
 
 
 # ------------------------------------------------------------------ answering

@@ -23,6 +23,7 @@ from ...services.channels import posts as channel_posts
 from ...services.errors import DomainError
 from ...services.events import approval
 from ...services.events import editing as svc
+from ...services.events import questions as questions_svc
 from ...services.events import series as series_svc
 from ...services.events import whos_going as going_list
 from ...services.insights import figures as insight_figures
@@ -146,10 +147,11 @@ def new(group_slug: str):
     group = access.group_or_404(group_slug)
     permissions.require_organizer(group, current_user)
     form = EventForm(zone=svc.last_timezone(group))
-    model = None if form.is_submitted() else _model_event(group, request.args.get("like"))
-    if model is not None:
+    # The form carries the key of the event it copies: its questions at RSVP come too.
+    model = _model_event(group, request.values.get("like"))
+    if model is not None and not form.is_submitted():
         form.fill_as_copy(model)
-    created = submit(form, lambda data: _create(group, form, data))
+    created = submit(form, lambda data: questions_svc.copied(model, _create(group, form, data)))
     if isinstance(created, Event):
         if created.series_id is not None:
             flash(gettext("Your series is ready: here is its first date."), "success")
