@@ -256,3 +256,40 @@ def test_csv_has_a_column_per_question_with_formulas_neutralised(event, asked):
     assert row["'=Company"] == "'=HYPERLINK(1)"
     assert row["Dietary needs"] == "None" and row["I accept the code of conduct"] == "yes"
     assert row["Topics"] == ""
+
+
+def test_a_series_shares_its_questions_with_the_dates_to_come(app):
+    from datetime import UTC, datetime
+
+    from meetup.models import Event
+    from meetup.services.events import editing
+    from meetup.services.events import series as series_svc
+
+    now = datetime(2027, 1, 2, 9, 0, tzinfo=UTC)
+    organizer = make_user()
+    group = make_group(organizer)
+    first = datetime(2027, 1, 7, 19, 0)
+    data = editing.EventInput(
+        title="Rust Paris weekly",
+        timezone="Europe/Paris",
+        starts_local=first,
+        ends_local=first + timedelta(hours=2),
+        venue_name="La Cantine",
+    )
+    series = series_svc.create_series(group, organizer, data, frequency="weekly", count=20, now=now)
+    dates = lambda: list(  # noqa: E731
+        db.session.scalars(
+            db.select(Event).where(Event.series_id == series.id).order_by(Event.series_index)
+        )
+    )
+    made = dates()
+    assert 2 < len(made) < 20 and all(e.questions is None for e in made)
+    question = questions.add(made[0], "checkbox", "I accept the code of conduct", required=True)
+    assert questions.share_with_series(made[0], now) == len(made) - 1
+    db.session.commit()
+    assert all(questions.questions_of(e) == [question] for e in dates())
+    # New dates, made later, ask what the latest date asks.
+    later = series_svc.extend(series, now=now + timedelta(days=60))
+    db.session.commit()
+    assert later and all(questions.questions_of(e) == [question] for e in later)
+    assert _code(questions.share_with_series, make_event(group), now) == "question_not_in_series"

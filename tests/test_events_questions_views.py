@@ -315,3 +315,26 @@ def test_copy_to_a_new_event_brings_the_questions(client, login, org, event, ask
     db.session.commit()
     client.post(f"/g/{slug}/events/new", data=form_data(title="Plain", like=theirs.key))
     assert db.session.scalar(select(Event).where(Event.title == "Plain")).questions is None
+
+
+def test_the_organizer_shares_the_questions_with_the_series(client, login, org, event, asked):
+    from meetup.models import Series
+
+    page = f"/e/{event.key}/questions"
+    login(client, org)
+    assert "Ask these on the dates to come" not in client.get(page).text  # not in a series
+    assert client.post(f"{page}/series").status_code == 409
+    series = Series(
+        key="s" + event.key[:20], group_id=event.group_id, frequency="weekly",
+        first_start_local=event.starts_at.replace(tzinfo=None), template={},
+    )  # fmt: skip
+    db.session.add(series)
+    db.session.flush()
+    later = make_event(event.group, starts_at=event.starts_at + timedelta(days=7))
+    event.series_id, later.series_id = series.id, series.id
+    event.series_index, later.series_index = 0, 1
+    db.session.commit()
+    assert "Ask these on the dates to come" in client.get(page).text
+    resp = client.post(f"{page}/series", follow_redirects=True)
+    assert "The next date of the series asks these questions too." in resp.text
+    assert _event(later).questions == _event(event).questions

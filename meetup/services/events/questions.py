@@ -189,6 +189,37 @@ def copied(source: Event | None, event: Event) -> Event:
     return event
 
 
+def share_with_series(event: Event, now: datetime) -> int:
+    """The dates of the event's series still to come ask the same questions as it does
+    (with the same ids: answers already given to a copy of a question stay with it).
+    Returns how many dates changed."""
+    if event.series_id is None:
+        raise DomainError("question_not_in_series")
+    later = db.session.scalars(
+        select(Event).where(
+            Event.series_id == event.series_id,
+            Event.id != event.id,
+            Event.starts_at > now,
+            Event.cancelled_at.is_(None),
+        )
+    ).all()
+    for other in later:
+        other.questions = copy.deepcopy(event.questions) or None
+    db.session.flush()
+    return len(later)
+
+
+def for_new_date(series_id: int) -> list | None:
+    """What a new date of a series asks: the questions of its latest date so far."""
+    asked = db.session.scalar(
+        select(Event.questions)
+        .where(Event.series_id == series_id)
+        .order_by(Event.series_index.desc())
+        .limit(1)
+    )
+    return copy.deepcopy(asked) or None
+
+
 # ------------------------------------------------------------------ answering
 
 

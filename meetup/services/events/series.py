@@ -16,6 +16,7 @@ one occurrence (`update_event`) detaches it from the series' edits.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from itertools import islice
@@ -33,7 +34,7 @@ from .. import permissions
 from ..errors import DomainError
 from ..mail import messages as mail
 from ..tokens import new_event_key
-from . import editing
+from . import editing, questions
 from .editing import EventInput
 
 HORIZON = timedelta(days=62)  # occurrences exist this far ahead
@@ -148,6 +149,7 @@ def extend(series: Series, *, now: datetime | None = None) -> list[Event]:
         db.session.scalars(select(Event.series_index).where(Event.series_id == series.id))
     )
     new = []
+    asked = questions.for_new_date(series.id)  # a new date asks what the latest one asks
     for index, day in enumerate(occurrence_dates(series)):
         starts_at = _start_utc(series, day)
         if starts_at is None or index in existing:
@@ -160,6 +162,7 @@ def extend(series: Series, *, now: datetime | None = None) -> list[Event]:
             series.group_id, series.created_by_id, _occurrence_input(series, day), now=now,
             series_id=series.id, series_index=index,
         )  # fmt: skip
+        event.questions = copy.deepcopy(asked)
         new.append(event)
     db.session.flush()
     return new

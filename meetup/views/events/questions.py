@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 
 from ...error_messages import message_for, register_messages
@@ -36,6 +37,7 @@ register_messages(
         ),
         "answers_closed": (409, _l("Answers to this event's questions can no longer change.")),
         "question_not_found": (404, _l("This question isn't on this event any more.")),
+        "question_not_in_series": (409, _l("This event isn't part of a series.")),
         "too_many_questions": (
             409,
             _l("An event asks at most %(n)s questions.", n=svc.MAX_QUESTIONS),
@@ -193,6 +195,27 @@ def remove(event_key: str, question_id: str):
     question = svc.remove(event, question_id)
     db.session.commit()
     flash(_("Question removed: “%(label)s”.", label=question.label), "success")
+    return redirect(url_for(".index", event_key=event.key), 303)
+
+
+@bp.post("/e/<event_key>/questions/series")
+@login_required
+def share_with_series(event_key: str):
+    """The dates of the series still to come ask these same questions."""
+    event = access.event_for_organizer(event_key)
+    if not ButtonForm().validate():
+        abort(400)
+    changed = svc.share_with_series(event, utcnow())
+    db.session.commit()
+    if changed:
+        message = ngettext(
+            "The next date of the series asks these questions too.",
+            "The %(num)d dates to come of the series ask these questions too.",
+            changed,
+        )
+    else:
+        message = _("No date of the series is still to come.")
+    flash(message, "success" if changed else "info")
     return redirect(url_for(".index", event_key=event.key), 303)
 
 
