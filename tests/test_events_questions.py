@@ -235,6 +235,13 @@ def test_question_definitions_are_checked(event):
     assert _code(questions.get, event, "nope") == "question_not_found"
 
 
+def test_words_read_by_everyone_hold_no_direction_override(event):
+    override = "Vegan\u202eetats"
+    assert _code(questions.add, event, "short_text", override) == "text_direction_control"
+    code = _code(questions.add, event, "one_choice", "Diet", options=["None", override])
+    assert code == "text_direction_control"
+
+
 def test_csv_has_a_column_per_question_with_formulas_neutralised(event, asked):
     ids = {kind: q.id for kind, q in asked.items()}
     questions.update(event, ids["short_text"], "=Company", required=False)

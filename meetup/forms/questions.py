@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from ..services.events import questions as svc
-from .base import AppForm
+from .base import AppForm, NameField
 
 KIND_LABELS = {
     "short_text": _l("Short text"),
@@ -34,7 +34,7 @@ class QuestionForm(AppForm):
         choices=[SelectChoice(kind, label) for kind, label in KIND_LABELS.items()],
         validators=[InputRequired()],
     )
-    label = StringField(_l("Question"), validators=[InputRequired(), Length(max=svc.MAX_LABEL)])
+    label = NameField(_l("Question"), validators=[InputRequired(), Length(max=svc.MAX_LABEL)])
     options = TextAreaField(
         _l("Choices, one per line"),
         description=_l("For one or several choices: from 2 to %(n)s.", n=svc.MAX_OPTIONS),

@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Event, Rsvp
+from .. import text
 from ..errors import DomainError
 
 KINDS = ("short_text", "long_text", "one_choice", "many_choices", "checkbox")
@@ -115,6 +116,11 @@ def _clean_definition(kind: str, label: str, options: list[str]) -> tuple[str, l
         raise DomainError("question_label_required")
     if len(label) > MAX_LABEL:
         raise DomainError("question_label_too_long")
+    # Read by everyone who RSVPs: never a text-direction override (services/text.py).
+    for words in (label, *options):
+        code = text.refusal(words) if words.strip() else None
+        if code is not None:
+            raise DomainError(code)
     if kind not in CHOICE_KINDS:
         return label, []
     cleaned: list[str] = []
