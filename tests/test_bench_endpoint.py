@@ -1,8 +1,16 @@
 """The benchmark ceiling endpoint exists only when asked for."""
 
+import re
+
 
 def test_bench_endpoints_absent_by_default(client):
     assert client.post("/_bench/insert").status_code == 404
+
+
+def test_bench_responses_say_their_time_in_the_server(make_app, client):
+    assert "Server-Timing" not in client.get("/").headers
+    response = make_app(BENCH_ENDPOINTS=True).test_client().get("/_bench/ok")
+    assert re.fullmatch(r"app;dur=\d+\.\d, cpu;dur=\d+\.\d", response.headers["Server-Timing"])
 
 
 def test_bench_insert_commits_a_row(make_app):

@@ -10,7 +10,8 @@ from flask_login import login_required
 from ...error_messages import register_messages
 from ...forms.community import ROLE_LABELS
 from ...forms.insights import read_members_query
-from ...services.insights import exports
+from ...models import utcnow
+from ...services.insights import cache, exports
 from ...services.insights import members as member_figures
 from .. import access
 
@@ -34,12 +35,19 @@ SORT_LABELS = {
 def index(group_slug: str):
     group = access.group_for_organizer_or_404(group_slug)
     query = read_members_query(request.args)
-    result = member_figures.members_page(
-        group,
-        page=query.page,
-        search=query.search,
-        sort=query.sort,
-        descending=query.descending,
+    now = utcnow()
+    result = cache.cached(
+        ("members", group.id, query.page, query.search, query.sort, query.descending),
+        group.id,
+        now,
+        lambda: member_figures.members_page(
+            group,
+            page=query.page,
+            search=query.search,
+            sort=query.sort,
+            descending=query.descending,
+            now=now,
+        ),
     )
     if query.page > result.pages:
         abort(404)

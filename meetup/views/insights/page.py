@@ -13,7 +13,7 @@ from ...extensions import db
 from ...forms.base import ButtonForm
 from ...forms.insights import PRESETS, read_period
 from ...models import utcnow
-from ...services.insights import charts, digest, exports, figures
+from ...services.insights import cache, charts, digest, exports, figures
 from .. import access
 
 bp = Blueprint("insights", __name__)
@@ -54,8 +54,15 @@ def _no_store(response: Response) -> Response:
 @login_required
 def show(group_slug: str):
     group, choice = _figures(group_slug)
-    overall, channels = figures.funnel(group, choice.period)
-    events = figures.event_figures(group, choice.period)
+    now = utcnow()
+
+    def compute():
+        overall, channels = figures.funnel(group, choice.period)
+        events = figures.event_figures(group, choice.period, now=now)
+        return overall, channels, events, figures.link_channels(group, choice.period, now=now)
+
+    key = ("page", group.id, choice.period)
+    overall, channels, events, link_channels = cache.cached(key, group.id, now, compute)
     response = Response(
         render_template(
             "insights/page.html",
@@ -69,7 +76,7 @@ def show(group_slug: str):
             funnel_chart=charts.funnel_chart(overall),
             events=events,
             trend=charts.trend_chart(events),
-            link_channels=figures.link_channels(group, choice.period),
+            link_channels=link_channels,
             digest_form=ButtonForm(),
         )
     )
