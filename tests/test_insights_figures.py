@@ -10,9 +10,11 @@ import pytest
 from meetup.extensions import db
 from meetup.forms.insights import FAR_END
 from meetup.models import utcnow
-from meetup.services.events import answers
+from meetup.services.community import members as community_members
+from meetup.services.events import announcements, answers
 from meetup.services.insights import charts, figures
 from meetup.services.insights.channels import Channel
+from meetup.worker import deliver_due, jobs
 from tests import insights_fixture
 from tests.factories import count_queries, make_event, make_group, make_rsvp, make_user
 
@@ -161,3 +163,25 @@ def test_cancelling_and_the_waitlist_leave_the_marks_the_figures_read(app):
     db.session.commit()
     (figs,) = figures.event_figures(group, ALL_TIME, now=event.ends_at)
     assert (figs.waitlisted, figs.late_cancellations) == (1, 0)
+
+
+def test_people_reached_counts_who_announcements_were_emailed_to(known):
+    """E3 announced to the group (seven members take announcements) and sent; then a leaves.
+    A former member emailed about one of the period's events is still reached (as "none");
+    a period without E3 doesn't count them."""
+    e3, a = known.events["e3"], known.people["a"]
+    announcements.announce(e3, known.organizer)
+    db.session.commit()
+    jobs.run_jobs(jobs=[announcements.queue_announcements])
+    assert deliver_due().sent == 7
+    community_members.leave(known.group, a)
+    db.session.commit()
+
+    overall, channels = figures.funnel(known.group, ALL_TIME)
+    assert (overall.reached, overall.joined) == (7, 6)  # six members, and a
+    by = {f.channel: f for f in channels}
+    assert (by[Channel("none")].reached, by[Channel("none")].going) == (1, 2)  # a; a and x
+    assert by[Channel("invite", "Slack #general")].reached == 2  # b and c
+
+    before_e3 = figures.Period(None, e3.starts_at - timedelta(days=1))
+    assert figures.funnel(known.group, before_e3)[0].reached == 6

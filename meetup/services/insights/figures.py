@@ -3,7 +3,8 @@ event's attendance and introductions. One query for the funnel and two for the e
 whatever the size of the group; nothing is counted in Python.
 
 What each figure means (the page says the same):
-- reached: members at the end of the period; joined: memberships started during it;
+- reached: members at the end of the period, and anyone an announcement of one of its events
+  was emailed to (someone who has left the group since); joined: memberships started during it;
 - going: people who held a seat at an event of the period (still, or given up since);
 - came: admitted at the door; a no-show held a seat at an event that has ended and didn't come;
 - late cancellation: a seat given up less than 24 hours before the start;
@@ -21,7 +22,17 @@ from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql import ColumnElement
 
 from ...extensions import db
-from ...models import CheckinLog, Event, Group, IntroPair, Invite, Membership, Rsvp, utcnow
+from ...models import (
+    CheckinLog,
+    Event,
+    Group,
+    IntroPair,
+    Invite,
+    Membership,
+    OutboxMessage,
+    Rsvp,
+    utcnow,
+)
 from ..intros.proposals import LIVE, Counts, counts_by_event
 from .channels import Channel
 from .followups import FeedbackSummary, feedback_summary
@@ -110,11 +121,33 @@ def _with_labels(grouped) -> list:
 
 
 FLAGS = ("going", "came", "introduced", "accepted", "met")
+ANNOUNCEMENTS = "announcements"  # the list kind of announcement emails in the outbox
+
+
+def _emailed(group: Group, period: Period):
+    """The people an announcement of one of the period's events was emailed to, from the
+    outbox (one row per email sent)."""
+    notice = OutboxMessage.notice
+    return (
+        select(
+            notice["user_id"].as_integer().label("user_id"),
+            *(literal(0).label(n) for n in FLAGS),
+            literal(1).label("emailed"),
+        )
+        .join(Event, Event.id == notice["event_id"].as_integer())
+        .where(
+            OutboxMessage.group_id == group.id,
+            OutboxMessage.list_kind == ANNOUNCEMENTS,
+            OutboxMessage.status == "sent",
+            _in_period(group, period),
+        )
+    )
 
 
 def _people(group: Group, period: Period):
-    """One row per person who answered one of the period's events or was introduced at one:
-    their 0/1 flags (FLAGS), from one pass over their RSVPs and introductions."""
+    """One row per person who answered one of the period's events, was introduced at one or
+    was emailed its announcement: their 0/1 flags (FLAGS, emailed), from one pass over their
+    RSVPs, introductions and announcement emails."""
     held = or_(Rsvp.status == "going", Rsvp.cancelled_at.is_not(None))
     came = and_(Rsvp.status == "going", Rsvp.checked_in_at.is_not(None))
     answers = (
@@ -123,6 +156,7 @@ def _people(group: Group, period: Period):
             _flag(held).label("going"),
             _flag(came).label("came"),
             *(literal(0).label(n) for n in FLAGS[2:]),
+            literal(0).label("emailed"),
         )
         .join(Event, Event.id == Rsvp.event_id)
         .where(_in_period(group, period))
@@ -135,13 +169,14 @@ def _people(group: Group, period: Period):
             _flag(sides.c.sent_at.is_not(None)).label("introduced"),
             _flag(sides.c.answer == "yes").label("accepted"),
             _flag(sides.c.met == "yes").label("met"),
+            literal(0).label("emailed"),
         )
         .join(Event, Event.id == sides.c.event_id)
         .where(_in_period(group, period))
     )
-    rows = union_all(answers, intros).subquery("rows")
+    rows = union_all(answers, intros, _emailed(group, period)).subquery("rows")
     return (
-        select(rows.c.user_id, *(func.max(rows.c[n]).label(n) for n in FLAGS))
+        select(rows.c.user_id, *(func.max(rows.c[n]).label(n) for n in (*FLAGS, "emailed")))
         .group_by(rows.c.user_id)
         .subquery("people")
     )
@@ -151,8 +186,9 @@ def funnel(group: Group, period: Period) -> tuple[Funnel, list[Funnel]]:
     """(overall, per channel), channels in a stable order: one query. Each person has one
     channel (their membership's, "none" for someone who isn't a member), so the overall
     figures are the channels' sums. Members are counted per channel from the memberships
-    alone; the people who answered or were introduced are gathered in one pass, then matched
-    with their membership (fewer of them than members)."""
+    alone; the people who answered, were introduced or were emailed an announcement are
+    gathered in one pass, then matched with their membership (fewer of them than members):
+    those emailed who weren't members at the end of the period are reached too."""
     members = select(
         Membership.source.label("source"),
         Membership.invite_id.label("invite_id"),
@@ -162,11 +198,12 @@ def funnel(group: Group, period: Period) -> tuple[Funnel, list[Funnel]]:
     ).where(Membership.group_id == group.id)
     people = _people(group, period)
     membership = and_(Membership.group_id == group.id, Membership.user_id == people.c.user_id)
+    counted_as_member = and_(Membership.id.is_not(None), Membership.joined_at < period.end)
     answered = (
         select(
             func.coalesce(Membership.source, "none"),
             Membership.invite_id,
-            literal(0),
+            _flag(and_(people.c.emailed == 1, ~counted_as_member)),
             literal(0).label("joined"),
             *(people.c[name] for name in FLAGS),
         )

@@ -28,7 +28,7 @@ register_messages(
 )
 
 STAGE_LABELS = {
-    "reached": _l("Members"),
+    "reached": _l("Reached"),
     "joined": _l("Joined"),
     "going": _l("RSVPed going"),
     "came": _l("Came"),
