@@ -81,7 +81,13 @@ def format_in_zone(dt: datetime | None, tz: str, fmt: str = "EEE d MMM y, HH:mm"
     if dt is None:
         return ""
     locale = _language()
-    return format_datetime(dt, _localised(fmt, locale), tzinfo=ZoneInfo(tz), locale=locale)
+    return _format(dt, tz, _localised(fmt, locale), locale)
+
+
+@lru_cache(maxsize=2048)
+def _format(dt: datetime, tz: str, pattern: str, locale: str) -> str:
+    """Babel's writing of a time, kept: a page of events writes the same dates again."""
+    return format_datetime(dt, pattern, tzinfo=ZoneInfo(tz), locale=locale)
 
 
 def _language() -> str:
