@@ -102,6 +102,20 @@ def writing(session: scoped_session) -> Iterator[None]:
         reset_write_intent(token)
 
 
+@contextmanager
+def reading(session: scoped_session) -> Iterator[None]:
+    """A read-only transaction of its own (SQLite: deferred, no write lock, in parallel with
+    the writer), ended on leaving: for code that owns its transactions and reads at length
+    before a short write (the worker queueing an announcement chunk by chunk)."""
+    session.rollback()
+    token = set_write_intent(False)
+    try:
+        yield
+    finally:
+        session.rollback()
+        reset_write_intent(token)
+
+
 def commit_writes(session: scoped_session) -> None:
     """Commit the request's writes and read on as a reader (SQLite: no lock).
 

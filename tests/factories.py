@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import itertools
 import re
 from datetime import datetime, timedelta
@@ -131,13 +133,14 @@ def queue_messages(n: int, *, group_id: int | None = None, **kw) -> list[int]:
 
 
 class _Kept:
-    """A mail backend that keeps each message it is given, built as for SMTP."""
+    """A mail backend that keeps each message it is given, parsed from its bytes as an SMTP
+    server would receive them."""
 
     def __init__(self) -> None:
         self.messages: list = []
 
-    def send(self, msg, row) -> None:
-        self.messages.append(msg)
+    def send(self, data, row) -> None:
+        self.messages.append(email.message_from_bytes(data, policy=email.policy.default))
 
     def close(self) -> None:
         pass

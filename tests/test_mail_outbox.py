@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from meetup.extensions import db
 from meetup.models import OutboxMessage, utcnow
 from meetup.services.mail import messages as mail
-from meetup.services.mail import outbox
+from meetup.services.mail import mime, outbox
 
 from .conftest import free_port
 from .factories import add_member, make_group, make_user, queue_messages
@@ -50,8 +50,8 @@ def row(message_id: int) -> OutboxMessage:
 
 def test_message_has_text_html_and_stable_headers(app):
     [mid] = queue_messages(1, to_name="Ana Lima", subject="Your ticket")
-    msg = outbox.build_message(row(mid), "Meetup <meetup@example.org>")
-    again = outbox.build_message(row(mid), "Meetup <meetup@example.org>")
+    msg = mime.build_message(row(mid), "Meetup <meetup@example.org>")
+    again = mime.build_message(row(mid), "Meetup <meetup@example.org>")
     assert msg.as_bytes() == again.as_bytes()  # a re-send is the same message
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
@@ -65,7 +65,7 @@ def test_message_has_text_html_and_stable_headers(app):
 
 def test_calendar_invite_sits_beside_text_and_html_and_is_attached(app):
     [mid] = queue_messages(1, ics=ICS, ics_method="request")
-    msg = outbox.build_message(row(mid), "meetup@example.org")
+    msg = mime.build_message(row(mid), "meetup@example.org")
     assert msg.get_content_type() == "multipart/mixed"
     alternative, attachment = list(msg.iter_parts())
     assert alternative.get_content_type() == "multipart/alternative"
@@ -392,3 +392,39 @@ def test_the_group_page_links_organizers_to_undelivered_email(app, client, login
     assert b"/g/linked/mail" in client.get("/g/linked").data
     login(client, member)
     assert b"/g/linked/mail" not in client.get("/g/linked").data
+
+
+def test_group_email_bytes_read_back_and_list_unsubscribe_stays_a_plain_link(app, smtp_server):
+    """The bytes written directly (no calendar, no QR) read back as the row says, through a
+    real SMTP server; a long List-Unsubscribe stays one unencoded line (RFC 8058 readers
+    don't decode RFC 2047 words), names and subjects other than ASCII are encoded."""
+    port, inbox = smtp_server
+    app.config.update(**smtp_config(port))
+    unsubscribe = "<https://meetup.example.org/m/unsubscribe/" + "WzEsMl0." + "a1_-" * 30 + ">"
+    [mid] = queue_messages(
+        2,
+        to_name="Zoë Lima, PhD",
+        subject="Rust Paris : soirée",
+        body_text="Bonjour Zoë,\n\n.a line with a dot\n" + "x" * 120 + "\n",
+        body_html="<p>Soirée = ce jeudi</p>",
+    )[:1]
+    message = db.session.get(OutboxMessage, mid)
+    message.headers = {
+        "List-Id": '"Rust Paris" <rust-paris.meetup.example.org>',
+        "List-Unsubscribe": unsubscribe,
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    db.session.commit()
+    raw = mime.message_bytes(row(mid), "Meetup <meetup@example.org>")
+    assert raw == mime.message_bytes(row(mid), "Meetup <meetup@example.org>")
+    assert f"\r\nList-Unsubscribe: {unsubscribe}\r\n".encode() in raw
+    assert raw.isascii() and all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert outbox.deliver_due().sent == 2
+    [got] = [m for m in inbox.messages if m["Message-ID"] == row(mid).message_id]
+    assert got["List-Unsubscribe"] == unsubscribe and got["Precedence"] == "list"
+    assert got["Subject"] == "Rust Paris : soirée"
+    assert got["To"].addresses[0].display_name == "Zoë Lima, PhD"
+    text, html = (got.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    assert text.replace("\r\n", "\n") == row(mid).body_text  # CRLF as on the wire
+    assert html.replace("\r\n", "\n") == "<p>Soirée = ce jeudi</p>\n"

@@ -23,7 +23,9 @@ MAX_BACKOFF_SECONDS = 60.0  # between passes while the SMTP server can't be reac
 
 def deliver_due(**options) -> outbox.Report:
     """The outbox's delivery (services/mail/outbox.py), with the writers of every notice."""
-    return outbox.deliver_due(write_notice=notices.write, **options)
+    return outbox.deliver_due(
+        write_notice=notices.write, prepare_notices=notices.prepare, **options
+    )
 
 
 def run_pass(*, stop: threading.Event | None = None, now: datetime | None = None) -> outbox.Report:

@@ -27,6 +27,22 @@ WRITERS: dict[str, Callable[..., mail.Written | None]] = {
 }
 
 
+# The notice's "type" -> what reads ahead, in one query, what a batch of them will need.
+PREPARERS: dict[str, Callable[[list[dict]], None]] = {
+    announcements.NOTICE: announcements.prepare_notices,
+}
+
+
+def prepare(notices: list[dict]) -> None:
+    """Before a batch is written: each type's preparer gets the notices of its type."""
+    by_type: dict[str, list[dict]] = {}
+    for notice in notices:
+        if isinstance(notice, dict) and notice.get("type") in PREPARERS:
+            by_type.setdefault(notice["type"], []).append(notice)
+    for kind, of_kind in by_type.items():
+        PREPARERS[kind](of_kind)
+
+
 def write(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:
     writer = WRITERS.get(notice.get("type")) if isinstance(notice, dict) else None
     if writer is None:

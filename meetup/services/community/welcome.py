@@ -43,7 +43,7 @@ def subject_for(group: Group) -> LazyString:
 
 def queue_welcomes(group: Group, user_ids: Sequence[int], *, now: datetime) -> None:
     """Queue the welcome of each new member (a few statements per 1,000 people)."""
-    subject = subject_for(group)
+    group_id = group.id
     for start in range(0, len(user_ids), _CHUNK):
         chunk = user_ids[start : start + _CHUNK]
         people = db.session.execute(
@@ -51,17 +51,15 @@ def queue_welcomes(group: Group, user_ids: Sequence[int], *, now: datetime) -> N
                 User.id.in_(chunk), User.mail_undeliverable_at.is_(None)
             )
         ).all()
-        rows = []
-        for person in people:
-            row = mail.notice_row(
-                person,
-                subject,
-                {"type": NOTICE, "group_id": group.id, "user_id": person.id},
-                group_id=group.id,
-                now=now,
-            )
-            rows.append({**row, "dedupe_key": welcome_key(group.id, person.id)})
-            rows[-1]["list_kind"] = "welcome"
+        rows = mail.notice_rows(
+            people,
+            lambda: subject_for(group),
+            lambda p: {"type": NOTICE, "group_id": group_id, "user_id": p.id},
+            group_id=group_id,
+            list_kind="welcome",
+            dedupe_key=lambda p: welcome_key(group_id, p.id),
+            now=now,
+        )
         mail.queue_notices(rows)
 
 

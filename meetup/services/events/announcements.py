@@ -18,7 +18,7 @@ their place. Links carry `?via=email`.
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,12 +31,15 @@ from markupsafe import escape
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ... import database
 from ...extensions import db
 from ...models import ANNOUNCEMENT_KINDS, Announcement, Event, Membership, Rsvp, User, utcnow
-from ...urls import MAX_ID, absolute_url, event_url
+from ...urls import MAX_ID, absolute_url, event_url, url_pattern
+from ..channels import labels
 from ..errors import DomainError
 from ..mail import consent
 from ..mail import messages as mail
+from ..tokens import url_serializer
 from . import seats
 
 NOTICE = "announcement"  # the outbox notice type (worker/notices.py)
@@ -160,41 +163,46 @@ def queue_announcements(now: datetime) -> int:
 def _queue_one(announcement_id: int, now: datetime) -> int:
     row = db.session.get(Announcement, announcement_id)
     event = db.session.get(Event, row.event_id)
-    subject = subject_for(event, row.kind)
+    event_id, group_id, kind = event.id, event.group_id, row.kind
     audience = (
         select(User.id, User.email, User.name, User.locale)
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
-        .where(*_audience(event, row.kind))
+        .where(*_audience(event, kind))
         .order_by(User.id)
         .limit(CHUNK)
     )
     db.session.execute(
         update(Announcement)
-        .where(Announcement.id == row.id)
-        .values(total=audience_size(event, row.kind))
+        .where(Announcement.id == announcement_id)
+        .values(total=audience_size(event, kind))
     )
     db.session.commit()
     after, queued = 0, 0
     while True:
-        people = db.session.execute(audience.where(User.id > after)).all()
-        if not people:
-            break
-        rows = []
-        for person in people:
-            notice = {"type": NOTICE, "event_id": event.id, "kind": row.kind, "user_id": person.id}
-            item = mail.notice_row(person, subject, notice, group_id=event.group_id, now=now)
-            item.update(dedupe_key=_key(event.id, row.kind, person.id), list_kind="announcements")
-            rows.append(item)
+        # Read and word the chunk as a reader; only its INSERT holds SQLite's write lock.
+        with database.reading(db.session):
+            people = db.session.execute(audience.where(User.id > after)).all()
+            if not people:
+                break
+            rows = mail.notice_rows(
+                people,
+                lambda: subject_for(db.session.get(Event, event_id), kind),
+                lambda p: {"type": NOTICE, "event_id": event_id, "kind": kind, "user_id": p.id},
+                group_id=group_id,
+                list_kind="announcements",
+                dedupe_key=lambda p: _key(event_id, kind, p.id),
+                now=now,
+            )
         mail.queue_notices(rows)
         after, queued = people[-1].id, queued + len(people)
         db.session.execute(
-            update(Announcement).where(Announcement.id == row.id).values(queued=queued)
+            update(Announcement).where(Announcement.id == announcement_id).values(queued=queued)
         )
         db.session.commit()  # the progress shows; the lock (SQLite) is let go between chunks
     db.session.execute(
         update(Announcement)
-        .where(Announcement.id == row.id)
+        .where(Announcement.id == announcement_id)
         .values(status="done", queued=queued, total=queued, finished_at=utcnow())
     )
     db.session.commit()
@@ -205,9 +213,7 @@ def _queue_one(announcement_id: int, now: datetime) -> int:
 
 
 def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(
-        current_app.secret_key, salt=_ANSWER_SALT, signer_kwargs={"digest_method": hashlib.sha256}
-    )
+    return url_serializer(_ANSWER_SALT)
 
 
 def answer_token(event_id: int, user_id: int) -> str:
@@ -245,30 +251,76 @@ def by_answer_token(token: str) -> AnswerLink:
 # person's copy is made by replacing them (escaped for the HTML). Rendering two templates per
 # message cost more than sending it.
 _NAME, _GOING, _NOT_GOING, _UNSUBSCRIBE = "\x00name\x00", "\x00go\x00", "\x00no\x00", "\x00un\x00"
-_rendered: dict[tuple, tuple[str, str, str]] = {}
+_rendered: dict[tuple, _Template] = {}
 
 
-def _state(event_id: object, user_id: object):
-    """What decides whether this person gets it, in one query: None if either is gone."""
-    if not all(type(v) is int for v in (event_id, user_id)):
-        return None
-    return db.session.execute(
-        select(
-            Event.group_id,
-            Event.cancelled_at,
-            Event.updated_at,
-            Membership.mail_announcements,
-            User.mail_undeliverable_at,
-        )
+_STATE = (
+    Event.group_id,
+    Event.cancelled_at,
+    Event.updated_at,
+    Membership.mail_announcements,
+    User.mail_undeliverable_at,
+)
+_AHEAD = "_state"  # set by prepare_notices() on a notice, taken by write_notice()
+
+
+def _state_query(*where):
+    return (
+        select(Event.id.label("event_id"), Membership.user_id, *_STATE)
         .select_from(Event)
         .join(Membership, Membership.group_id == Event.group_id)
         .join(User, User.id == Membership.user_id)
-        .where(Event.id == event_id, Membership.user_id == user_id)
+        .where(*where)
+    )
+
+
+def _ids(notice: dict) -> tuple[int, int] | None:
+    pair = (notice.get("event_id"), notice.get("user_id"))
+    return pair if all(type(v) is int for v in pair) else None
+
+
+def prepare_notices(notices: list[dict]) -> None:
+    """What decides whether each of a batch's notices is sent, in one query: kept on each
+    notice for write_notice (None for someone who left or an event that is gone)."""
+    pairs = {pair for notice in notices if (pair := _ids(notice))}
+    if not pairs:
+        return
+    rows = db.session.execute(
+        _state_query(
+            Event.id.in_({e for e, _u in pairs}), Membership.user_id.in_({u for _e, u in pairs})
+        )
+    )
+    found = {(row.event_id, row.user_id): row for row in rows}
+    for notice in notices:
+        if pair := _ids(notice):
+            notice[_AHEAD] = found.get(pair)
+
+
+def _state(notice: dict):
+    """The notice's state as read ahead, or read now (one query): None if either is gone."""
+    if _AHEAD in notice:
+        return notice.pop(_AHEAD)
+    pair = _ids(notice)
+    if pair is None:
+        return None
+    return db.session.execute(
+        _state_query(Event.id == pair[0], Membership.user_id == pair[1])
     ).first()
 
 
-def _template(event_id: int, updated_at, kind: str, named: bool, subject: str):
-    key = (event_id, updated_at, kind, named, subject, str(get_locale()))
+@dataclass(frozen=True)
+class _Template:
+    text: str
+    html: str
+    list_id: str
+    going: Callable[[str], str]  # a person's links, from their token
+    not_going: Callable[[str], str]
+    unsubscribe: Callable[[str], str]
+
+
+def _template(event_id: int, updated_at, kind: str, named: bool, subject: str) -> _Template:
+    base = current_app.config["BASE_URL"]
+    key = (event_id, updated_at, kind, named, subject, str(get_locale()), base)
     if key not in _rendered:
         if len(_rendered) > 64:
             _rendered.clear()
@@ -284,7 +336,15 @@ def _template(event_id: int, updated_at, kind: str, named: bool, subject: str):
         }
         name = _NAME if named else ""
         text, html = mail.render_bodies(name, "event_announcement", subject, context)
-        _rendered[key] = (text, html, consent.list_id(event.group))
+        answer = "announcements.answer"
+        _rendered[key] = _Template(
+            text,
+            html,
+            consent.list_id(event.group),
+            url_pattern(answer, "token", answer="going", via=labels.EMAIL),
+            url_pattern(answer, "token", answer="not_going", via=labels.EMAIL),
+            url_pattern("group_mail.unsubscribe", "token"),
+        )
     return _rendered[key]
 
 
@@ -296,21 +356,24 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 def write_notice(notice: dict, *, to_name: str, subject: str) -> mail.Written | None:
     """The announcement email; None if the event is gone or cancelled, or they said no since."""
+    state = _state(notice)
     event_id, user_id = notice.get("event_id"), notice.get("user_id")
-    state = _state(event_id, user_id)
     if state is None or state.cancelled_at is not None:
         return None
     if not state.mail_announcements or state.mail_undeliverable_at is not None:
         return None
     kind = notice.get("kind", "event")
-    text, html, list_id = _template(event_id, state.updated_at, kind, bool(to_name), subject)
+    template = _template(event_id, state.updated_at, kind, bool(to_name), subject)
     token = answer_token(event_id, user_id)
+    unsubscribe = consent.member_token("unsubscribe", state.group_id, user_id)
     values = {
         _NAME: to_name,
-        _GOING: answer_url(token, "going"),
-        _NOT_GOING: answer_url(token, "not_going"),
-        _UNSUBSCRIBE: consent.unsubscribe_url(state.group_id, user_id),
+        _GOING: template.going(token),
+        _NOT_GOING: template.not_going(token),
+        _UNSUBSCRIBE: template.unsubscribe(unsubscribe),
     }
     escaped = {k: str(escape(v)) for k, v in values.items()}
-    headers = consent.headers_for(list_id, values[_UNSUBSCRIBE])
-    return mail.Written(_fill(text, values), _fill(html, escaped), headers=headers)
+    headers = consent.headers_for(template.list_id, values[_UNSUBSCRIBE])
+    return mail.Written(
+        _fill(template.text, values), _fill(template.html, escaped), headers=headers
+    )

@@ -14,10 +14,8 @@ in. A GET shows one button; a POST (with or without the one-click body) unsubscr
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
-from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import delete, select, true, update
 from sqlalchemy.orm import contains_eager
@@ -26,6 +24,7 @@ from ...extensions import db
 from ...models import Event, Group, Membership, OutboxMessage, Rsvp, User, utcnow
 from ...urls import MAX_ID, absolute_url, base_host
 from ..errors import DomainError
+from ..tokens import url_serializer
 
 # list kind -> the membership switch that must be on
 LISTS = {
@@ -40,11 +39,7 @@ _SALTS = {"unsubscribe": "group-mail-unsubscribe", "welcome": "group-mail-welcom
 
 
 def _signer(purpose: str) -> URLSafeSerializer:
-    return URLSafeSerializer(
-        current_app.secret_key,
-        salt=_SALTS[purpose],
-        signer_kwargs={"digest_method": hashlib.sha256},
-    )
+    return url_serializer(_SALTS[purpose])
 
 
 def member_token(purpose: str, group_id: int, user_id: int) -> str:

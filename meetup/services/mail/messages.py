@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -58,6 +58,11 @@ def recipient_locale(to: User | str, group_id: int | None = None) -> str:
     saved = getattr(user, "locale", None)  # a row of a few columns may leave it out
     if known_locale(saved):
         return saved
+    return _unsaved_locale(group_id)
+
+
+def _unsaved_locale(group_id: int | None) -> str:
+    """The language of someone who chose none: their group's, else the page's."""
     if group_id:
         group_locale = noted_group_locale(group_id)
         if group_locale is UNKNOWN:
@@ -134,6 +139,47 @@ def notice_row(
         "next_attempt_at": now,
         "created_at": utcnow(),  # as the column's default: when it was written
     }
+
+
+def notice_rows(
+    people: Sequence[Any],
+    subject: Callable[[], str],
+    notice: Callable[[Any], dict],
+    *,
+    group_id: int | None,
+    list_kind: str,
+    dedupe_key: Callable[[Any], str],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """notice_row() for many people at once (rows with id, email, name, locale), for
+    queue_notices(): each one's language is found without a query, and `subject` (a
+    function) is worded once per language, not once per person."""
+    fallback = _unsaved_locale(group_id)
+    subjects: dict[str, str] = {}
+    created, host = utcnow(), base_host()
+    rows = []
+    for person in people:
+        locale = known_locale(person.locale) or fallback
+        if locale not in subjects:
+            with force_locale(locale):
+                subjects[locale] = one_line(str(subject()))[:300]
+        rows.append(
+            {
+                "message_id": f"<{secrets.token_hex(16)}@{host}>",
+                "dedupe_key": dedupe_key(person),
+                "to_addr": one_line(person.email),
+                "to_name": one_line(person.name)[:120],
+                "subject": subjects[locale],
+                "notice": {**notice(person), "locale": locale},
+                "group_id": group_id,
+                "list_kind": list_kind,
+                "status": "queued",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": created,
+            }
+        )
+    return rows
 
 
 def queue_notice(row: dict[str, Any]) -> None:

@@ -21,12 +21,9 @@ workers never claim the same row. On SQLite the worker's transactions begin IMME
 
 from __future__ import annotations
 
-import email.policy
-import hashlib
 import logging
 import os
 import random
-import re
 import smtplib
 import socket
 import ssl
@@ -38,9 +35,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError
-from email.headerregistry import Address, HeaderRegistry
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -48,12 +43,13 @@ from flask import current_app
 from sqlalchemy import Connection, Update, and_, bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ... import database, qr_codes
+from ... import database
 from ...extensions import db
 from ...models import OutboxMessage, utcnow
 from ..errors import DomainError
 from . import bounces
-from .messages import QR_CID, Written, one_line
+from .messages import Written, one_line
+from .mime import message_bytes
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +57,9 @@ log = logging.getLogger(__name__)
 # about is gone. The worker passes the one that knows every notice type (worker/notices.py):
 # the capabilities that queue notices sit above the mail they are sent with.
 NoticeWriter = Callable[..., Written | None]
+# Reads ahead, in one query per kind, what the notices of a batch will need (optional).
+NoticePreparer = Callable[[list[dict]], None]
 
-_METHOD = re.compile(r"^[A-Z-]{1,20}$")
 _ERROR_CHARS = 500
 
 
@@ -109,106 +106,6 @@ _COLUMNS = (
     OutboxMessage.headers,
 )
 _BODIES = ("body_text", "body_html", "ics", "ics_method", "qr_url", "headers")
-# Headers a row may add (group email); anything else in `headers` is ignored.
-_LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Unsubscribe-Post")
-
-
-_PARSED_MAX = 2048
-
-
-class _HeaderClasses(HeaderRegistry):
-    """The standard header registry, building each header's class once: the stock one
-    builds a new class for every header it parses, a good part of building a message."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._built: dict[str, type] = {}
-        self._parsed: dict[tuple[str, str], object] = {}
-
-    def __getitem__(self, name: str) -> type:
-        key = name.lower()
-        if key not in self._built:
-            self._built[key] = super().__getitem__(name)
-        return self._built[key]
-
-    def __call__(self, name: str, value: str):
-        """Parse each (name, value) once (a group email repeats its From, Subject, List-Id
-        and MIME headers): header objects are immutable strings, safe to share."""
-        if type(value) is not str:  # an Address, a header object: parsed as it comes
-            return super().__call__(name, value)
-        key = (name, value)
-        header = self._parsed.get(key)
-        if header is None:
-            header = super().__call__(name, value)
-            if len(self._parsed) >= _PARSED_MAX:
-                self._parsed.clear()
-            self._parsed[key] = header
-        return header
-
-
-_POLICY = email.policy.default.clone(header_factory=_HeaderClasses())
-# For an address with other than ASCII before the @, accepted only when the server speaks
-# SMTPUTF8 (MEETUP_MAIL_SMTPUTF8): such a header can't be encoded otherwise.
-_POLICY_UTF8 = _POLICY.clone(utf8=True)
-
-
-def _recipient(name: str, to_addr: str) -> Address:
-    if to_addr.isascii():
-        return Address(display_name=name, addr_spec=to_addr)
-    # Parsing refuses a local part with other than ASCII whatever the policy: give its parts.
-    local, _, domain = to_addr.rpartition("@")
-    return Address(display_name=name, username=local, domain=domain)
-
-
-def build_message(row: Claimed | OutboxMessage, sender: str) -> EmailMessage:
-    """The MIME message of a row. Same row, same bytes: a re-send is recognisably the same.
-
-    multipart/alternative (text, HTML[, text/calendar]); with a calendar invite the whole is
-    wrapped in multipart/mixed with the same file attached as invite.ics, the shape Gmail,
-    Outlook and Apple Mail show as an invitation. A ticket's QR code (qr_url) goes beside the
-    HTML in multipart/related, as the inline PNG its <img src="cid:..."> shows: the code is
-    in the mail app, which keeps it with no network, and needs no image from our server.
-    Header values go through one_line() again here, so a row written by any path can't
-    inject headers.
-    """
-    to_addr = one_line(row.to_addr)
-    msg = EmailMessage(policy=_POLICY if to_addr.isascii() else _POLICY_UTF8)
-    msg["From"] = one_line(sender)
-    msg["To"] = _recipient(one_line(row.to_name or ""), to_addr)
-    msg["Subject"] = one_line(row.subject)
-    msg["Date"] = format_datetime(row.created_at)
-    msg["Message-ID"] = one_line(row.message_id)
-    msg["Auto-Submitted"] = "auto-generated"
-    for name in _LIST_HEADERS:
-        if (row.headers or {}).get(name):
-            msg[name] = one_line(str(row.headers[name]))
-    if row.headers and row.headers.get("List-Id"):
-        msg["Precedence"] = "list"
-    msg.set_content(row.body_text)
-    msg.add_alternative(row.body_html, subtype="html")
-    if row.qr_url:
-        msg.get_body(("html",)).add_related(
-            qr_codes.qr_png(row.qr_url),
-            maintype="image",
-            subtype="png",
-            cid=f"<{QR_CID}>",
-            disposition="inline",
-            filename="ticket.png",
-        )
-    if row.ics:
-        method = (row.ics_method or "PUBLISH").upper()
-        method = method if _METHOD.match(method) else "PUBLISH"
-        msg.add_alternative(row.ics, subtype="calendar", params={"method": method})
-        msg.add_attachment(
-            row.ics.encode(), maintype="application", subtype="ics", filename="invite.ics"
-        )
-    # Boundaries derived from the Message-ID rather than random ones: a re-send is byte-equal.
-    seed = hashlib.sha256(row.message_id.encode()).hexdigest()[:24]
-    for i, part in enumerate(p for p in msg.walk() if p.is_multipart()):
-        part.set_boundary(f"=_{seed}_{i}")
-    return msg
-
-
 # ------------------------------------------------------------------ failures
 
 
@@ -257,7 +154,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 class Backend(Protocol):
-    def send(self, msg: EmailMessage, row: Claimed) -> None: ...
+    """Takes each message as its bytes on the wire (mime.message_bytes), CRLF line ends."""
+
+    def send(self, data: bytes, row: Claimed) -> None: ...
     def close(self) -> None: ...
 
 
@@ -271,17 +170,18 @@ class FileBackend:
         self.directory = directory
         self.out = out or sys.stdout
 
-    def send(self, msg: EmailMessage, row: Claimed) -> None:
+    def send(self, data: bytes, row: Claimed) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             path = self.directory / f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}.eml"
             tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(msg.as_bytes())
+            tmp.write_bytes(data)
             tmp.replace(path)
         except OSError as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}", connection=True) from exc
         print(
-            f"----- mail #{row.id} to {msg['To']}\nSubject: {msg['Subject']}\n\n"
+            f"----- mail #{row.id} to {formataddr((row.to_name, row.to_addr))}\n"
+            f"Subject: {row.subject}\n\n"
             f"{row.body_text.rstrip()}\n----- kept as {path}\n",
             file=self.out,
             flush=True,
@@ -297,6 +197,7 @@ class SmtpBackend:
     def __init__(self, config: dict) -> None:
         self.config = config
         self.conn: smtplib.SMTP | None = None
+        self.envelope_from = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.config
@@ -317,20 +218,33 @@ class SmtpBackend:
             raise
         return conn
 
-    def send(self, msg: EmailMessage, row: Claimed) -> None:
+    def send(self, data: bytes, row: Claimed) -> None:
         if self.conn is None:
             try:
                 self.conn = self._connect()
             except (OSError, smtplib.SMTPException) as exc:
                 raise classify(exc, connecting=True) from exc
-        envelope_from = parseaddr(str(msg["From"]))[1]
         try:
-            self.conn.send_message(msg, from_addr=envelope_from, to_addrs=[row.to_addr])
+            self._send(data, row.to_addr)
         except (OSError, smtplib.SMTPException) as exc:
             err = classify(exc)
             if err.connection:
                 self._drop()
             raise err from exc
+
+    def _send(self, data: bytes, to_addr: str) -> None:
+        """As smtplib's send_message: an address with other than ASCII needs SMTPUTF8."""
+        options: tuple[str, ...] = ()
+        if not (self.envelope_from + to_addr).isascii():
+            self.conn.ehlo_or_helo_if_needed()
+            if not self.conn.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupported(
+                    "One or more source or delivery addresses require internationalized "
+                    "email support, but the server does not advertise the required SMTPUTF8 "
+                    "capability"
+                )
+            options = ("SMTPUTF8", "BODY=8BITMIME")
+        self.conn.sendmail(self.envelope_from, [to_addr], data, mail_options=options)
 
     def _drop(self) -> None:
         conn, self.conn = self.conn, None
@@ -542,6 +456,7 @@ def deliver_due(
     stop: threading.Event | None = None,
     backend: Backend | None = None,
     write_notice: NoticeWriter | None = None,
+    prepare_notices: NoticePreparer | None = None,
 ) -> Report:
     """Deliver every due message, batch by batch, until none is due.
 
@@ -550,7 +465,7 @@ def deliver_due(
     of the batch is given back at once rather than waiting for the lease to run out.
     The pass also ends on a connection failure (the server is down): the worker backs off.
     `write_notice` writes the notices among them (worker.deliver_due passes it); without it a
-    notice can't be sent and fails.
+    notice can't be sent and fails. `prepare_notices` is given each batch's notices first.
     """
     cfg = current_app.config
     run = _Pass(
@@ -561,6 +476,7 @@ def deliver_due(
         fixed_now=now,
         stop=stop or threading.Event(),
         write_notice=write_notice,
+        prepare_notices=prepare_notices,
     )
     try:
         while not run.stop.is_set() and run.report.connection_error is None:
@@ -584,13 +500,14 @@ class _Pass:
     fixed_now: datetime | None
     stop: threading.Event
     write_notice: NoticeWriter | None
+    prepare_notices: NoticePreparer | None = None
     report: Report = field(default_factory=Report)
 
     def now(self) -> datetime:
         return self.fixed_now or utcnow()
 
     def deliver(self, batch: list[Claimed]) -> None:
-        unwritten = _write_notices(batch, self.write_notice)
+        unwritten = _write_notices(batch, self.write_notice, self.prepare_notices)
         for i, row in enumerate(batch):
             if self.stop.is_set():
                 release(self.ledger, batch[i:], worker=self.worker)
@@ -624,7 +541,7 @@ class _Pass:
 
 
 def _write_notices(
-    batch: list[Claimed], write_notice: NoticeWriter | None
+    batch: list[Claimed], write_notice: NoticeWriter | None, prepare: NoticePreparer | None
 ) -> dict[int, DeliveryError]:
     """Write the batch's notices (worker/notices.py) in place, in one read transaction (the
     event they share is loaded once), as a reader: the Ledger writes on a connection of its
@@ -634,6 +551,12 @@ def _write_notices(
         return errors
     token = database.set_write_intent(False)
     try:
+        if prepare is not None:
+            try:
+                prepare([row.notice for row in batch if row.body_text is None and row.notice])
+            except SQLAlchemyError:  # each notice then reads what it needs itself
+                db.session.rollback()
+                log.exception("reading ahead for the batch's notices failed")
         for i, row in enumerate(batch):
             if row.body_text is None:
                 try:
@@ -665,9 +588,9 @@ def _write(row: Claimed, write_notice: NoticeWriter | None) -> Claimed:
     return replace(row, **written._asdict(), written=True)
 
 
-def _build_or_fail(row: Claimed, sender: str) -> EmailMessage:
+def _build_or_fail(row: Claimed, sender: str) -> bytes:
     try:
-        return build_message(row, sender)
+        return message_bytes(row, sender)
     except (ValueError, TypeError, IndexError, HeaderParseError) as exc:
         reason = f"can't build the message: {type(exc).__name__}: {exc}"
         raise DeliveryError(reason, temporary=False, final=True) from exc
