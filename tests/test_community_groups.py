@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from meetup.extensions import db
 from meetup.models import Event, Group, Invite, Membership, User, utcnow
 from meetup.services.community import groups as svc
-from meetup.services.community import invite_links
+from meetup.services.community import invite_links, member_import, members
 from meetup.services.errors import DomainError
 from tests.factories import (
     add_member,
@@ -515,6 +515,47 @@ def test_members_page_is_paginated_and_searchable_without_n_plus_1(client, login
     assert "Member 050" in found and "Member 060" not in found
     # LIKE wildcards in a search are taken literally.
     assert "0 matches" in client.get(f"/g/{group.slug}/members?q=%25_").get_data(as_text=True)
+
+
+def test_the_member_list_keeps_its_order_as_people_are_renamed_and_promoted(app):
+    """Organizers, co-organizers, then members; named people by name (case aside), then the
+    unnamed by email. The order is kept on each membership (read from an index), so every
+    way of joining, renaming or changing a role must keep it."""
+    org = make_user("olga@example.org", name="Olga")
+    group = make_group(org)
+    people = {
+        email: make_user(f"{email}@example.org", name=name)
+        for name, email in [("zoe", "z"), ("Ana", "a"), ("", "ben"), ("", "al"), ("Marc", "m")]
+    }
+    for user in people.values():
+        add_member(group, user)
+    csv = "email,name\nkim@example.org,kim\nmarc@example.org,Marc\n"
+    member_import.import_csv(group, csv.encode())
+    db.session.commit()
+
+    def order() -> list[str]:
+        page = members.members_page(group, org, page=1, per_page=3)
+        more = members.members_page(group, org, page=2, per_page=3)
+        last = members.members_page(group, org, page=3, per_page=3)
+        assert page.total == 8
+        return [r.name or r.email for r in page.rows + more.rows + last.rows]
+
+    assert order() == [
+        "Olga",
+        "Ana",
+        "kim",
+        "Marc",
+        "Marc",
+        "zoe",
+        "al@example.org",
+        "ben@example.org",
+    ]
+    members.set_role(group, org, people["z"].id, "co_organizer")
+    people["a"].name = "Yann"  # renamed on their profile
+    people["ben"].name = "Ben"  # an unnamed one gave a name
+    db.session.commit()
+    assert order()[:3] == ["Olga", "zoe", "Ben"]
+    assert order()[-2:] == ["Yann", "al@example.org"]
 
 
 def test_csrf_is_required_on_group_posts(client, login, csrf_on):

@@ -4,7 +4,7 @@ event carries its IANA zone. Import them from here: `from meetup.models import E
 from .accounts import LoginToken, User
 from .base import UTCDateTime, utcnow
 from .channels import Webhook, WebhookPost
-from .community import PLATFORMS, ROLES, Group, Invite, Membership
+from .community import PLATFORMS, ROLES, Group, Invite, Membership, member_sort
 from .door import CheckinLog, DoorLink
 from .events import (
     RSVP_STATUSES,
@@ -21,6 +21,7 @@ from .intros import INTRO_STATUSES, IntroBlock, IntroPair
 from .mail import ANNOUNCEMENT_KINDS, OUTBOX_STATUSES, Announcement, OutboxMessage
 
 __all__ = [
+    "member_sort",
     "ANNOUNCEMENT_KINDS",
     "Announcement",
     "CheckinLog",

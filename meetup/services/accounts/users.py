@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ...extensions import db
 from ...i18n import known_locale
 from ...models import Event, Group, LoginToken, Membership, OutboxMessage, Rsvp, User, utcnow
+from ...models.community import role_rank_sql
 from ..errors import DomainError
 from ..tokens import new_token
 
@@ -232,7 +233,7 @@ def delete_account(user: User) -> None:
         db.session.execute(
             update(Membership)
             .where(Membership.group_id == group.id, Membership.user_id == successor.id)
-            .values(role="organizer")
+            .values(role="organizer", sort_rank=role_rank_sql(successor.name))
         )
     for group in plan.deleted:
         db.session.delete(group)

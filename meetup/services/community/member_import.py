@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
-from ...models import Group, Membership, User, utcnow
+from ...models import Group, Membership, User, member_sort, utcnow
 from .. import text as names
 from ..accounts.users import normalize_email
 from ..errors import DomainError
@@ -467,20 +467,20 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-def _known(group: Group, emails: Iterable[str]) -> dict[str, tuple[int, bool]]:
-    """email -> (user id, already a member of the group), one query per CHUNK emails."""
-    known: dict[str, tuple[int, bool]] = {}
+def _known(group: Group, emails: Iterable[str]) -> dict[str, tuple[int, bool, str]]:
+    """email -> (user id, already a member of the group, name), one query per CHUNK emails."""
+    known: dict[str, tuple[int, bool, str]] = {}
     for chunk in _chunks(list(emails)):
         rows = db.session.execute(
-            select(User.email, User.id, Membership.id)
+            select(User.email, User.id, Membership.id, User.name)
             .outerjoin(
                 Membership,
                 (Membership.user_id == User.id) & (Membership.group_id == group.id),
             )
             .where(User.email.in_(chunk))
         )
-        for email, user_id, membership_id in rows:
-            known[email] = (user_id, membership_id is not None)
+        for email, user_id, membership_id, name in rows:
+            known[email] = (user_id, membership_id is not None, name)
     return known
 
 
@@ -501,8 +501,8 @@ class Preview:
 def preview(group: Group, table: Table, mapping: Mapping) -> Preview:
     the_plan = plan(table, mapping)
     known = _known(group, (p.email for p in the_plan.people))
-    already = sum(1 for _uid, member in known.values() if member)
-    accounts = sum(1 for _uid, member in known.values() if not member)
+    already = sum(1 for _uid, member, _name in known.values() if member)
+    accounts = sum(1 for _uid, member, _name in known.values() if not member)
     return Preview(
         table=table,
         mapping=mapping,
@@ -570,14 +570,19 @@ def import_people(
                     for p in new_users
                 ],
             )
+            names = {p.email: p.name for p in new_users}
             for email, user_id in created:
-                known[email] = (user_id, False)
+                known[email] = (user_id, False, names[email])
                 result.accounts_created += 1
             missing = [p.email for p in new_users if p.email not in known]
             if missing:  # made by a concurrent import since we looked
                 known.update(_known(group, missing))
-        to_join = [known[p.email][0] for p in chunk if p.email in known and not known[p.email][1]]
-        result.already_members += sum(1 for p in chunk if known.get(p.email, (0, False))[1])
+        to_join = [
+            (known[p.email][0], *member_sort("member", known[p.email][2], p.email))
+            for p in chunk
+            if p.email in known and not known[p.email][1]
+        ]
+        result.already_members += sum(1 for p in chunk if known.get(p.email, (0, False, ""))[1])
         if to_join:
             joined = db.session.execute(
                 _insert(Membership).returning(Membership.__table__.c.user_id),
@@ -592,8 +597,10 @@ def import_people(
                         "mail_announcements": announcements,
                         "mail_reminders": True,
                         "mail_intros": True,
+                        "sort_rank": rank,
+                        "sort_name": sort_name,
                     }
-                    for user_id in to_join
+                    for user_id, rank, sort_name in to_join
                 ],
             ).scalars()
             joined = list(joined)
