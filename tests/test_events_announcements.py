@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from meetup.extensions import db
-from meetup.models import Announcement, OutboxMessage, Rsvp
+from meetup.models import Announcement, Membership, OutboxMessage, Rsvp
 from meetup.services.events import announcements
 from meetup.services.mail import consent
 from meetup.worker import deliver_due, jobs
@@ -121,3 +121,30 @@ def test_only_organizers_announce(app, client, login):
     login(client, org)
     bad = client.post(f"/e/{event.key}/announce", data={"kind": "waitlist_open"})
     assert bad.status_code == 400
+
+
+def test_a_first_one_tap_answer_records_that_it_came_through_email(app):
+    """The RSVP made by a one-tap link carries the channel "email", and so does the
+    membership of someone who had none (an imported person); an earlier answer keeps its
+    own (none), and a membership's channel is never replaced."""
+    org, group, people, event = _setup()
+    imported, invited, earlier = people[0], people[1], people[2]
+    db.session.execute(
+        update(Membership).where(Membership.user_id == invited.id).values(channel="slack-general")
+    )
+    make_rsvp(event, earlier, status="not_going")
+    db.session.commit()
+    client = app.test_client()
+    for person in (imported, invited, earlier):
+        token = announcements.answer_token(event.id, person.id)
+        url = _path(announcements.answer_url(token, "going"))
+        assert client.post(url, data={"answer": "going"}).status_code == 200
+    db.session.expire_all()
+    rsvps = {r.user_id: r.channel for r in db.session.scalars(select(Rsvp))}
+    assert rsvps == {imported.id: "email", invited.id: "email", earlier.id: None}
+    joined = {
+        m.user_id: m.channel
+        for m in db.session.scalars(select(Membership).where(Membership.group_id == group.id))
+    }
+    assert joined[imported.id] == "email" and joined[invited.id] == "slack-general"
+    assert joined[earlier.id] is None  # it didn't come through the email

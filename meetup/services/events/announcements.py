@@ -40,7 +40,7 @@ from ..errors import DomainError
 from ..mail import consent
 from ..mail import messages as mail
 from ..tokens import url_serializer
-from . import seats
+from . import answers, seats
 
 NOTICE = "announcement"  # the outbox notice type (worker/notices.py)
 CHUNK = 1000
@@ -242,6 +242,28 @@ def by_answer_token(token: str) -> AnswerLink:
     if event is None or user is None:
         raise DomainError("answer_link_invalid")
     return AnswerLink(event, user)
+
+
+def answer(link: AnswerLink, going: bool, *, now: datetime | None = None) -> Rsvp:
+    """A one-tap answer, as the person would answer signed in (tapping twice keeps their
+    place). A first answer records that it came through the email (the RSVP's channel), as
+    does their membership if it has no channel yet."""
+    event, user = link.event, link.user
+    first = seats.find(event.id, user.id) is None
+    channel = answers.Answers(channel=labels.EMAIL) if first else None
+    rsvp = answers.answer(event, user, going, channel, now=now)
+    if first:
+        db.session.execute(
+            update(Membership)
+            .where(
+                Membership.group_id == event.group_id,
+                Membership.user_id == user.id,
+                Membership.channel.is_(None),
+            )
+            .values(channel=labels.EMAIL)
+            .execution_options(synchronize_session=False)
+        )
+    return rsvp
 
 
 # ---------------------------------------------------------------- writing the email

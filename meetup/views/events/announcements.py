@@ -16,7 +16,6 @@ from ...extensions import db, limiter
 from ...forms.base import ButtonForm
 from ...services.errors import DomainError
 from ...services.events import announcements
-from ...services.events import answers as rsvp_answers
 from ...services.mail import messages as mail
 from ...urls import event_url
 from .. import access
@@ -127,6 +126,6 @@ def answer(token: str):
 def answer_post(token: str):
     link = announcements.by_answer_token(token)
     answer = _answer()
-    rsvp = rsvp_answers.answer(link.event, link.user, answer == "going")
+    rsvp = announcements.answer(link, answer == "going")
     db.session.commit()
     return _answer_page(link, answer, rsvp)
