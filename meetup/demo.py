@@ -19,8 +19,8 @@ from .extensions import db
 from .models import Event, Group, Membership, Rsvp, Series, User, utcnow
 from .services.accounts import users as accounts
 from .services.community import groups, invite_links, member_import
-from .services.events import questions as event_questions
 from .services.events import guests
+from .services.events import questions as event_questions
 from .services.events import series as series_service
 from .services.events.editing import EventInput, create_event
 from .services.tokens import new_token

@@ -1,7 +1,7 @@
 """memberships.sort_rank and sort_name, indexed: the member list a page at a time
 
 Revision ID: 0022
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-06 08:30:00
 
 Each membership holds its place in the group's member list (organizers, co-organizers, then
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0017"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
