@@ -82,9 +82,14 @@ def test_signed_out_asker_confirms_a_request_not_a_seat(client, event):
     assert mail.subject == "Confirm your request: Founders dinner"
     assert "The organizer approves each RSVP" in mail.body_text and ADDRESS not in mail.body_text
     link = re.search(r"http://localhost(/rsvp/confirm/\S+)", mail.body_text).group(1)
+    page = client.get(link).get_data(as_text=True)
+    assert "Confirm your request" in page and "Confirm my request" in page
     assert client.post(link).status_code == 303
     bea = db.session.scalar(select(User).where(User.email == "bea@example.org"))
     assert _status(event, bea) == "requested"
+    # The link used again (the page was lost): where the answer left them.
+    again = client.post(link).get_data(as_text=True)
+    assert "Request sent" in again and "already used" in again
 
 
 def test_only_organizers_see_and_decide_requests(client, login, event, organizer):

@@ -378,13 +378,14 @@ def confirm_by_link(token: str, now: datetime | None = None) -> Rsvp:
     )
 
 
-PLACED = ("going", "waitlisted")
+PLACED = ("going", "waitlisted", "requested")
 
 
 def placed_by_used_link(token: str) -> Rsvp | None:
     """For a confirmation link already used: the RSVP it placed, if it still holds a place
-    (going or waitlisted). The answer went through even when the page saying so was lost (a
-    dropped connection, a server restarted mid-answer): on a retry the person is shown
+    (going or waitlisted) or waits for an organizer's approval. The answer went through even
+    when the page saying so was lost (a dropped connection, a server restarted mid-answer):
+    on a retry the person is shown
     where they stand rather than "already used". The link signs no one in a second time."""
     link = db.session.scalar(select(LoginToken).where(LoginToken.token_hash == hash_token(token)))
     if link is None or link.purpose != LINK_PURPOSE or link.used_at is None:
