@@ -270,3 +270,20 @@ def test_declining_asks_first_then_emails(client, login, event, organizer):
     assert [m.subject for m in mail] == ["About your request: Founders dinner"]
     page = client.get(f"/e/{event.key}/requests").get_data(as_text=True)
     assert "1 declined" in page
+
+
+def test_the_requests_page_query_count_does_not_grow(client, login, event, organizer):
+    from tests.factories import count_queries
+
+    login(client, organizer)
+
+    def queries(n: int) -> int:
+        for i in range(n):
+            answers.answer(event, _member(event, f"P{n}x{i}"), True)
+        db.session.commit()
+        with count_queries(cold=False) as statements:
+            page = client.get(f"/e/{event.key}/requests")
+        assert page.status_code == 200
+        return len(statements)
+
+    assert queries(1) == queries(12)
