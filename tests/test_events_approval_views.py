@@ -270,6 +270,10 @@ def test_declining_asks_first_then_emails(client, login, event, organizer):
     assert [m.subject for m in mail] == ["About your request: Founders dinner"]
     page = client.get(f"/e/{event.key}/requests").get_data(as_text=True)
     assert "1 declined" in page
+    # The organizer changes their mind: approved after all, with a seat.
+    assert "Approve after all" in page
+    again = client.post(f"/e/{event.key}/requests", data={"one": f"approve:{rsvp_id}"})
+    assert again.status_code == 303 and _status(event, ana) == "going"
 
 
 def test_the_requests_page_query_count_does_not_grow(client, login, event, organizer):

@@ -94,6 +94,9 @@ def test_the_organizer_approves_two_requests_at_once_from_a_phone(
     org.screenshot(path=str(shots / "approval-4-decline.png"))
     org.get_by_role("button", name="Decline and send the email").click()
     expect(org.get_by_text("1 declined")).to_be_visible()
+    org.get_by_text("Declined (1)").click()
+    expect(org.get_by_role("button", name="Approve after all")).to_be_visible()
+    org.screenshot(path=str(shots / "approval-5-declined.png"), full_page=True)
 
     # Ana's page now shows her seat and the address.
     page.goto(f"{live_server}/e/{event.key}")

@@ -79,6 +79,18 @@ def requests(event: Event, *, now: datetime | None = None) -> list[Request]:
     ]
 
 
+def declined(event: Event) -> list[Rsvp]:
+    """Those declined, in request order (one query): an organizer may change their mind."""
+    return list(
+        db.session.scalars(
+            select(Rsvp)
+            .where(Rsvp.event_id == event.id, Rsvp.status == "declined")
+            .options(joinedload(Rsvp.user))
+            .order_by(Rsvp.requested_at, Rsvp.id)
+        )
+    )
+
+
 def _chosen(event: Event, rsvp_ids: Iterable[int], statuses: tuple[str, ...]) -> list[Rsvp]:
     """The chosen RSVPs of `event` still in one of `statuses`, as committed, in request
     order (read under the lock: another organizer may have decided them meanwhile)."""

@@ -43,6 +43,7 @@ def index(event_key: str):
         "events/approval.html",
         event=event,
         requests=approval.requests(event, now=now),
+        declined=approval.declined(event),
         seats=rsvp_seats.of(event.id),
         closed=rsvp_seats.list_closed(event, now),
         form=ButtonForm(),
