@@ -291,3 +291,14 @@ def test_the_requests_page_query_count_does_not_grow(client, login, event, organ
         return len(statements)
 
     assert queries(1) == queries(12)
+
+
+def test_a_one_tap_going_from_an_announcement_makes_a_request(client, event):
+    from meetup.services.events import announcements
+
+    ana = _member(event, "Ana")
+    path = f"/m/answer/{announcements.answer_token(event.id, ana.id)}?answer=going"
+    assert "Confirm my request" in client.get(path).get_data(as_text=True)
+    done = client.post(path, data={"answer": "going"}).get_data(as_text=True)
+    assert "Request sent" in done and "You’re not going" not in done
+    assert _status(event, ana) == "requested"
