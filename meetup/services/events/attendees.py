@@ -125,24 +125,28 @@ HEADER = (
 
 
 def to_csv(event: Event, roster: Roster) -> str:
+    """Everyone who answered, a row each, each named guest on a row after their host's."""
     out = io.StringIO()
     writer = csv.writer(out)
     asked = questions.csv_header(event)
     writer.writerow([*HEADER, *map(safe_cell, asked)])
     blank_answers = [""] * len(asked)
+
+    def when(moment: datetime | None) -> str:
+        return format_in_zone(moment, event.timezone, "yyyy-MM-dd HH:mm:ss")
+
     for rsvp, position in roster.rows():
+        line = (rsvp.status, position or "", when(rsvp.requested_at))
         writer.writerow(
             safe_cell(v)
             for v in (
                 rsvp.user.name,
                 rsvp.user.email,
-                rsvp.status,
-                position or "",
-                format_in_zone(rsvp.requested_at, event.timezone, "yyyy-MM-dd HH:mm:ss"),
+                *line,
                 rsvp.looking_for,
                 rsvp.can_offer,
                 "yes" if rsvp.wants_intros else "no",
-                format_in_zone(rsvp.checked_in_at, event.timezone, "yyyy-MM-dd HH:mm:ss"),
+                when(rsvp.checked_in_at),
                 "",  # guest_of
                 *questions.csv_cells(event, rsvp),  # a column per question, in order
             )
@@ -153,13 +157,11 @@ def to_csv(event: Event, roster: Roster) -> str:
                 for v in (
                     guest.name,
                     guest.email or "",
-                    rsvp.status,
-                    position or "",
-                    format_in_zone(rsvp.requested_at, event.timezone, "yyyy-MM-dd HH:mm:ss"),
+                    *line,  # their host's place on the list: a party is seated or waits whole
                     guest.looking_for,
                     guest.can_offer,
                     "yes" if guest.intro_consent_at else "no",
-                    format_in_zone(guest.checked_in_at, event.timezone, "yyyy-MM-dd HH:mm:ss"),
+                    when(guest.checked_in_at),
                     rsvp.user.name,
                     *blank_answers,  # the host answered the questions, not their guests
                 )
