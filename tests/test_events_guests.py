@@ -256,3 +256,12 @@ def test_seating_a_waiting_party_by_hand_or_at_the_door_seats_it_whole(event):
     assert state(bo) == ["going"] and all(g.ticket_token for g in bo.guests)
     check_invariants_over_capacity = seats.going_count(event.id)
     assert check_invariants_over_capacity == 4  # over capacity: the organizer's call
+
+
+def test_answering_again_with_no_guests_leaves_the_old_ones_behind(event):
+    ana = rsvp(event, "Ana", guests=2)
+    answers.answer(event, ana.user, False, now=at(1))
+    answers.answer(event, ana.user, True, answers.Answers(guests=[]), now=at(2))
+    db.session.commit()
+    assert state(ana) == ["going"] and ana.party_size == 1 and ana.guests == []
+    check_invariants(event)

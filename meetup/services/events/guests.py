@@ -71,12 +71,17 @@ def clean(event: Event, guests: list[GuestInput]) -> list[GuestInput]:
 
 
 def of(rsvp: Rsvp) -> list[RsvpGuest]:
-    """The guests of `rsvp`, in the order they were added (none for a row not written yet)."""
+    """The guests of `rsvp`, in the order they were added (none for a row not written yet,
+    nor, without a query, for a party of one)."""
     if rsvp.id is None or (rsvp.party_size or 1) <= 1:
         return []
+    return _rows_of(rsvp.id)
+
+
+def _rows_of(rsvp_id: int) -> list[RsvpGuest]:
     return list(
         db.session.scalars(
-            select(RsvpGuest).where(RsvpGuest.rsvp_id == rsvp.id).order_by(RsvpGuest.id)
+            select(RsvpGuest).where(RsvpGuest.rsvp_id == rsvp_id).order_by(RsvpGuest.id)
         )
     )
 
@@ -84,7 +89,8 @@ def of(rsvp: Rsvp) -> list[RsvpGuest]:
 def replace_party(rsvp: Rsvp, guests: list[GuestInput], now: datetime) -> list[RsvpGuest]:
     """Write the guests of a party just placed (answers.answer sets party_size first, so the
     party was seated or put in line whole); guests it had before are replaced."""
-    for old in of(rsvp):
+    # party_size is already the new party's: the rows it had are read whatever it says.
+    for old in _rows_of(rsvp.id) if rsvp.id is not None else ():
         db.session.delete(old)
     rows = [new_row(rsvp, guest, now) for guest in guests]
     rsvp.party_size = 1 + len(rows)
