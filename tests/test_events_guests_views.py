@@ -97,6 +97,7 @@ def test_a_guest_with_an_email_gets_their_ticket_and_intros_link(smtp_app, tmp_p
     )
     db.session.commit()
     guest = rsvp.guests[0]
+    ticket = guest.ticket_token
     deliver(app)
     [mail] = [m for m in inbox.messages if m["To"].addresses[0].addr_spec == "bo@example.org"]
     assert mail["Subject"] == "Your ticket: Rust night"
@@ -117,6 +118,19 @@ def test_a_guest_with_an_email_gets_their_ticket_and_intros_link(smtp_app, tmp_p
     assert client.post(link, data={"looking_for": ""}).status_code == 303  # no: consent off
     db.session.expire_all()
     assert db.session.get(RsvpGuest, guest.id).intro_consent_at is None
+
+    # Ana can't come after all: Bo's ticket stops working, and he is told so.
+    assert client.get(f"/t/{ticket}").status_code == 200
+    answers.answer(event, ana, False)
+    db.session.commit()
+    deliver(app)
+    [cancelled] = [
+        m
+        for m in inbox.messages
+        if m["To"].addresses[0].addr_spec == "bo@example.org" and "cancelled" in m["Subject"]
+    ]
+    assert "Ana's party no longer holds its seats" in cancelled.get_body(("plain",)).get_content()
+    assert client.get(f"/t/{ticket}").status_code == 404
 
     assert client.get("/guest/not-a-real-token-at-all-xx/intros").status_code == 404
     assert client.get("/guest/%3Cscript%3E/intros").status_code == 404

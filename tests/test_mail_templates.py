@@ -82,6 +82,7 @@ CASES: list[tuple[str, str, dict]] = [
             "consent_link": f"{BASE}/guest/Y29uc2VudHRva2Vu/intros",
         },
     ),
+    ("guest_cancelled", "", {"host_name": "Hannah Lévy", "recipient_name": "Bo Li"}),
 ]
 
 

@@ -123,10 +123,30 @@ def seated(rsvp: Rsvp, now: datetime) -> None:
         send_ticket(guest, rsvp, now)
 
 
-def unseated(rsvp: Rsvp) -> None:
-    """The party lost its seats or its place (rows.unseat): the guests' tickets stop working."""
+def unseated(rsvp: Rsvp, now: datetime | None = None) -> None:
+    """The party lost its seats or its place (rows.unseat): the guests' tickets stop working,
+    and a guest who held one and has an address is told so."""
     for guest in of(rsvp):
+        if guest.ticket_token is not None and guest.email:
+            _send_cancelled(guest, rsvp, now or utcnow())
         guest.ticket_token = None
+
+
+def _send_cancelled(guest: RsvpGuest, rsvp: Rsvp, now: datetime) -> None:
+    event = rsvp.event
+    mail.queue(
+        guest.email,
+        "guest_cancelled",
+        _l("Your ticket is cancelled: %(title)s", title=event.title),
+        context={
+            "event": event,
+            "host_name": rsvp.user.display_name,
+            "recipient_name": guest.name,
+            "event_link": event_url(event.key),
+        },
+        group_id=event.group_id,
+        now=now,
+    )
 
 
 def send_ticket(guest: RsvpGuest, rsvp: Rsvp, now: datetime) -> None:

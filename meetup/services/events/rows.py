@@ -138,7 +138,7 @@ def unseat(rsvp: Rsvp, status: str, now: datetime) -> None:
     rsvp.claim_expires_at = None
     rsvp.updated_at = now
     if (rsvp.party_size or 1) > 1:
-        guests.unseated(rsvp)  # the whole party: the guests' tickets stop working too
+        guests.unseated(rsvp, now)  # the whole party: the guests' tickets stop working too
 
 
 def save_with_notice(rsvp: Rsvp, notice: dict) -> bool:
