@@ -265,3 +265,24 @@ def test_answering_again_with_no_guests_leaves_the_old_ones_behind(event):
     db.session.commit()
     assert state(ana) == ["going"] and ana.party_size == 1 and ana.guests == []
     check_invariants(event)
+
+
+def test_a_cancelled_event_tells_its_guests_with_an_address(event):
+    """As their hosts are told: a guest holding a ticket who gave an email hears it is off."""
+    from meetup.models import OutboxMessage
+    from meetup.services.events import editing
+
+    party = [GuestInput("Bo Li", "bo@example.org"), GuestInput("Cy")]  # Cy gave no email
+    host = answers.answer(event, make_user(name="Ana"), True, answers.Answers(guests=party))
+    db.session.commit()
+    assert host.status == "going"
+    organizer = event.group.memberships[0].user
+    assert editing.cancel_event(event, organizer)
+    db.session.commit()
+    [told] = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.to_addr == "bo@example.org", OutboxMessage.subject.like("Cancelled:%")
+        )
+    ).all()
+    assert "is cancelled: the organizers called it off" in told.body_text
+    assert "party no longer holds its seats" not in told.body_text

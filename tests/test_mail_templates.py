@@ -83,6 +83,11 @@ CASES: list[tuple[str, str, dict]] = [
         },
     ),
     ("guest_cancelled", "", {"host_name": "Hannah Lévy", "recipient_name": "Bo Li"}),
+    (
+        "guest_cancelled",
+        "event cancelled",
+        {"host_name": "Hannah Lévy", "recipient_name": "Bo Li", "event_cancelled": True},
+    ),
 ]
 
 

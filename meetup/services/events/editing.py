@@ -164,6 +164,7 @@ def cancel_event(event: Event, user: User, *, now: datetime | None = None) -> bo
     event.sequence += 1
     db.session.flush()
     invites.send_cancellation(event, now=now)  # and it leaves their calendars
+    guests.tell_event_cancelled(event, now)  # named guests with an address too
     approval.close_requests(event, now)  # requesters are told too
     channel_posts.event_cancelled(event, now=now)
     return True

@@ -132,17 +132,43 @@ def unseated(rsvp: Rsvp, now: datetime | None = None) -> None:
         guest.ticket_token = None
 
 
-def _send_cancelled(guest: RsvpGuest, rsvp: Rsvp, now: datetime) -> None:
+def tell_event_cancelled(event: Event, now: datetime) -> int:
+    """The organizers cancelled the event: each guest holding a ticket who has an address is
+    told, as their host is (services/calendar/invites.send_cancellation). One query."""
+    held = db.session.execute(
+        select(RsvpGuest, Rsvp)
+        .join(Rsvp, Rsvp.id == RsvpGuest.rsvp_id)
+        .where(
+            RsvpGuest.event_id == event.id,
+            Rsvp.status == "going",
+            RsvpGuest.ticket_token.is_not(None),
+            RsvpGuest.email.is_not(None),
+        )
+        .order_by(RsvpGuest.id)
+    ).all()
+    for guest, rsvp in held:
+        _send_cancelled(guest, rsvp, now, event_cancelled=True)
+    return len(held)
+
+
+def _send_cancelled(
+    guest: RsvpGuest, rsvp: Rsvp, now: datetime, *, event_cancelled: bool = False
+) -> None:
     event = rsvp.event
+    if event_cancelled:
+        subject = _l("Cancelled: %(title)s", title=event.title)
+    else:
+        subject = _l("Your ticket is cancelled: %(title)s", title=event.title)
     mail.queue(
         guest.email,
         "guest_cancelled",
-        _l("Your ticket is cancelled: %(title)s", title=event.title),
+        subject,
         context={
             "event": event,
             "host_name": rsvp.user.display_name,
             "recipient_name": guest.name,
             "event_link": event_url(event.key),
+            "event_cancelled": event_cancelled,
         },
         group_id=event.group_id,
         now=now,
