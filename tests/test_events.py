@@ -787,12 +787,16 @@ def test_not_found_page_invites_members_to_sign_in(client):
 def test_the_new_event_opens_with_its_link_to_copy_and_its_maker_holds_a_seat(
     client, login, organizer, group
 ):
+    group.platform = "mailing_list"
+    db.session.commit()
     login(client, organizer)
     client.post("/g/acme-alumni/events/new", data={**form_data(), "capacity": "1"})
     event = db.session.scalar(select(Event))
     page = client.get(f"/e/{event.key}").get_data(as_text=True)
-    url = f"http://localhost/e/{event.key}"
+    # Tagged with the channel it is for (the group's platform by default), said under it.
+    url = f"http://localhost/e/{event.key}?via=mailing-list"
     assert 'id="event-link-new"' in page and f'value="{url}"' in page
+    assert "Answers through this link count for “" in page and 'href="#link_for"' in page
     assert 'data-copy-from="event-link-new"' in page and "js/copy.js" in page
     # Once: afterwards the link sits with the organizer's tools.
     page = client.get(f"/e/{event.key}").get_data(as_text=True)

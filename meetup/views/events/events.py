@@ -279,9 +279,11 @@ def show(event_key: str):
 
 
 def _channel_figures(event: Event, by_channel: list) -> dict:
-    """For organizers: which channel brought whom, and a tagged link for any channel."""
-    wanted = request.args.get("link_for", labels.LINKEDIN)
-    channel = labels.clean(wanted) or labels.from_text(wanted) or labels.LINKEDIN
+    """For organizers: which channel brought whom, and a tagged link for any channel (the
+    link they copy from the page): by default their community's own platform ("slack")."""
+    default = _platform_channel(event.group.platform)
+    wanted = request.args.get("link_for", default)
+    channel = labels.clean(wanted) or labels.from_text(wanted) or default
     hooks, posted = channel_posts.hooks_and_posts(event)
     return {
         "hooks": hooks,
@@ -291,6 +293,13 @@ def _channel_figures(event: Event, by_channel: list) -> dict:
         "link_for": channel,
         "link": event_url(event.key, via=channel),
     }
+
+
+def _platform_channel(platform: str | None) -> str:
+    """The label of a link given out on the group's platform; "share" when it has none."""
+    if not platform or platform == "other":
+        return labels.SHARE
+    return labels.from_text(platform) or labels.SHARE
 
 
 def _share_meta(event: Event) -> dict[str, str]:
