@@ -19,7 +19,9 @@ Steps, each timed:
    (next attempt tomorrow) so the worker delivers the announcement alone.
 3. delivery: messages/s from the sink's side (first to last message received), duplicates
    (a Message-ID or recipient seen twice) and lost (recorded as sent but never received, or
-   failed); messages still queued when --timeout runs out are counted apart.
+   failed); messages still queued when --timeout runs out are counted apart. The worker's
+   CPU time per message is reported too (with the load average): the rate it would reach on
+   a core of its own, when other work shares the machine.
 4. member pages: 200 pages of the member list (organizer's view, and a member's), p95.
 
 Prints figures with their targets, then `RESULT {json}` as its last line. Everything started
@@ -293,6 +295,7 @@ def step_announce(app, state: dict, url: str, sink: Sink, port: int, tmp: Path, 
         )
         db.session.add(warm_up)
         db.session.commit()
+    children_cpu = _children_cpu()
     worker = start_worker(url, port, tmp / "worker.log")
     waits: list[float] = []
     stop = threading.Event()
@@ -334,6 +337,7 @@ def step_announce(app, state: dict, url: str, sink: Sink, port: int, tmp: Path, 
     finally:
         stop.set()
         stop_worker(worker)
+    worker_cpu_s = _children_cpu() - children_cpu  # the worker's, once it was waited for
     with app.app_context():  # what the database says happened to each announcement email
         db.session.rollback()
         rows = db.session.execute(
@@ -366,7 +370,16 @@ def step_announce(app, state: dict, url: str, sink: Sink, port: int, tmp: Path, 
         "pending_at_timeout": pending,
         "rsvps_meanwhile": len(waits),
         "rsvp_max_ms_while_queueing": max(waits) * 1000 if waits else 0.0,
+        # CPU the worker used (queueing, writing, sending) per message delivered: what its
+        # rate would be on a core of its own, whatever else the machine is doing.
+        "worker_cpu_s": worker_cpu_s,
+        "worker_cpu_ms_per_message": worker_cpu_s * 1000 / max(1, len(sink.ids)),
     }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def step_member_pages(app, state: dict, pages: int = 200) -> dict:
@@ -438,7 +451,8 @@ def main() -> int:
         print(
             f"announce: tap answered in {announced['tap_ms']:.0f} ms; "
             f"{announced['expected']:,} queued in {announced['announce_queue_s']:.1f} s "
-            f"(target < {TARGETS['announce_queue_s']} s), progress {announced['queue_progress']}"
+            f"(target < {TARGETS['announce_queue_s']} s), progress {announced['queue_progress']}",
+            flush=True,
         )
         print(
             f"  {announced['rsvps_meanwhile']} RSVPs meanwhile, slowest "
@@ -450,6 +464,12 @@ def main() -> int:
             f"(target >= {TARGETS['delivered_per_s']}), duplicates {announced['duplicates']}, "
             f"lost {announced['lost']} (target 0 and 0); "
             f"{announced['pending_at_timeout']:,} still queued when the time was up"
+        )
+        print(
+            f"  worker CPU {announced['worker_cpu_s']:.1f} s, "
+            f"{announced['worker_cpu_ms_per_message']:.2f} ms per message delivered; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+            flush=True,
         )
         pages = step_member_pages(app, state)
         print(
@@ -475,6 +495,8 @@ def main() -> int:
             "duplicates": announced["duplicates"],
             "lost": announced["lost"],
             "pending_at_timeout": announced["pending_at_timeout"],
+            "worker_cpu_ms_per_message": round(announced["worker_cpu_ms_per_message"], 3),
+            "load_average": round(os.getloadavg()[0], 1),
             "member_page_p50_ms": round(pages["member_page_p50_ms"], 1),
             "member_page_p95_ms": round(pages["member_page_p95_ms"], 1),
             "targets": TARGETS,

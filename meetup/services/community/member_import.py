@@ -406,9 +406,10 @@ def _name(row: list[str], mapping: Mapping) -> str:
     return name
 
 
-def _refusal(row: list[str], width: int, mapping: Mapping) -> str | None:
-    """Why a row is not a member to import, before its email is read, if it isn't."""
-    if width < mapping.needed:  # cut short: its cells aren't where the header says
+def _refusal(row: list[str], width: int, mapping: Mapping, needed: int) -> str | None:
+    """Why a row is not a member to import, before its email is read, if it isn't.
+    `needed`: mapping.needed, worked out once per file."""
+    if width < needed:  # cut short: its cells aren't where the header says
         return "too_few_columns"
     status = _fold(row[mapping.status].strip()) if mapping.status is not None else ""
     if status in BOTS:
@@ -427,12 +428,13 @@ def plan(table: Table, mapping: Mapping) -> Plan:
     seen: set[str] = set()
     guest_rows = 0
     widths = table.widths or [len(table.headers)] * len(table.rows)
+    needed = mapping.needed
     for line, row, width in zip(table.lines, table.rows, widths, strict=True):
         raw_email = row[mapping.email].strip()
         name = _name(row, mapping)
         if mapping.status is not None and row[mapping.status].strip().lower() in GUESTS:
             guest_rows += 1
-        reason = _refusal(row, width, mapping)
+        reason = _refusal(row, width, mapping, needed)
         if reason is not None:
             skipped.append(Skip(line, reason, plain_text(raw_email, 80), name))
             continue
