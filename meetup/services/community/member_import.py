@@ -470,19 +470,26 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
 
 
 def _known(group: Group, emails: Iterable[str]) -> dict[str, tuple[int, bool, str]]:
-    """email -> (user id, already a member of the group, name), one query per CHUNK emails."""
+    """email -> (user id, already a member of the group, name), two queries per CHUNK emails,
+    each on a unique index (an outer join of the two tables was planned badly by PostgreSQL
+    while an import fills them: a second per chunk at 50,000 people)."""
     known: dict[str, tuple[int, bool, str]] = {}
     for chunk in _chunks(list(emails)):
-        rows = db.session.execute(
-            select(User.email, User.id, Membership.id, User.name)
-            .outerjoin(
-                Membership,
-                (Membership.user_id == User.id) & (Membership.group_id == group.id),
+        users = db.session.execute(
+            select(User.email, User.id, User.name).where(User.email.in_(chunk))
+        ).all()
+        if not users:
+            continue
+        members = set(
+            db.session.scalars(
+                select(Membership.user_id).where(
+                    Membership.group_id == group.id,
+                    Membership.user_id.in_([user_id for _e, user_id, _n in users]),
+                )
             )
-            .where(User.email.in_(chunk))
         )
-        for email, user_id, membership_id, name in rows:
-            known[email] = (user_id, membership_id is not None, name)
+        for email, user_id, name in users:
+            known[email] = (user_id, user_id in members, name)
     return known
 
 
