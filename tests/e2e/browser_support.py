@@ -38,6 +38,17 @@ def wait_js(page, expression: str, timeout: float = 20) -> object:
     raise AssertionError(f"timed out waiting for {expression}")
 
 
+def wait_image(img, timeout: float = 20) -> None:
+    """Wait until the <img> locator has loaded a picture (a busy machine loads it after the
+    page's own load event has been seen)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if img.evaluate("img => img.complete && img.naturalWidth > 0"):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the image never loaded")
+
+
 class Server:
     """The app on a fixed port of 127.0.0.1, which can be stopped and started again (the
     phone's pages and service worker belong to that origin)."""

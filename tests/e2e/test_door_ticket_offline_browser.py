@@ -17,7 +17,7 @@ from meetup.extensions import db
 from meetup.services.events import answers
 from meetup.urls import ticket_url
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.browser_support import PHONE, wait_js
+from tests.e2e.browser_support import PHONE, wait_image, wait_js
 from tests.factories import make_event, make_group, make_rsvp, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -80,7 +80,7 @@ def test_a_ticket_opened_once_shows_its_qr_code_with_no_network(
             page.click(".ticket-give-up summary")
             assert page.locator(".ticket-give-up button").is_disabled()
             qr = page.locator(".ticket-qr img")
-            assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+            wait_image(qr)
             shot = tmp_path / "offline-ticket.png"
             page.screenshot(path=str(shot), full_page=True)
         finally:

@@ -16,7 +16,7 @@ from meetup.models import Rsvp, RsvpGuest, utcnow
 from meetup.urls import ticket_url
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.door_support import door_link
-from tests.e2e.browser_support import PHONE, sign_in, wait_js
+from tests.e2e.browser_support import PHONE, sign_in, wait_image, wait_js
 from tests.e2e.test_door_browser import camera_args, write_y4m
 from tests.factories import make_event, make_group, make_user
 
@@ -57,7 +57,7 @@ def test_a_host_names_a_guest_whose_own_ticket_the_door_checks_in(
         page.click("text=Show my ticket")
         guest_code = page.locator(".ticket-guest").first
         assert "Bo Li" in guest_code.inner_text()
-        assert guest_code.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+        wait_image(guest_code.locator("img"))
         page.screenshot(path=str(tmp_path / "ticket-with-guest.png"), full_page=True)
         shot = tmp_path / "guest-code.png"
         guest_code.locator("img").screenshot(path=str(shot))
