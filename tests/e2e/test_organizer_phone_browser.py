@@ -102,7 +102,8 @@ def test_a_new_event_opens_with_a_copy_button_and_counts_its_organizer(
     page.wait_for_selector("#event-link-new")
     page.get_by_role("button", name="Copy").first.click()
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.startswith(f"{live_server}/e/") and page.url == copied
+    # The link to share carries its channel: the group's platform, else "share".
+    assert copied.startswith(f"{live_server}/e/") and copied == f"{page.url}?via=share"
     assert page.get_by_text("Copied").is_visible()
     shot(page, tmp_path, "event-created", full_page=False)
     # She counts as going, and her full event never offers her its waitlist.
