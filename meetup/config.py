@@ -74,6 +74,7 @@ class Defaults:
     MAIL_LEASE_SECONDS = 300  # a row "sending" for longer (worker crashed) is claimed again
     MAIL_BATCH_SIZE = 50
     WORKER_POLL_SECONDS = 2.0
+    WORKER_PASS_SECONDS = 2.0  # delivery per pass before the jobs run again
 
     # Slack and Discord posts (services/channels/delivery.py): retried with backoff when the
     # platform surely didn't take them, up to this many attempts.

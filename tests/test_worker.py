@@ -58,6 +58,30 @@ def test_worker_once_runs_the_scheduled_jobs(app):
     assert len(calls) == 1
 
 
+def test_a_mail_backlog_does_not_hold_up_the_jobs(make_app, smtp_server):
+    """A pass delivers for WORKER_PASS_SECONDS at most, then the jobs run again: 50,000
+    welcome emails must not keep an announcement unqueued (or a claim unexpired) for minutes."""
+    port, inbox = smtp_server
+    app = make_app(
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_BATCH_SIZE=2,
+        WORKER_PASS_SECONDS=0.0,
+    )
+    seen = []  # messages already delivered each time the jobs ran
+    jobs.JOBS.append(lambda now: seen.append(len(inbox.messages)) or 0)
+    try:
+        with app.app_context():
+            queue_messages(5)
+            assert app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
+            assert statuses() == {"sent": 5}  # --once still delivers everything due
+    finally:
+        jobs.JOBS.pop()
+    # The jobs ran between the batches, not only before the whole backlog.
+    assert seen[:4] == [0, 2, 4, 5], seen
+
+
 def test_a_failing_job_does_not_stop_the_others_or_the_mail(app):
     def broken(now):
         raise RuntimeError("boom")

@@ -31,7 +31,9 @@ def deliver_due(**options) -> outbox.Report:
 def run_pass(*, stop: threading.Event | None = None, now: datetime | None = None) -> outbox.Report:
     """One pass: every scheduled job, then every message that is due."""
     done = jobs.run_jobs(now)
-    report = deliver_due(stop=stop, now=now)
+    report = deliver_due(
+        stop=stop, now=now, max_seconds=float(current_app.config["WORKER_PASS_SECONDS"])
+    )
     try:
         posted = webhook_delivery.deliver_due(now=now)
     except Exception:  # a database hiccup here must not stop the mail
@@ -52,11 +54,14 @@ def run_pass(*, stop: threading.Event | None = None, now: datetime | None = None
 
 def run(stop: threading.Event, *, once: bool = False) -> None:
     """Passes until `stop` is set; waits WORKER_POLL_SECONDS between them, longer (doubling,
-    up to a minute) while the mail server is unreachable."""
+    up to a minute) while the mail server is unreachable. A pass delivers for at most
+    WORKER_PASS_SECONDS, so scheduled jobs run at least that often under a backlog."""
     poll = float(current_app.config["WORKER_POLL_SECONDS"])
     wait = poll
     while not stop.is_set():
         report = run_pass(stop=stop)
+        if report.more_due and not report.connection_error:
+            continue  # mail still due: the jobs again, then more delivery without a pause
         if once:
             return
         if report.connection_error:

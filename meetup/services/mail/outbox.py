@@ -446,6 +446,7 @@ class Report:
     released: int = 0
     connection_error: str | None = None  # the server couldn't be reached: back off
     stopped: bool = False
+    more_due: bool = False  # the pass ran out of its time with messages still due
     outcomes: dict[int, str] = field(default_factory=dict, repr=False)
 
 
@@ -457,8 +458,11 @@ def deliver_due(
     backend: Backend | None = None,
     write_notice: NoticeWriter | None = None,
     prepare_notices: NoticePreparer | None = None,
+    max_seconds: float | None = None,
 ) -> Report:
-    """Deliver every due message, batch by batch, until none is due.
+    """Deliver due messages, batch by batch, until none is due or `max_seconds` have passed
+    (then `more_due` is set: the worker runs its jobs and comes straight back, so 50,000
+    welcome emails never hold up an announcement's queueing or a claim's expiry).
 
     `now` fixes the clock (tests); by default each step reads the time. `stop` (set by
     SIGTERM) ends the pass after the message in hand: it is sent and recorded, and the rest
@@ -478,12 +482,16 @@ def deliver_due(
         write_notice=write_notice,
         prepare_notices=prepare_notices,
     )
+    ends = None if max_seconds is None else time.monotonic() + max_seconds
     try:
         while not run.stop.is_set() and run.report.connection_error is None:
             batch = claim(cfg["MAIL_BATCH_SIZE"], worker=run.worker, now=run.now())
             if not batch:
                 break
             run.deliver(batch)
+            if ends is not None and time.monotonic() >= ends:
+                run.report.more_due = True  # perhaps: the next pass will see
+                break
     finally:
         run.backend.close()
         run.ledger.close()
