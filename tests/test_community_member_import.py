@@ -246,11 +246,22 @@ def test_ten_thousand_rows_import_with_set_based_queries(app):
     assert len(queries) < 90  # about 8 per 1,000 rows, not one per row
     assert count(Membership, Membership.group_id == group_id) == 10_001
     assert count(Membership, Membership.user_id == existing.id) == 1
+    # Rows made in bulk (COPY on PostgreSQL) are whole: model defaults, JSON, times.
+    person = db.session.scalar(select(User).where(User.email == "person00007@example.org"))
+    assert (person.name, person.interests, person.looking_intents) == ("Person 7", [], [])
+    assert person.wants_intros and person.max_intros == 3 and person.created_at is not None
+    member = db.session.scalar(select(Membership).where(Membership.user_id == person.id))
+    assert (member.role, member.source, member.mail_announcements) == ("member", "import", True)
+    welcome = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == person.email))
+    assert welcome.notice["type"] == "welcome" and welcome.notice["user_id"] == person.id
+    assert (welcome.status, welcome.attempts, welcome.list_kind) == ("queued", 0, "welcome")
+    assert count(OutboxMessage) == 10_000
 
     again = mi.import_csv(db.session.get(type(group), group_id), content)
     db.session.commit()
     assert (again.added, again.already_members) == (0, 10_000)
     assert count(User) == 10_001
+    assert count(OutboxMessage) == 10_000  # no second welcome
 
 
 def test_demo_sample_imports_in_one_go(app):

@@ -21,7 +21,6 @@ from typing import Any, NamedTuple
 from flask import render_template
 from flask_babel import force_locale, get_locale
 from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from ...i18n import (
@@ -30,6 +29,7 @@ from ...i18n import (
     known_locale,
     noted_group_locale,
 )
+from ...insert_many import insert_new
 from ...models import Group, OutboxMessage, User, utcnow
 from ...urls import base_host
 
@@ -188,13 +188,9 @@ def queue_notice(row: dict[str, Any]) -> None:
 
 
 def queue_notices(rows: list[dict[str, Any]]) -> None:
-    """Add many notice_row()s (each with a `dedupe_key`) in one multi-row INSERT; a row whose
-    key was queued already is skipped (ON CONFLICT DO NOTHING), so a retry adds nothing."""
-    if not rows:
-        return
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(OutboxMessage.__table__).on_conflict_do_nothing()
-    db.session.execute(stmt, rows)
+    """Add many notice_row()s (each with a `dedupe_key`) at once (meetup/insert_many.py); a
+    row whose key was queued already is skipped (ON CONFLICT DO NOTHING): a retry adds nothing."""
+    insert_new(OutboxMessage.__table__, rows)
 
 
 def queue(
