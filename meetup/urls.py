@@ -18,6 +18,16 @@ class RowId(IntegerConverter):
         super().__init__(url_map, min=1, max=MAX_ID)
 
 
+def row_id(text: object) -> int | None:
+    """A row id sent as text (a form field, a query parameter), or None: ASCII digits only,
+    1 to MAX_ID. `str.isdigit` alone lets "²" through to int(), and int() refuses a
+    5,000-digit number: either was a 500."""
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 def absolute_url(endpoint: str, **values: object) -> str:
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     return urljoin(current_app.config["BASE_URL"].rstrip("/") + "/", path.lstrip("/"))

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from meetup.extensions import db
 from meetup.models import Event, OutboxMessage, utcnow
 from meetup.services.events import answers
+from meetup.urls import row_id
 from tests.factories import (
     add_member,
     make_event,
@@ -115,9 +116,10 @@ def test_every_get_route_survives_numbers_and_dates_of_any_size_in_its_query(app
     rsvp = make_rsvp(event, make_user())
     client = login(app.test_client(), organizer)
     values = {"group_slug": group.slug, "event_key": event.key, "ticket_token": rsvp.ticket_token}
-    probes = ["9999999999999999999", "-99999999999999999999", "9999-12-31T23:59:59-14:00"]
+    # "\u00b2" is a digit to str.isdigit, not to int()
+    probes = ["9999999999999999999", "-99999999999999999999", "9999-12-31T23:59:59-14:00", "\u00b2"]
     names = ("page", "offset", "limit", "year", "month", "day", "from", "to", "since", "id",
-             "like", "per_page", "days", "weeks")  # fmt: skip
+             "like", "per_page", "days", "weeks", "before", "after")  # fmt: skip
     asked = 0
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
@@ -130,6 +132,28 @@ def test_every_get_route_survives_numbers_and_dates_of_any_size_in_its_query(app
             assert resp.status_code < 500, (path, probe)
             asked += 1
     assert asked > 100
+
+
+@pytest.mark.parametrize("number", ["\u00b2", "9" * 5000, "99999999999", "0"])
+def test_ids_sent_in_forms_and_queries_are_bounded(app, login, number):
+    """Row ids read from a query or a form as text: a superscript digit passed isdigit() and
+    failed int(), and so did a 5,000-digit number (500s)."""
+    organizer = make_user()
+    group = make_group(organizer)
+    event = make_event(group, requires_approval=True)
+    client = login(app.test_client(), organizer)
+    replies = [
+        client.get(f"/g/{group.slug}/mail?before={number}"),
+        client.post(f"/e/{event.key}/post", data={"webhook": number}),  # ignored
+        client.post(f"/e/{event.key}/requests", data={"one": f"approve:{number}"}),
+        client.post(f"/e/{event.key}/requests", data={"action": "decline", "ids": [number]}),
+    ]
+    assert [r.status_code for r in replies] == [404, 302, 400, 400]
+
+
+def test_a_row_id_is_ascii_digits_within_the_column():
+    sent = ("1", "2147483647", "2147483648", " 1", "-1", "1.0", "\u0661")
+    assert [row_id(n) for n in sent] == [1, 2147483647, None, None, None, None, None]
 
 
 # ------------------------------------------------------------------ a bad row stored

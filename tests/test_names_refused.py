@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from meetup.extensions import db
-from meetup.models import DoorLink, Event, Group, Invite, OutboxMessage, User
-from meetup.services.community import groups
+from meetup.models import DoorLink, Event, Group, Invite, OutboxMessage, RsvpGuest, User
+from meetup.services.community import groups, invite_links
 from meetup.services.community.member_import import plain_text
 from meetup.services.errors import DomainError
+from meetup.services.events import guests
 from meetup.services.text import refusal
-from tests.factories import make_event, make_group, make_rsvp, make_user
+from tests.factories import make_event, make_group, make_invite, make_rsvp, make_user
 from tests.test_events import form_data
 from tests.test_mail_attendee_email import _form as message_form
 
@@ -27,8 +28,9 @@ BAD = {
 
 def _stored(value: str) -> list[str]:
     """Where `value` was stored, if anywhere."""
-    columns = (Event.title, Event.venue_name, Group.name, User.name, Invite.label,
-               DoorLink.label, OutboxMessage.subject)  # fmt: skip
+    columns = (Event.title, Event.venue_name, Event.venue_address, Group.name, User.name,
+               User.headline, User.company, RsvpGuest.name, Invite.label, DoorLink.label,
+               OutboxMessage.subject)  # fmt: skip
     return [str(c) for c in columns if db.session.scalar(select(c).where(c.contains(value)))]
 
 
@@ -36,7 +38,7 @@ def _stored(value: str) -> list[str]:
 def world(app, login):
     organizer = make_user(name="Olga")
     group = make_group(organizer)
-    event = make_event(group, capacity=10)
+    event = make_event(group, capacity=10, max_guests=2)
     make_rsvp(event, make_user())
     client = login(app.test_client(), organizer)
     return client, group, event
@@ -45,10 +47,21 @@ def world(app, login):
 FORMS = {
     "event title": lambda c, g, e, v: c.post(f"/g/{g.slug}/events/new", data=form_data(title=v)),
     "event venue": lambda c, g, e, v: c.post(f"/e/{e.key}/edit", data=form_data(venue_name=v)),
+    "venue address": lambda c, g, e, v: c.post(f"/e/{e.key}/edit",
+                                               data=form_data(venue_address=v)),
     "group name": lambda c, g, e, v: c.post("/groups/new", data={"name": v, "platform": "slack"}),
     "group rename": lambda c, g, e, v: c.post(f"/g/{g.slug}/edit", data={"name": v,
                                                                         "platform": "slack"}),
     "profile name": lambda c, g, e, v: c.post("/profile", data={"name": v}),
+    "profile company": lambda c, g, e, v: c.post("/profile", data={"name": "Olga", "company": v}),
+    "profile headline": lambda c, g, e, v: c.post("/profile", data={"name": "Olga",
+                                                                    "headline": v}),
+    "joining by invite": lambda c, g, e, v: c.post(
+        f"/join/{make_invite(make_group(make_user())).code}", data={"name": v}
+    ),
+    "guest brought along": lambda c, g, e, v: c.post(
+        f"/e/{e.key}/rsvp", data={"answer": "going", "guest_name": [v], "guest_email": [""]}
+    ),
     "invite label": lambda c, g, e, v: c.post(f"/g/{g.slug}/invites", data={"label": v}),
     "door link label": lambda c, g, e, v: c.post(f"/e/{e.key}/door/links", data={"label": v}),
     "attendee added": lambda c, g, e, v: c.post(
@@ -90,9 +103,16 @@ def test_right_to_left_names_and_emoji_are_kept(world):
 @pytest.mark.parametrize("bad", BAD, ids=BAD)
 def test_the_services_refuse_them_too(app, bad):
     value, _message = BAD[bad]
-    with pytest.raises(DomainError) as err:
-        groups.create_group(make_user(), name=value)
-    assert err.value.code == refusal(value)
+    group = make_group(make_user())
+    refusals = (
+        lambda: groups.create_group(make_user(), name=value),
+        lambda: guests.clean_one(guests.GuestInput(value)),  # the RSVP form's guest rows
+        lambda: invite_links.join(make_invite(group).code, make_user(name="Ana"), name=value),
+    )
+    for refused in refusals:
+        with pytest.raises(DomainError) as err:
+            refused()
+        assert err.value.code == refusal(value)
 
 
 def test_an_imported_name_keeps_its_letters_and_loses_the_rest():

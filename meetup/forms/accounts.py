@@ -64,12 +64,12 @@ class SignUpForm(AppForm):
 
 class ProfileForm(AppForm):
     name = NameField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    headline = StringField(
+    headline = NameField(
         _l("Headline"),
         validators=[Length(max=160)],
         description=_l("One line about what you do, e.g. “Data engineer, ex-Acme”."),
     )
-    company = StringField(_l("Company"), validators=[Length(max=120)])
+    company = NameField(_l("Company"), validators=[Length(max=120)])
     looking_for = TextAreaField(
         _l("What are you looking for?"),
         validators=[Length(max=TEXT_MAX)],

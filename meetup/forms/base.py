@@ -117,9 +117,10 @@ class ButtonForm(AppForm):
 
 
 class NameField(StringField):
-    """A name or title people read (event title, group name, person's name, label): never
-    only invisible characters, never a text-direction override (services/text.py). Checked
-    before the field's own validators, so a form that replaces them keeps this rule."""
+    """A name or title people read (event title, venue, group name, person's name and
+    company, label): never only invisible characters, never a text-direction override
+    (services/text.py). Checked before the field's own validators, so a form that replaces
+    them keeps this rule."""
 
     def pre_validate(self, form: Any) -> None:
         code = text.refusal(self.data)

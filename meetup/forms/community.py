@@ -67,7 +67,7 @@ class JoinForm(AppForm):
     """Joining through an invite link: the person says their name (required until they have
     one, so the group greets them by it and not by their address)."""
 
-    name = StringField(
+    name = NameField(
         _l("Your name"),
         validators=[Length(max=120)],
         description=_l("As the group's members will see it."),

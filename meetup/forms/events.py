@@ -103,7 +103,7 @@ class EventForm(AppForm):
         validators=[Optional(), Length(max=svc.VENUE_NAME_MAX)],
         render_kw={"maxlength": svc.VENUE_NAME_MAX, "placeholder": _l("The Loft, 3rd floor")},
     )
-    venue_address = StringField(
+    venue_address = NameField(
         _l("Address"),
         validators=[Optional(), Length(max=svc.VENUE_ADDRESS_MAX)],
         description=_l("Shown with a map link."),

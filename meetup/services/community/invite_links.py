@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Group, Invite, Membership, User, utcnow
-from .. import tokens
+from .. import text, tokens
 from ..channels import labels
 from ..errors import DomainError
 from ..permissions import require_organizer
@@ -84,6 +84,8 @@ def join(
     label stands for it."""
     invite = find_invite(code)
     name = " ".join((name or "").split())[:120]
+    if refused := text.refusal(name):
+        raise DomainError(refused)
     if name:
         user.name = name
     elif not user.name:

@@ -241,7 +241,11 @@ def validated(data: EventInput, *, now: datetime, previous: Event | None) -> dic
     _check_length(venue_name, VENUE_NAME_MAX, "venue_name")
     venue_address = data.venue_address.strip()
     _check_length(venue_address, VENUE_ADDRESS_MAX, "venue_address")
-    for value, field in ((title, "title"), (venue_name, "venue_name")):
+    for value, field in (
+        (title, "title"),
+        (venue_name, "venue_name"),
+        (venue_address, "venue_address"),
+    ):
         refused = text.refusal(value)
         if refused is not None:
             raise DomainError(refused, field=field)

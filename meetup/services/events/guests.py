@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Event, Rsvp, RsvpGuest, User, utcnow
 from ...urls import absolute_url, event_url, ticket_url
+from .. import text
 from ..accounts import users as accounts
 from ..accounts.users import normalize_email
 from ..calendar import files as calendar
@@ -58,6 +59,8 @@ def clean_one(guest: GuestInput) -> GuestInput:
     name = " ".join(guest.name.split())[:MAX_NAME]
     if not name:
         raise DomainError("guest_name_required")
+    if refused := text.refusal(name):  # the RSVP form's guest rows are read here, not by a form
+        raise DomainError(refused)
     email = (guest.email or "").strip()
     return GuestInput(name, normalize_email(email) if email else None)
 

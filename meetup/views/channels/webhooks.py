@@ -15,7 +15,7 @@ from ...forms.channels import WebhookForm
 from ...services import permissions
 from ...services.channels import posts, webhooks
 from ...services.errors import DomainError
-from ...urls import MAX_ID
+from ...urls import row_id
 from .. import access
 
 bp = Blueprint("webhooks", __name__)
@@ -89,7 +89,7 @@ def post_event(event_key: str):
     permissions.require_organizer(event.group_id, current_user)
     if not ButtonForm().validate():
         return redirect(url_for("events.show", event_key=event.key))
-    chosen = [int(v) for v in request.form.getlist("webhook") if v.isdigit() and int(v) <= MAX_ID]
+    chosen = [i for i in map(row_id, request.form.getlist("webhook")) if i is not None]
     queued = posts.post_event(event, current_user, chosen)
     db.session.commit()
     if queued:

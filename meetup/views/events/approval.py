@@ -16,6 +16,7 @@ from ...forms.base import ButtonForm
 from ...models import utcnow
 from ...services.events import approval
 from ...services.events import seats as rsvp_seats
+from ...urls import row_id
 from .. import access
 
 bp = Blueprint("approval", __name__)
@@ -59,9 +60,10 @@ def _decision() -> tuple[str, list[int]]:
         ids = [rsvp_id]
     else:
         action, ids = request.form.get("action", ""), request.form.getlist("ids")
-    if action not in ACTIONS or not all(i.isdigit() and len(i) < 12 for i in ids):
+    chosen = [row_id(i) for i in ids]
+    if action not in ACTIONS or None in chosen:
         abort(400)
-    return action, [int(i) for i in ids]
+    return action, chosen
 
 
 @bp.post("/e/<event_key>/requests")

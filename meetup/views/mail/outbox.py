@@ -19,7 +19,7 @@ from ...error_messages import register_messages
 from ...extensions import db
 from ...forms.base import AppForm
 from ...services.mail import outbox, sent
-from ...urls import MAX_ID
+from ...urls import row_id
 from .. import access
 
 bp = Blueprint("outbox", __name__)
@@ -34,9 +34,9 @@ register_messages(
 def index(group_slug: str):
     group = access.group_for_organizer(group_slug)
     raw = request.args.get("before")
-    if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= MAX_ID):
+    before = row_id(raw)
+    if raw is not None and before is None:
         abort(404)
-    before = int(raw) if raw is not None else None
     page = render_template(
         "mail/outbox.html",
         group=group,
