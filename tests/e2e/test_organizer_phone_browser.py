@@ -199,3 +199,52 @@ def test_the_group_calendar_and_an_import_with_bots_and_guests(page, live_server
     page.click("#import-button")
     page.wait_for_url("**/g/acme/members")
     assert "Import finished: 3 added" in page.locator(".flash").inner_text()
+
+
+# Every control a thumb taps on an organizer's page: buttons, summaries, and links that stand
+# on their own (a link inside a sentence is read, not aimed at, and is left out).
+_TARGETS = """() => [...document.querySelectorAll(
+    'header a, header button, main a, main button, main summary, main [type=submit]')]
+  .filter((el) => el.offsetParent !== null && !el.closest('.table-scroll'))
+  .filter((el) => el.tagName !== 'A'
+    || el.parentElement.textContent.trim() === el.textContent.trim()
+    || el.parentElement.matches('.actions, nav li, th'))
+  .map((el) => { const r = el.getBoundingClientRect();
+                 return [el.textContent.trim().slice(0, 40), Math.round(r.height * 10) / 10]; })
+  .filter(([_text, height]) => height < 44)"""
+
+
+def test_every_organizer_page_has_thumb_sized_targets_and_fits(page, live_server, app, tmp_path):
+    from meetup import demo
+    from meetup.services.door import links as door_links
+
+    world = demo.seed()
+    door_links.create(world.upcoming, "Maria-Fernanda Oliveira dos Santos, front desk")
+    db.session.commit()
+    slug, up, past = world.group.slug, world.upcoming.key, world.past.key
+    sign_in(app, page.context, world.organizer, live_server)
+
+    pages = [f"/g/{slug}/{p}" for p in ("", "members", "invites", "mail", "edit", "insights")]
+    pages += [f"/g/{slug}/{p}" for p in ("webhooks", "import", "events/new", "intros")]
+    pages += [f"/e/{up}/{p}" for p in ("", "edit", "attendees", "door/links", "announce")]
+    pages += [f"/e/{up}/{p}" for p in ("questions", "message")]
+    pages += [f"/e/{past}/{p}" for p in ("", "intros", "attendees")]
+    small = {}
+    for path in pages:
+        page.goto(f"{live_server}{path.rstrip('/')}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        if found := page.evaluate(_TARGETS):
+            small[path] = found
+    assert not small, small
+
+    # The members list reads as a list: a row per person, the rest one tap away.
+    page.goto(f"{live_server}/g/{slug}/members")
+    rows = tap_target_sizes(page, ".member summary")
+    assert len(rows) >= 30 and all(h >= 44 for _t, _w, h in rows)
+    assert page.evaluate("document.documentElement.scrollHeight") < 2600  # was 6,100
+    assert page.get_by_role("button", name="Make co-organizer").first.is_visible() is False
+    page.locator(".member summary").nth(1).click()
+    opened = page.locator(".member details[open]")
+    assert opened.get_by_role("button", name="Make co-organizer").is_visible()
+    assert opened.locator("a[href^='mailto:']").is_visible()
+    shot(page, tmp_path, "members-compact")
