@@ -229,3 +229,42 @@ def test_an_update_is_worded_in_each_attendees_language(app):
     assert "Quand\n  Avant :" in french and "Où\n  Avant : Le Sucre" in french
     assert "Before:" not in body[ana.email]
     assert "When\n  Before:" in body[bob.email] and "Where\n  Before: Le Sucre" in body[bob.email]
+
+
+def test_named_guests_are_told_of_a_move_with_their_calendar_file(smtp_app):
+    """A guest with an email holds a ticket and the event's file (services/events/guests.py):
+    a move reaches them as it reaches their host, with the file updated; a guest of a party
+    that waits holds neither and hears nothing."""
+    import icalendar
+
+    from meetup.services.events.guests import GuestInput
+
+    app, inbox = smtp_app
+    organizer = make_user()
+    event = make_event(make_group(organizer), capacity=2, max_guests=1, reminder_hours=None)
+    seated = answers.Answers(guests=[GuestInput("Bo Li", "bo@example.org")])
+    waiting = answers.Answers(guests=[GuestInput("Cy Ng", "cy@example.org")])
+    answers.answer(event, make_user(name="Ana"), True, seated)
+    answers.answer(event, make_user(name="Dan"), True, waiting)  # no room for two: waits
+    deliver(app)
+    moved = _edit(event, venue_name="La Cordée")
+    moved.starts_local += timedelta(hours=1)
+    moved.ends_local += timedelta(hours=1)
+    events.update_event(event, organizer, moved)
+    deliver(app)
+
+    [ticket, update] = [
+        m for m in inbox.messages if m["To"].addresses[0].addr_spec == "bo@example.org"
+    ]
+    assert update["Subject"] == f"New time and place: {event.title}"
+    body = text(update)
+    assert body.startswith("Hi Bo Li,") and "Before:" in body and "Now: La Cordée" in body
+    assert "/t/" in body  # their own ticket, unchanged
+
+    def sequence(message: EmailMessage) -> int:
+        [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        [vevent] = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+        return int(vevent["SEQUENCE"])
+
+    assert sequence(update) > sequence(ticket)  # the calendar keeps the newer one
+    assert not [m for m in inbox.messages if m["To"].addresses[0].addr_spec == "cy@example.org"]

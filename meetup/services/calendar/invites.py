@@ -6,6 +6,7 @@
 - A change of time or place sends every going attendee an updated REQUEST; an edit of the
   description alone sends nothing. Cancelling the event sends every going attendee a CANCEL.
   People on the waitlist are told of both by email, with no invite (they hold none).
+  Named guests with an address hear of both too (services/events/guests.py).
 
 SEQUENCE: clients keep the message with the highest SEQUENCE for a UID and ignore older or
 equal ones. Each person's invites carry Event.sequence + Rsvp.invite_sequence
@@ -79,22 +80,15 @@ def send_update(event: Event, before: dict[str, object], *, now: datetime | None
     both saying what it was and what it is now. Returns the number of messages queued. A
     correction to an event that is over (the venue's name fixed for the record) emails
     nobody."""
-    if not before.keys() & SCHEDULE_FIELDS or event.has_ended(now):
+    if not moved(event, before, now):
         return 0
-    changes = _ChangesAsRead(event, before)
+    changes = ChangesAsRead(event, before)
     # Those without a seat don't see an address kept for seats (Event.hide_address).
-    unseated = {"changes": _ChangesAsRead(event, before, address=False)}
-    time_moved, place_moved = bool(TIME_FIELDS & before.keys()), bool(PLACE_FIELDS & before.keys())
-    if time_moved and place_moved:
-        subject = _l("New time and place: %(title)s", title=event.title)
-    elif time_moved:
-        subject = _l("New time: %(title)s", title=event.title)
-    else:
-        subject = _l("New place: %(title)s", title=event.title)
+    unseated = {"changes": ChangesAsRead(event, before, address=False)}
     return _send_to_people(
         event,
         "event_updated",
-        subject,
+        update_subject(event, before),
         calendar.request_for,
         {"changes": changes},
         unseated_extra=unseated,
@@ -102,7 +96,23 @@ def send_update(event: Event, before: dict[str, object], *, now: datetime | None
     )
 
 
-class _ChangesAsRead:
+def update_subject(event: Event, before: dict[str, object]) -> str:
+    """The subject of a move's email: what moved, the time, the place or both."""
+    time_moved, place_moved = bool(TIME_FIELDS & before.keys()), bool(PLACE_FIELDS & before.keys())
+    if time_moved and place_moved:
+        return _l("New time and place: %(title)s", title=event.title)
+    if time_moved:
+        return _l("New time: %(title)s", title=event.title)
+    return _l("New place: %(title)s", title=event.title)
+
+
+def moved(event: Event, before: dict[str, object], now: datetime | None = None) -> bool:
+    """Whether an edit whose old values are `before` moved the event (time or place) in a way
+    its people are told of: not a correction made once it is over."""
+    return bool(before.keys() & SCHEDULE_FIELDS) and not event.has_ended(now)
+
+
+class ChangesAsRead:
     """what_changed(), worded when each message is written: in its recipient's language (the
     labels and dates), not the editor's; once per language."""
 

@@ -133,6 +133,7 @@ def update_event(
             event.series_detached = True
         db.session.flush()
     invites.send_update(event, before, now=now)  # attendees' calendars follow a move
+    guests.tell_event_moved(event, before, now)  # named guests with an address too
     channel_posts.event_changed(event, changed, now=now)  # and the Slack and Discord posts
     if "requires_approval" in changed and not event.requires_approval:
         approval.admit_all(event, now)  # pending requests take the normal path, in order

@@ -27,6 +27,7 @@ from .. import text
 from ..accounts import users as accounts
 from ..accounts.users import normalize_email
 from ..calendar import files as calendar
+from ..calendar import invites
 from ..door import tickets
 from ..errors import DomainError
 from ..mail import messages as mail
@@ -138,20 +139,58 @@ def unseated(rsvp: Rsvp, now: datetime | None = None) -> None:
 def tell_event_cancelled(event: Event, now: datetime) -> int:
     """The organizers cancelled the event: each guest holding a ticket who has an address is
     told, as their host is (services/calendar/invites.send_cancellation). One query."""
-    held = db.session.execute(
-        select(RsvpGuest, Rsvp)
-        .join(Rsvp, Rsvp.id == RsvpGuest.rsvp_id)
-        .where(
-            RsvpGuest.event_id == event.id,
-            Rsvp.status == "going",
-            RsvpGuest.ticket_token.is_not(None),
-            RsvpGuest.email.is_not(None),
-        )
-        .order_by(RsvpGuest.id)
-    ).all()
+    held = _ticket_holders_with_address(event)
     for guest, rsvp in held:
         _send_cancelled(guest, rsvp, now, event_cancelled=True)
     return len(held)
+
+
+def tell_event_moved(event: Event, before: dict[str, object], now: datetime) -> int:
+    """The organizers moved the event (time or place; `before` holds the old values): each
+    guest holding a ticket who has an address is told what changed, with the updated
+    calendar file, as their host is (invites.send_update). One query."""
+    if not invites.moved(event, before, now):
+        return 0
+    changes = invites.ChangesAsRead(event, before)
+    subject = invites.update_subject(event, before)
+    held = _ticket_holders_with_address(event)
+    for guest, rsvp in held:
+        mail.queue(
+            guest.email,
+            "event_updated",
+            subject,
+            context={
+                "event": event,
+                "recipient_name": guest.name,
+                "host_name": rsvp.user.display_name,
+                "event_link": event_url(event.key),
+                "ticket_link": ticket_url(guest.ticket_token),
+                "address_shown": True,
+                "changes": changes,
+            },
+            ics=calendar.event_file(event, ticket_token=guest.ticket_token).decode(),
+            ics_method="PUBLISH",
+            group_id=event.group_id,
+            now=now,
+        )
+    return len(held)
+
+
+def _ticket_holders_with_address(event: Event) -> list[tuple[RsvpGuest, Rsvp]]:
+    """The guests of `event` holding a ticket who have an email, with their host's RSVP."""
+    return list(
+        db.session.execute(
+            select(RsvpGuest, Rsvp)
+            .join(Rsvp, Rsvp.id == RsvpGuest.rsvp_id)
+            .where(
+                RsvpGuest.event_id == event.id,
+                Rsvp.status == "going",
+                RsvpGuest.ticket_token.is_not(None),
+                RsvpGuest.email.is_not(None),
+            )
+            .order_by(RsvpGuest.id)
+        ).all()
+    )
 
 
 def _send_cancelled(
