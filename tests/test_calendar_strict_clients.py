@@ -198,3 +198,49 @@ def test_an_attendee_downloads_a_copy_linking_to_their_ticket(app, client, login
     db.session.commit()
     assert client.get(f"/t/{token}/event.ics").status_code == 404
     assert client.get("/t/not-a-ticket/event.ics").status_code == 404
+
+
+def test_every_calendar_file_carries_the_zone_as_its_rule(app, client):
+    """The event's file, an attendee's copy, both feeds, and every emailed file (REQUEST,
+    CANCEL, a guest's PUBLISH, the guest's file after a move) write the same VTIMEZONE: the
+    current rule as RRULEs, no list of RDATEs."""
+    from sqlalchemy import select
+
+    from meetup.models import OutboxMessage
+    from meetup.services.events import answers, editing
+    from meetup.services.events.guests import GuestInput
+    from tests.test_calendar_delivery import _edit
+
+    organizer = make_user()
+    group = make_group(organizer, slug="pyparis")
+    start = datetime(2027, 6, 10, 16, 0, tzinfo=UTC)
+    event = make_event(group, starts_at=start, timezone="Europe/Paris", max_guests=1)
+    ana = make_user()
+    party = answers.Answers(guests=[GuestInput("Bo Li", "bo@example.org")])
+    rsvp = answers.answer(event, ana, True, party)
+    db.session.commit()
+    files = {
+        "event": client.get(f"/e/{event.key}/event.ics").data.decode(),
+        "copy": client.get(f"/t/{rsvp.ticket_token}/event.ics").data.decode(),
+        "group feed": client.get("/g/pyparis/calendar.ics").data.decode(),
+        "own feed": client.get(f"/cal/{ana.feed_token}.ics").data.decode(),
+    }
+    moved = _edit(event)
+    moved.starts_local += timedelta(hours=1)
+    moved.ends_local += timedelta(hours=1)
+    editing.update_event(event, organizer, moved)
+    editing.cancel_event(event, organizer)  # her CANCEL
+    db.session.commit()
+    emailed = db.session.execute(
+        select(OutboxMessage.subject, OutboxMessage.ics_method, OutboxMessage.ics).where(
+            OutboxMessage.ics.is_not(None)
+        )
+    ).all()
+    assert {method for _s, method, _i in emailed} == {"REQUEST", "PUBLISH", "CANCEL"}
+    files |= {f"{subject} ({method})": ics for subject, method, ics in emailed}
+    for name, text in files.items():
+        parse(text)
+        assert "RDATE" not in text, name
+        rules = [o["RRULE"] for o in _observances(text)]
+        assert len(rules) == 2, name  # summer and winter, each a yearly rule
+        assert _disagreements(text, "Europe/Paris", start - timedelta(days=200), start) == []
