@@ -162,6 +162,9 @@ def test_going_asks_the_questions_in_the_same_form(client, login, event, asked):
     assert resp.status_code == 400
     assert "Choose one of the options shown." in body and "Tick this box to RSVP." in body
     assert 'value="Acme &amp; Co"' in body
+    # The cursor lands on the first question with a problem (its first option), and only there.
+    assert body.count(" autofocus") == 1
+    assert re.search(rf'name="q_{diet.id}" value="None"[^>]*autofocus', body)
     assert _rsvp_of(event, ana) is None  # nothing half-written
     good = {**bad, f"q_{diet.id}": "Vegan", f"q_{coc.id}": "y"}
     assert client.post(path, data=good).status_code == 303
