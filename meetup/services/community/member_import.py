@@ -28,8 +28,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ...extensions import db
-from ...insert_many import insert_new
-from ...models import Group, Membership, User, member_sort, utcnow
+from ...insert_many import insert_new, refresh_statistics
+from ...models import Group, Membership, OutboxMessage, User, member_sort, utcnow
 from .. import text as names
 from ..accounts.users import normalize_email
 from ..errors import DomainError
@@ -609,6 +609,16 @@ def import_people(
             result.added += len(joined)
     db.session.flush()
     return result
+
+
+ANALYZE_FROM = 1_000  # new members in one import after which the statistics are refreshed
+
+
+def after_import(added: int) -> None:
+    """Once an import has committed: with thousands of new rows, the tables it filled get
+    fresh planner statistics (meetup/insert_many.refresh_statistics)."""
+    if added >= ANALYZE_FROM:
+        refresh_statistics(User.__table__, Membership.__table__, OutboxMessage.__table__)
 
 
 def import_csv(

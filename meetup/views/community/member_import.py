@@ -170,6 +170,8 @@ def run(group_slug: str, token: str):
     if offset is None:  # the whole file in this request
         result = mi.import_people(group, people, **options)
         db.session.commit()
+        mi.after_import(result.added)
+        db.session.commit()
         uploads.delete(token)
         _flash_summary(result.added, result.already_members, skipped)
         return redirect(url_for("members.index", group_slug=group.slug))
@@ -182,6 +184,8 @@ def run(group_slug: str, token: str):
     done = offset + len(chunk) >= len(people)
     answer = {"done": done, "processed": offset + len(chunk), "total": len(people), **totals}
     if done:
+        mi.after_import(totals["added"])
+        db.session.commit()
         uploads.delete(token)
         _flash_summary(totals["added"], totals["already"], skipped)
         answer["redirect"] = url_for("members.index", group_slug=group.slug)
