@@ -123,6 +123,15 @@ def zone_abbreviation(dt: datetime, tz: str) -> str:
     return name
 
 
+def zone_name(dt: datetime, tz: str) -> str:
+    """The zone as an email names it beside a time: the IANA name in English ("Europe/Paris",
+    plain to a reader anywhere), in other languages what zone_abbreviation() gives ("heure de
+    Paris")."""
+    if _language().startswith("en") or "/" not in tz or tz.startswith("Etc/"):
+        return tz
+    return zone_abbreviation(dt, tz)
+
+
 @lru_cache(maxsize=256)
 def _city(tz: str, language: str) -> str:
     return get_timezone_location(ZoneInfo(tz), locale=language, return_city=True)

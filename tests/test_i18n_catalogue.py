@@ -85,3 +85,20 @@ def test_pages_come_in_french_for_a_french_browser(client):
     assert "M’envoyer un lien de connexion" in html or "M'envoyer un lien de connexion" in html
     english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert '<html lang="en"' in english.get_data(as_text=True)
+
+
+def test_no_template_glues_punctuation_to_a_translation():
+    """`{{ _('Preview') }}: ...` can't be right in French, which puts a no-break space before
+    ":", ";", "?" and "!": the punctuation belongs inside the translated string."""
+    import re
+    from pathlib import Path
+
+    glued = re.compile(r"_\([^{}]*\)\s*\}\}\s?[:;!?]")
+    root = Path(__file__).resolve().parent.parent / "templates"
+    found = [
+        f"{path.relative_to(root)}:{n}: {line.strip()}"
+        for path in sorted(root.rglob("*.*"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if glued.search(line)
+    ]
+    assert not found, "Put the punctuation inside the string:\n" + "\n".join(found)

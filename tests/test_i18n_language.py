@@ -183,3 +183,61 @@ def test_group_email_subjects_are_worded_in_each_recipients_language(app):
     db.session.commit()
     assert _mail_to(ana)[-1].subject == "Vous avez été ajouté aux rencontres de Rust Paris"
     assert _mail_to(bob)[-1].subject == "You've been added to Rust Paris's meetups"
+
+
+def test_calendar_files_speak_their_readers_language(client):
+    """A calendar app polls with its own language, or none: a person's feed and their ticket's
+    file follow their saved choice, a group's feed the group's, each cached per language."""
+    from meetup.services.calendar import feeds
+    from tests.factories import make_rsvp
+
+    lea = make_user(locale="fr")
+    english, french = make_group(locale="en"), make_group(locale="fr")
+    rsvp = make_rsvp(make_event(english, visibility="public"), lea)
+    make_event(french, visibility="public")
+    feeds.reset_token(lea)
+    db.session.commit()
+
+    def unfolded(url: str, headers=ENGLISH) -> str:
+        return client.get(url, headers=headers).get_data(as_text=True).replace("\r\n ", "")
+
+    mine = unfolded(f"/cal/{lea.feed_token}.ics")
+    assert "X-WR-CALNAME:Mes rencontres" in mine and "Page de l'événement" in mine, mine
+    ticket = unfolded(f"/t/{rsvp.ticket_token}/event.ics")
+    assert "Votre billet" in ticket and "Your ticket" not in ticket
+    assert "Event page" in unfolded(f"/g/{english.slug}/calendar.ics", FRENCH)
+    assert "Page de l'événement" in unfolded(f"/g/{french.slug}/calendar.ics")
+    assert "Page de l'événement" in unfolded(f"/g/{french.slug}/calendar.ics", FRENCH)
+
+
+def test_pages_opened_from_an_email_link_speak_the_readers_language(client):
+    """A ticket or an unsubscribe link opened signed out, on an English phone: the person's
+    saved language, else their group's."""
+    from meetup.services.mail import consent
+    from tests.factories import make_rsvp
+
+    lea, bob = make_user(locale="fr"), make_user()
+    group = make_group(locale="fr")
+    english = make_group()
+    add_member(group, bob)
+    rsvp = make_rsvp(make_event(english), lea)
+    db.session.commit()
+    assert _lang(client.get(f"/t/{rsvp.ticket_token}", headers=ENGLISH)) == "fr"
+    token = consent.member_token("unsubscribe", group.id, bob.id)
+    assert _lang(client.get(f"/m/unsubscribe/{token}", headers=ENGLISH)) == "fr"
+
+
+def test_an_emails_event_summary_names_the_zone_as_its_reader_does(app):
+    from flask_babel import force_locale
+
+    from meetup.services.mail import messages
+
+    event = make_event(make_group(), timezone="Europe/Paris")
+    for locale, zone in (("fr", "(heure de Paris)"), ("en", "(Europe/Paris)")):
+        with app.test_request_context(), force_locale(locale):
+            text, html = messages.render_bodies(
+                "Léa", "event_announcement", "x",
+                {"event": event, "group": event.group, "kind": "event", "event_link": "",
+                 "going_link": "", "not_going_link": "", "unsubscribe_link": ""},
+            )  # fmt: skip
+        assert zone in text and zone in html, (locale, text)

@@ -23,6 +23,7 @@ from ..services.calendar import files as calendar
 from ..services.calendar.links import add_links
 from ..services.door import tickets
 from ..services.errors import DomainError
+from ..templating import page_for
 from ..urls import absolute_url
 from . import access
 
@@ -84,6 +85,7 @@ def ticket_ics(ticket_token: str):
     is the ticket, as on its page). A ticket no longer valid gets the file without it."""
     rsvp = tickets.find(ticket_token) or abort(404)
     event = rsvp.event
+    page_for(rsvp.user, event.group)  # worded for the ticket's holder, as their emails are
     token = rsvp.ticket_token if tickets.is_valid(rsvp) else None
     response = _conditional(
         feeds.ticket_validator(event, token),
@@ -98,6 +100,7 @@ def ticket_ics(ticket_token: str):
 @bp.get("/g/<group_slug>/calendar.ics")
 def group_feed(group_slug: str):
     group = db.session.scalar(select(Group).where(Group.slug == group_slug)) or abort(404)
+    page_for(None, group)
     token = request.args.get("token")
     members = False
     if token is not None:
@@ -111,6 +114,7 @@ def group_feed(group_slug: str):
 @bp.get("/cal/<feed_token>.ics")
 def personal_feed(feed_token: str):
     user = feeds.find_user_by_token(feed_token) or abort(404)
+    page_for(user, None)  # a calendar app polls with its own language, or none
     validator = feeds.personal_validator(user)
     build = lambda: feeds.cached(validator, lambda: feeds.personal_feed(user))  # noqa: E731
     return _conditional(validator, build, public=False)

@@ -6,6 +6,8 @@ Each blueprint registers the codes its services raise with
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -28,6 +30,22 @@ TITLES = {
     500: _l("Something went wrong"),
     503: _l("Try again in a moment"),
 }
+# What each status says when the code that raised it said nothing of its own (Werkzeug's
+# descriptions are English only).
+MESSAGES = {
+    400: _l("The request could not be understood. Go back and try again."),
+    401: _l("Sign in to see this page."),
+    403: _l("You don't have access to this page."),
+    404: _l("There is no page at this address. Check the link, or start from the home page."),
+    405: _l("This page can't be used that way."),
+    409: _l("Something changed in the meantime. Reload the page and try again."),
+    410: _l("This page is no longer available."),
+    413: _l("That file is too large."),
+    429: _l("Too many tries in a short time. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. Try again in a moment."),
+    503: _l("The site is busy. Try again in a moment."),
+}
+_BARE_LIMIT = re.compile(r"\d+ per \d+ \w+$")
 # The database went away (a restart, a fail-over, a backend terminated, a lock given up on):
 # nothing was saved, and the same request will most likely work in a few seconds.
 DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
@@ -64,7 +82,12 @@ def register_error_handlers(app: Flask) -> None:
     def _http(err: HTTPException):
         if err.code is None or err.code < 400:
             return err
-        return error_response(err.code, err.description or "", err.name.lower().replace(" ", "_"))
+        message = err.description or ""
+        # Werkzeug's default (or Flask-Limiter's bare "30 per 1 hour"), in the page's language.
+        default = message == type(err).description or _BARE_LIMIT.match(str(message))
+        if err.code in MESSAGES and default:
+            message = str(MESSAGES[err.code])
+        return error_response(err.code, message, err.name.lower().replace(" ", "_"))
 
     def _database_unavailable(err: sa_exc.SQLAlchemyError):
         try:

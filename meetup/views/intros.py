@@ -30,6 +30,7 @@ from ..forms.intros import AddPairForm, IntroSettingsForm
 from ..models import Event, utcnow
 from ..services.intros import chips as chips_service
 from ..services.intros import proposals as svc
+from ..templating import page_for
 from . import access
 
 bp = Blueprint("intros", __name__)
@@ -214,8 +215,10 @@ def _link(token: str, answer: str, record, confirm_template: str, done_template:
         side = record(token, answer)
         db.session.commit()
         event = db.session.get(Event, side.pair.event_id)  # the way back, when answered there
+        page_for(side.me, event.group)
         return render_template(done_template, side=side, answer=answer, event=event)
     side = svc.side_for(token)
+    page_for(side.me, db.session.get(Event, side.pair.event_id).group)
     return render_template(confirm_template, side=side, answer=answer, form=form)
 
 

@@ -15,6 +15,7 @@ from threading import Lock
 
 import cachetools
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
@@ -133,5 +134,7 @@ def _validator(*parts: object) -> Validator:
     *_, latest = parts
     if isinstance(latest, datetime) and latest.tzinfo is None:
         latest = latest.replace(tzinfo=UTC)  # an aggregate skips the column's type on SQLite
-    text = "|".join(str(p) for p in (FORMAT_VERSION, current_app.config["BASE_URL"], *parts))
+    # The language too: a file's words (its name, "Event page: ...") are in the reader's.
+    context = (FORMAT_VERSION, current_app.config["BASE_URL"], str(get_locale()))
+    text = "|".join(str(p) for p in (*context, *parts))
     return Validator(hashlib.sha256(text.encode()).hexdigest()[:32], latest)

@@ -13,6 +13,7 @@ from ...forms.community import InviteForm, JoinForm
 from ...services.community import invite_links
 from ...services.errors import DomainError
 from ...services.permissions import role_in
+from ...templating import page_for
 from ...urls import absolute_url
 from .. import access
 from ..channels import tracking
@@ -67,6 +68,7 @@ def revoke(group_slug: str, invite_id: int):
 def join(invite_code: str):
     invite = invite_links.find_invite(invite_code)
     group = invite.group
+    page_for(None, group)
     if not current_user.is_authenticated:
         login = _login_url(request.path)
         if request.method == "POST" and login:

@@ -21,6 +21,7 @@ from ...models import utcnow
 from ...services.door import tickets
 from ...services.events import answers, seats
 from ...services.events import guests as guests_service
+from ...templating import page_for
 from ...urls import ticket_url
 from ..events.rsvp import after_leaving
 from .offline import service_worker_url
@@ -36,6 +37,7 @@ def show(ticket_token: str):
     if rsvp is None:
         return _guest_ticket(ticket_token)  # a named guest's own ticket, or 404
     event = rsvp.event
+    page_for(rsvp.user, event.group)
     valid, ended = tickets.is_valid(rsvp), event.has_ended()
     # A cancelled or finished event's ticket is a keepsake: no code to show, no calendar
     # entry to add.

@@ -8,6 +8,7 @@ An answer link only shows one confirm button: a GET never changes anything.
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -17,6 +18,7 @@ from ...forms.base import ButtonForm
 from ...services.errors import DomainError
 from ...services.events import announcements
 from ...services.mail import messages as mail
+from ...templating import page_for
 from ...urls import event_url
 from .. import access
 
@@ -51,9 +53,10 @@ def _preview(event) -> tuple[str, str]:
             "group": event.group,
             "kind": "event",
             "event_link": f"{event_url(event.key)}?via=email",
-            "going_link": "[I'm going]",
-            "not_going_link": "[Can't go]",
-            "unsubscribe_link": "[Unsubscribe]",
+            # Where each person's own link goes, shown in the page's language.
+            "going_link": _("[I'm going]"),
+            "not_going_link": _("[Can't go]"),
+            "unsubscribe_link": _("[Unsubscribe]"),
         },
     )
     return subject, text
@@ -101,6 +104,7 @@ def _answer() -> str:
 
 
 def _answer_page(link, answer: str, rsvp=None):
+    page_for(link.user, link.event.group)
     return (
         render_template(
             "events/announce_answer.html",

@@ -40,7 +40,7 @@ from ...services.events import waitlist as rsvp_waitlist
 from ...services.intros import chips as chips_service
 from ...services.permissions import ORGANIZER_ROLES, can_view_event, is_member, is_organizer
 from ...services.tokens import same
-from ...templating import page_about_group
+from ...templating import page_about_group, page_for
 from .. import access
 from ..channels import tracking
 from . import questions as event_questions
@@ -433,6 +433,7 @@ def confirm(token: str):
     try:
         if request.method == "GET":
             rsvp = rsvp_answers.peek_link(token)
+            page_for(rsvp.user, rsvp.event.group)
             return render_template(
                 "events/rsvp_confirm.html",
                 event=rsvp.event,
@@ -458,6 +459,7 @@ def confirm(token: str):
 def _standing(rsvp: Rsvp) -> str:
     """Where a confirmed answer left someone: going (the ticket is in their email) or their
     place on the waitlist."""
+    page_for(rsvp.user, rsvp.event.group)
     return render_template(
         "events/rsvp_standing.html",
         event=rsvp.event,
@@ -482,6 +484,7 @@ def claim(event_key: str, ticket_token: str):
         if not can_view_event(event, current_user):
             access.event_not_found()
         raise DomainError("claim_lapsed")
+    page_for(rsvp.user, None)  # the event's group is the page's already
     if request.method == "GET":
         return render_template("events/rsvp_claim.html", event=event, rsvp=rsvp, form=ButtonForm())
     if not ButtonForm().validate():
@@ -503,6 +506,7 @@ def leave(token: str):
     button (mail scanners prefetch links); POST leaves."""
     if request.method == "GET":
         rsvp = leave_links.waiting_by_leave_token(token)
+        page_for(rsvp.user, rsvp.event.group)
         position = rsvp_seats.waitlist_position(rsvp)
         return render_template(
             "events/rsvp_leave.html",

@@ -10,6 +10,7 @@ from ...extensions import db
 from ...forms.insights import FeedbackForm
 from ...models import EventFeedback
 from ...services.insights import followups
+from ...templating import page_for
 
 bp = Blueprint("feedback", __name__)
 
@@ -33,6 +34,7 @@ def _page(body: str, status: int = 200) -> Response:
 @bp.route("/feedback/<token>", methods=["GET", "POST"])
 def form(token: str):
     rsvp = followups.rsvp_by_feedback_token(token)
+    page_for(rsvp.user, rsvp.event.group)
     previous = db.session.scalar(
         db.select(EventFeedback).where(
             EventFeedback.event_id == rsvp.event_id, EventFeedback.user_id == rsvp.user_id

@@ -17,6 +17,7 @@ from ...extensions import csrf, db
 from ...forms.base import ButtonForm
 from ...services.errors import DomainError
 from ...services.mail import consent
+from ...templating import page_for
 
 bp = Blueprint("group_mail", __name__)
 
@@ -38,6 +39,7 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 @bp.get("/m/unsubscribe/<token>")
 def unsubscribe(token: str):
     membership = consent.membership_by_token("unsubscribe", token)
+    page_for(membership.user, membership.group)
     page = render_template(
         "mail/unsubscribe.html", membership=membership, group=membership.group, done=False
     )
@@ -53,6 +55,7 @@ def unsubscribe_post(token: str):
     db.session.commit()
     if request.form.get("List-Unsubscribe") == "One-Click":
         return "", 204, NO_STORE
+    page_for(membership.user, membership.group)
     page = render_template(
         "mail/unsubscribe.html", membership=membership, group=membership.group, done=True
     )
@@ -67,6 +70,7 @@ def _answer() -> str:
 
 
 def _welcome_page(membership, answer: str, form: ButtonForm, *, done: bool):
+    page_for(membership.user, membership.group)
     page = render_template(
         "mail/welcome_answer.html",
         membership=membership,
