@@ -466,3 +466,55 @@ def test_a_complement_outranks_any_amount_of_similarity(
     ]  # fmt: skip
     assert score(people, 1, 2) > score(people, 3, 4)
     assert score(people, 3, 4) <= MAX_SIMILAR
+
+
+def test_the_reason_names_the_field_the_offer_is_about():
+    """An offer met only because it leaves the asked field open is named by its own field:
+    feedback on fundraising decks is not "advice on UX design"."""
+    people = [
+        person(1, looking_for="Want to learn how to run user interviews properly"),
+        person(2, name="Léa", can_offer="Happy to give feedback on fundraising decks"),
+    ]
+    (p,) = match(people, [], []).pairs
+    assert "advice on UX design" in p.reason_for_a
+    assert "Léa offers advice on fundraising" in p.reason_for_a
+
+
+def _cohort_pairs() -> list[tuple[str, str]]:
+    """(seeker's words, offerer's words) of the labelled cohorts' plain pairs."""
+    root = os.path.join(os.path.dirname(__file__), "intro_cohorts")
+    out = []
+    for name in sorted(os.listdir(root)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(root, name), encoding="utf-8") as f:
+            people = json.load(f)["people"]
+        for s in people:
+            for o in people:
+                if s["needs"] and {tuple(n) for n in s["needs"]} & {tuple(x) for x in o["offers"]}:
+                    out.append((s["looking_for"], o["can_offer"]))
+    return sorted(set(out))[::7]  # a spread of them, enough for the property
+
+
+TEXT_PAIRS = _cohort_pairs()
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    pair=st.sampled_from(TEXT_PAIRS),
+    shared=st.lists(st.sampled_from(TOPICS), min_size=0, max_size=9, unique=True),
+    company=st.sampled_from(["", "Acme"]),
+)
+def test_a_complement_read_from_words_outranks_any_amount_of_similarity(pair, shared, company):
+    """The same property with nobody ticking a tag: an ask and an offer read from free text
+    (French, English, paraphrase) against two people asking for the same thing in the same
+    words, with every interest and their company in common."""
+    ask, offer = pair
+    people = [
+        person(1, looking_for=ask),
+        person(2, can_offer=offer, interests=["knitting"]),
+        *(person(pid, looking_for=ask, interests=shared, company=company, intro_colleagues=True)
+          for pid in (3, 4)),
+    ]  # fmt: skip
+    assert score(people, 1, 2) > score(people, 3, 4)
+    assert score(people, 3, 4) <= MAX_SIMILAR

@@ -146,3 +146,60 @@ def test_the_lexicon_is_a_tree_with_names_in_both_languages():
         assert f.names["en"] and f.names["fr"], key
         assert key not in f.ancestors
         assert f.facet in ("skill", "sector")
+
+
+@pytest.mark.parametrize(
+    ("looking_for", "can_offer", "expected"),
+    [
+        # Words that share a stem with a cue are not that cue.
+        ("", "Open to mentoring junior PMs", {("mentor", "offer")}),  # not "opening"
+        ("Looking for a back-end developer", "", {("job", "offer")}),  # not "backing"
+        ("Looking for a junior developer position", "", {("job", "need")}),
+        ("Mon profil : développeuse Python, je cherche un CDI", "", {("job", "need")}),
+        ("", "I lead a product team", {("advice", "offer")}),  # not "leads"
+        # Negation before the verb.
+        ("Je ne recrute pas en ce moment", "", set()),
+        ("", "On ne recrute pas", set()),
+        ("Not looking for a job, just curious", "", set()),
+        # Common phrasings of an offer or an ask.
+        ("", "Happy to chat about growth marketing", {("advice", "offer")}),
+        ("", "Ex-recruiter, can help you hire your first engineers", {("advice", "offer")}),
+        ("Need help setting up our first sales process", "", {("advice", "need")}),
+        ("Someone to look at my investor deck", "", {("advice", "need")}),
+        ("", "Looking for startups to invest in", {("funding", "offer")}),
+        ("", "Je cherche des startups dans lesquelles investir", {("funding", "offer")}),
+        ("", "Looking for mentees", {("mentor", "offer")}),
+        ("", "Nous accueillons des stagiaires en sécurité informatique", {("job", "offer")}),
+        ("Trying to find a designer to make our logo", "", {("service", "need")}),
+        # A lawyer or an accountant sought is a provider; one who advises provides.
+        ("Need a French lawyer for employment contracts", "", {("service", "need")}),
+        ("Je cherche un comptable pour ma micro-entreprise", "", {("service", "need")}),
+        ("Recherche un juriste pour nos contrats", "", {("service", "need")}),
+        ("", "Avocate, je conseille les startups", {("advice", "offer"), ("service", "offer")}),
+    ],
+)  # fmt: skip
+def test_common_phrasings_and_false_stems(looking_for, can_offer, expected):
+    assert kinds(looking_for, can_offer) == expected
+
+
+def test_fields_of_the_clause_and_not_the_writers_own_role():
+    # A cue with no field of its own takes the clause's.
+    assert ("mentor", "need", frozenset({"ux"})) in read("Un mentor pour ma reconversion vers l'UX")
+    # "we're two engineers": the help asked for is in sales, not in software.
+    got = read("Need help with our first sales process, we're two engineers")
+    assert ("advice", "need", frozenset({"sales"})) in got
+    assert ("advice", "need", frozenset({"hr", "software"})) in read(
+        "Advice on hiring our first engineers"
+    )
+
+
+def test_an_offer_about_another_facet_only_meets_weakly():
+    """Feedback on fundraising decks (a sector) is not open to any skill: it meets a UX
+    question below a UX researcher and the fundraising question above both."""
+    decks = read_person("", "Happy to give feedback on fundraising decks")
+    ux = read_person("", "UX researcher, happy to chat about research methods")
+    interviews = read_person("Want to learn how to run user interviews properly", "")
+    pitch = read_person("Need someone to review my pitch deck", "")
+    assert strength(interviews, ux) == 1.0
+    assert strength(interviews, decks) == 0.5
+    assert strength(pitch, decks) == 1.0 > strength(pitch, ux)

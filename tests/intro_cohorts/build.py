@@ -13,6 +13,14 @@ the lexicon was tuned on the cohorts above, and measured as they were written: 0
 (14 of 15 seekers) against 0.06 at random, before any change. One later change was made after
 seeing one of its misses (a consultant also offers services), so its figure is no longer
 entirely free of tuning. It reads as a paraphrase cohort (floor 0.6).
+
+en_trades, fr_trades and mixed_trades.json are not written by this script either: people
+written by hand in other vocabulary (internships in security, lawyers, accountants, pitch decks,
+user interviews, DevOps, HR, photography, translation...), with look-alike seekers and negated
+asks among the noise. Measured as written: 0.62, 1.0 and 0.83 served; the lexicon and the
+reading were then fixed on their misses, so they now guard those fixes. holdout_trades.json was
+written after those fixes and measured once, untouched: 1.0 served (0.83 before them) against
+0.10 at random. All four read as paraphrase cohorts (floor 0.6).
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ Each person's reading (reading.py) becomes two sparse rows over the same columns
             the best of b's offers kept per column.
 Their product is the direction's strength: the mean over facets of how well the best offer
 meets the fields asked, 0.75 for a facet the offer leaves open, 0.6 for an ask with no field.
+An ask about one facet only (a skill: "feedback on our user interviews") is met at 0.5 by an
+offer that names fields of the other facet only ("feedback on fundraising decks", a sector):
+it is about something else, not open to anything.
 Kinds only meet their own (a mentor is met by mentoring), except that advice and mentoring
 stand in for each other, and advice for a provider, at a discount.
 """
@@ -22,6 +25,7 @@ from .reading import Intent, Reading
 
 OPEN_FACET = 0.75  # the offer names no field of a facet the need names
 NO_FIELD = 0.6  # the need names no field at all
+OTHER_FACET = 0.5  # a one-facet need against an offer naming only the other facet
 # (need kind, offer kind) -> factor, beyond each kind meeting itself.
 # An expert who advises may also take on the work asked of a provider, at a discount.
 CROSS = {("advice", "mentor"): 0.9, ("mentor", "advice"): 0.8, ("service", "advice"): 0.6}
@@ -43,9 +47,11 @@ def need_row(needs: Sequence[Intent]) -> dict[tuple, float]:
         if not facets:
             row[(n.kind, "?")] = row.get((n.kind, "?"), 0.0) + 1.0
             continue
+        # A one-facet need has its own open column: see OTHER_FACET.
+        star = "*" if len(facets) > 1 else "*1"
         for facet, fs in facets.items():
             share = 1.0 / len(facets)
-            row[(n.kind, facet, "*")] = row.get((n.kind, facet, "*"), 0.0) + share
+            row[(n.kind, facet, star)] = row.get((n.kind, facet, star), 0.0) + share
             for f in fs:
                 row[(n.kind, facet, f)] = row.get((n.kind, facet, f), 0.0) + share / len(fs)
     return row
@@ -69,6 +75,7 @@ def meet_row(offers: Sequence[Intent]) -> dict[tuple, float]:
             for facet in FACETS:
                 if facet not in facets:
                     put((kind, facet, "*"), c * OPEN_FACET)
+                    put((kind, facet, "*1"), c * (OTHER_FACET if facets else OPEN_FACET))
                     continue
                 for g in facets[facet]:
                     for h, w in lex.neighbours(g).items():
@@ -108,8 +115,9 @@ def best_match(a: Reading, b: Reading) -> Match | None:
                         w = c * lex.compat(f, g)
                         if w > score:
                             score, nf, of = w, f, g
-                if of is None:
-                    score = c * OPEN_FACET
+                if of is None:  # the offer names no field of the need's facet, or another
+                    score = c * (OTHER_FACET if o.fields else OPEN_FACET)
+                    of = o.fields[0] if o.fields else None
             elif o.fields:
                 of = o.fields[0]
             if best is None or score > best.score:

@@ -75,6 +75,7 @@ class Field:
     facet: str  # "skill" or "sector"
     names: dict[str, str]
     ancestors: tuple[str, ...] = ()  # nearest first
+    sought: str = "job"  # what someone sought in it with no cue is: "job" (to hire), "service"
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,10 @@ def lexicon() -> Lexicon:
             chain.append(up)
             up = fields[up].parent
         facet = f.facet or next((fields[a].facet for a in chain if fields[a].facet), "skill")
-        fields[key] = Field(key, f.parent, facet, f.names, tuple(chain))
+        sought = next(
+            (fields_data[k]["sought"] for k in (key, *chain) if "sought" in fields_data[k]), "job"
+        )
+        fields[key] = Field(key, f.parent, facet, f.names, tuple(chain), sought)
 
     lex = Lexicon(
         version=int(words["VERSION"]),

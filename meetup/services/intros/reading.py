@@ -244,17 +244,24 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             for m in c_markers
         ):
             side = "offer"  # "I'm a data engineer, ...": what the writer is
-        # An advice cue inside a longer field or role is part of it ("expert-comptable").
+        # A cue inside a longer field or role is part of it ("expert-comptable", "back-end",
+        # "employment contracts", "customer success").
         c_cues = [
             m
             for m in c_cues
-            if m.entry.target != "advice"
-            or not any(
+            if not any(
                 k.start <= m.start and m.end <= k.end and (k.end - k.start) > (m.end - m.start)
                 for k in c_concepts
             )
         ]
         negations = [m.end for m in c_markers if m.entry.kind == "negation"]
+        # "not looking for a job", "je ne cherche pas de CDI": a negated marker negates
+        # what follows it.
+        negations += [
+            k.end
+            for k in c_markers
+            if k.entry.kind in ("ask", "offer") and any(0 <= k.start - n <= 1 for n in negations)
+        ]
         selves = [m.end for m in c_markers if m.entry.kind == "self"]
 
         # Cues -> (kind, side, position)
@@ -288,6 +295,7 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             placed.append((e.target, cue_side, m.start, span(m.start, m.end)))
         # Roles
         fields_here: list[tuple[str, int]] = []
+        own_here: set[str] = set()  # roles the writer says they hold in this clause
         c_concepts = [
             m for m in c_concepts if not any(c.start <= m.start and m.end <= c.end for c in real)
         ]
@@ -297,6 +305,7 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             )
             if m.entry.kind == "role" and is_self:
                 own.append(m.entry.target)
+                own_here.add(m.entry.target)
             fields_here.append((m.entry.target, m.start))
         if not placed:
             sought = [m for m in c_concepts if m.entry.kind == "role" and side == "need"]
@@ -306,8 +315,14 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
                 first_role = min((m.start for m in c_cues), default=0)
                 placed.append(("cofounder", side, first_role, ""))
             elif sought and not all(lex.top(m.entry.target) == "entrepreneurship" for m in sought):
+                # Someone to hire, or a provider to engage ("need a lawyer", "un comptable").
+                first_role = sought[0]
+                if lex.fields[first_role.entry.target].sought == "service":
+                    kind_side = ("service", "need")
+                else:
+                    kind_side = ("job", "offer")
                 placed.append(
-                    ("job", "offer", sought[0].start, span(sought[0].start, sought[0].end))
+                    (*kind_side, first_role.start, span(first_role.start, first_role.end))
                 )
         if not placed:
             if fields_here:
@@ -327,10 +342,17 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             )
             attached[best].append(f)
         quote = clause_text(c)
+        # A cue with no field of its own is about the clause's ("a mentor for my move into
+        # UX": the mentor is in UX too).
+        clause_fields = _uniq(f for f, _p in fields_here)
         for i, (kind, s, _pos, cue) in enumerate(placed):
-            intents.append(Intent(kind, s, _uniq(attached[i]), quote, box, cue))
+            fs = _uniq(attached[i]) or clause_fields
+            if s == "need" and kind != "job" and set(fs) - own_here:
+                # "we're two engineers who need help with sales": help in sales, not code
+                fs = tuple(f for f in fs if f not in own_here)
+            intents.append(Intent(kind, s, fs, quote, box, cue))
             if s == "offer":
-                own.extend(attached[i])
+                own.extend(fs)
     # A clause of fields alone completes the cue clauses with none ("A mentor. In data.").
     cue_intents = [i for i in intents if i.cue]
     bare = [i for i in cue_intents if not i.fields]
@@ -424,6 +446,14 @@ def read_person(
                 continue
             if other == "need" or own:
                 intents.append(Intent("cofounder", other, (), i.quote, i.box, i.cue))
+    # A lawyer or an accountant who advises ("Avocate, je conseille les startups") offers
+    # the service too: what people seek of those trades.
+    lex = lexicon()
+    for i in list(intents):
+        if i.side == "offer" and i.kind in ("advice", "mentor"):
+            trade = tuple(f for f in i.fields if lex.fields[f].sought == "service")
+            if trade and not any(j.kind == "service" and j.side == "offer" for j in intents):
+                intents.append(replace(i, kind="service", fields=trade))
     out = []
     for i in intents:
         if not i.fields and (
