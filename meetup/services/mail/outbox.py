@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from flask import current_app
-from sqlalchemy import Connection, Update, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Select, Update, and_, bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ... import database
@@ -323,28 +323,39 @@ class Ledger:
             self.conn = None
 
 
-def _due(now: datetime):
+def _claimable(now: datetime, limit: int) -> list[Select]:
+    """The queries of a claim, each read in order from ix_outbox_due and stopping at `limit`:
+    rows stuck in "sending" past their lease (a worker died), then queued rows now due, oldest
+    first. One query with OR took every due row and sorted them all for each batch of 50
+    (45 ms a batch with 50,000 announcement emails queued at once)."""
     lease = timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
-    return or_(
-        and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - lease),
-    )
-
-
-def claim(limit: int, *, worker: str, now: datetime) -> list[Claimed]:
-    """Claim up to `limit` due rows (queued and due, or stuck "sending" past the lease)."""
-    db.session.rollback()  # start a fresh transaction, with the write intent set below
-    control = current_app.config["TESTING_OUTBOX_NO_CLAIM_LOCK"]
-    query = (
+    stale = (
         select(*_COLUMNS)
-        .where(_due(now))
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - lease)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    due = (
+        select(*_COLUMNS)
+        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
-    if not control:
-        query = query.with_for_update(skip_locked=True)
+    return [stale, due]
+
+
+def claim(limit: int, *, worker: str, now: datetime) -> list[Claimed]:
+    """Claim up to `limit` due rows (stuck "sending" past the lease, or queued and due)."""
+    db.session.rollback()  # start a fresh transaction, with the write intent set below
+    control = current_app.config["TESTING_OUTBOX_NO_CLAIM_LOCK"]
     with _writing():
-        rows = db.session.execute(query).all()
+        rows = []
+        for query in _claimable(now, limit):
+            if len(rows) >= limit:
+                break
+            if not control:
+                query = query.with_for_update(skip_locked=True)
+            rows += db.session.execute(query.limit(limit - len(rows))).all()
         if control:
             time.sleep(0.05)  # negative control: no lock, and a window for the race
         if not rows:
