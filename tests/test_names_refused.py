@@ -118,3 +118,48 @@ def test_the_services_refuse_them_too(app, bad):
 def test_an_imported_name_keeps_its_letters_and_loses_the_rest():
     assert plain_text("Ana\u202e Lima", 120) == "Ana Lima"
     assert plain_text("\u200b\u200b", 120) == ""
+
+
+FREE_TEXT = {
+    "event description": lambda c, g, e, v: c.post(
+        f"/e/{e.key}/edit", data=form_data(description=v)
+    ),
+    "group description": lambda c, g, e, v: c.post(
+        f"/g/{g.slug}/edit", data={"name": "Alumni", "platform": "slack", "description": v}
+    ),
+    "what I look for": lambda c, g, e, v: c.post("/profile", data={"name": "Olga",
+                                                                   "looking_for": v}),
+    "message body": lambda c, g, e, v: c.post(
+        f"/e/{e.key}/message", data=message_form(c, e, body=v)
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("form", FREE_TEXT, ids=FREE_TEXT)
+def test_free_text_refuses_a_direction_override_and_keeps_the_rest(world, form):
+    """Every text area of every form: an override is refused as in a name; a blank or a
+    right-to-left mark is text like any other."""
+    value, message = BAD["override"]
+    resp = FREE_TEXT[form](*world, f"Line one\n{value}")
+    assert resp.status_code == 400, resp.status_code
+    assert message in resp.get_data(as_text=True)
+    db.session.rollback()
+    columns = (Event.description, Group.description, User.looking_for, OutboxMessage.body_text)
+    assert not any(db.session.scalar(select(c).where(c.contains(value))) for c in columns)
+    kept = FREE_TEXT[form](*world, "\u200fשלום \u200b and hello")
+    assert kept.status_code in (200, 302, 303), kept.status_code
+
+
+def test_guest_rows_sent_by_someone_already_going_are_checked_too(app, world, login):
+    """Only a new answer places guests, but bad rows are refused whenever they are sent."""
+    _client, _group, event = world
+    ana = make_user(name="Ana")
+    make_rsvp(event, ana)
+    client = login(app.test_client(), ana)
+    value, message = BAD["override"]
+    resp = client.post(
+        f"/e/{event.key}/rsvp", data={"answer": "going", "guest_name": [value], "guest_email": [""]}
+    )
+    assert resp.status_code == 400 and message in resp.get_data(as_text=True)
+    db.session.rollback()
+    assert _stored(value) == []

@@ -19,7 +19,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectField, StringField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
 from wtforms.validators import ValidationError
@@ -109,6 +109,18 @@ class AppForm(FlaskForm):
             for field in self:
                 if isinstance(field, StringField) and field.data is None:
                     field.data = ""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Free text people read (a description, what someone looks for, a message) may be
+        anything but a text-direction override, which would reverse what follows it on the
+        page and in emails (services/text.py): refused like in a name."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            data = field.data if isinstance(field, TextAreaField) else None
+            if data and any(c in text.DIRECTION_CONTROLS for c in data):
+                field.errors = [*field.errors, message_for("text_direction_control")[1]]
+                valid = False
+        return valid
 
 
 class ButtonForm(AppForm):

@@ -216,9 +216,11 @@ def answer(
     joining = going and (rsvp is None or rsvp.status not in seats.HELD)
     if shared and (rsvp is not None or (joining and state.free > 0)):
         raise seats.NeedsExclusiveLock  # before any write: only a new waitlist row may be shared
+    # Guest rows are checked whenever sent, though only a new answer places them (someone
+    # already going changes their party on the guests page): bad rows are never just dropped.
+    party = None if answers.guests is None else guests_service.clean(event, answers.guests)
     if joining:
         _ensure_can_join(member, state, now)
-        party = None if answers.guests is None else guests_service.clean(event, answers.guests)
     if rsvp is None:
         rsvp = rows.new_row(event, user, "not_going", now, new_id)
     _apply_answers(rsvp, user, answers)
