@@ -165,6 +165,77 @@ def test_cancelling_tells_requesters(event, organizer):
     assert ("p0@example.org", "Cancelled: Monthly meetup") in _subjects()
 
 
+def _starting_at(event, hour: int, minute: int = 0):
+    """Move `event` to start at hour:minute in its zone, five days from now."""
+    from datetime import time
+
+    from meetup.timeutil import local_to_utc
+
+    day = (utcnow() + timedelta(days=5)).date()
+    event.starts_at = local_to_utc(day, time(hour, minute), event.timezone)
+    event.ends_at = event.starts_at + timedelta(hours=2)
+    db.session.commit()
+    return event.starts_at
+
+
+def _closed_notes() -> list[OutboxMessage]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key.like("request-closed:%"))
+        )
+    )
+
+
+def test_requests_still_pending_at_the_start_are_closed_with_a_kind_note_once(event):
+    """No request stays pending forever: when the event starts, each requester left waiting
+    is told once, by the worker, that their request is closed; those decided hear nothing."""
+    from meetup.worker import jobs
+
+    start = _starting_at(event, 19)
+    waiting, declined, approved = _ask(event, 3)
+    approval.decline(event, [declined.id])
+    approval.approve(event, [approved.id])
+    db.session.commit()
+    assert jobs.run_jobs(now=start - timedelta(minutes=1))["close_started"] == 0
+    assert jobs.run_jobs(now=start + timedelta(minutes=1))["close_started"] == 1
+    assert jobs.run_jobs(now=start + timedelta(minutes=2))["close_started"] == 0
+    [note] = _closed_notes()
+    assert note.to_addr == waiting.user.email
+    assert note.subject == "About your request: Monthly meetup"
+    assert "Monthly meetup has started, and your request to join could not be answered in time" in (
+        note.body_text
+    )
+    assert note.next_attempt_at == start + timedelta(minutes=1)  # 19:01 there: sent at once
+    with pytest.raises(DomainError) as err:  # and it can no longer be approved
+        approval.approve(event, [waiting.id], now=start + timedelta(minutes=3))
+    assert err.value.code == "event_started"
+
+
+def test_a_note_that_would_come_at_night_waits_for_the_morning(event, organizer):
+    from datetime import time
+
+    from meetup.timeutil import in_zone, local_to_utc
+    from meetup.worker import jobs
+
+    start = _starting_at(event, 22, 30)
+    _ask(event, 1)
+    assert jobs.run_jobs(now=start)["close_started"] == 1
+    [note] = _closed_notes()
+    next_day = (in_zone(start, event.timezone) + timedelta(days=1)).date()
+    assert note.next_attempt_at == local_to_utc(next_day, time(9), event.timezone)
+    # A cancelled event told its requesters already; one long over is left as it is.
+    now = utcnow()
+    cancelled = make_event(event.group, requires_approval=True, starts_at=now + timedelta(hours=1))
+    answers.answer(cancelled, make_user("q@example.org"), True)
+    db.session.commit()
+    editing.cancel_event(cancelled, organizer)
+    old = make_event(event.group, requires_approval=True, starts_at=now - timedelta(days=3))
+    make_rsvp(old, make_user("r@example.org"), "requested")
+    db.session.commit()
+    assert jobs.run_jobs(now=now + timedelta(hours=2))["close_started"] == 0
+
+
 def test_hide_address_only_with_approval(event):
     data = editing.EventInput(
         title="T",

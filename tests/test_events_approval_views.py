@@ -302,3 +302,48 @@ def test_a_one_tap_going_from_an_announcement_makes_a_request(client, event):
     done = client.post(path, data={"answer": "going"}).get_data(as_text=True)
     assert "Request sent" in done and "You’re not going" not in done
     assert _status(event, ana) == "requested"
+
+
+def test_the_announcement_of_an_approval_event_asks_rather_than_answers(client, event):
+    """Its one-tap button and the page it opens read as a request, not an RSVP."""
+    from meetup.services.events import announcements
+    from meetup.worker import jobs
+
+    ana = _member(event, "Ana")
+    announcements.announce(event, event.group.memberships[0].user)
+    db.session.commit()
+    jobs.run_jobs(jobs=[announcements.queue_announcements])
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == ana.email))
+    written = announcements.write_notice(row.notice, to_name="Ana", subject=row.subject)
+    assert "Ask to join:\nhttp://localhost/m/answer/" in written.body_text
+    assert "I'm going" not in written.body_text and "I&#39;m going" not in written.body_html
+    assert ">Ask to join</a>" in written.body_html
+    assert "The organizer approves each RSVP" in written.body_text
+
+    path = f"/m/answer/{announcements.answer_token(event.id, ana.id)}?answer=going"
+    page = client.get(path).get_data(as_text=True)
+    assert "<h1>Ask to join</h1>" in page and "Confirm my request" in page
+    assert "The organizer approves each RSVP" in page
+    event.requires_approval = False
+    db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "Ask to join" not in page and "Confirm: I'm going" in page
+
+
+def test_once_the_event_has_started_its_requests_are_closed_not_waiting(
+    client, login, event, organizer
+):
+    from datetime import timedelta
+
+    from meetup.models import utcnow
+
+    ana = _member(event, "Ana")
+    answers.answer(event, ana, True)
+    event.starts_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    login(client, organizer)
+    shown = client.get(f"/e/{event.key}").get_data(as_text=True)
+    assert "request waiting for you" not in shown and "No request waiting" in shown
+    page = client.get(f"/e/{event.key}/requests").get_data(as_text=True)
+    assert "This event has started: these requests can no longer be approved." in page
+    assert "Ana" in page and 'value="approve:' not in page

@@ -88,3 +88,22 @@ def test_organizers_turn_it_on_and_off_from_the_insights_page(app, client, login
     client.post(url, data={"on": "0"})
     db.session.refresh(group)
     assert group.rsvp_digest is False
+
+
+def test_requests_left_when_the_event_started_are_not_counted_as_waiting(app):
+    """Once an event has started its pending requests are closed (services/events/approval.py):
+    the morning's digest doesn't ask the organizer to review them."""
+    group = make_group(make_user())
+    started = make_event(
+        group, title="Last night", starts_at=YESTERDAY + timedelta(hours=13), requires_approval=True
+    )
+    coming = make_event(
+        group, title="Next week", starts_at=TODAY + timedelta(days=5), requires_approval=True
+    )
+    for event in (started, coming):
+        make_rsvp(event, make_user(), "requested", requested_at=YESTERDAY)
+    by_title = {
+        c.title: c for c in digest.changes(group.id, MIDNIGHT - timedelta(days=1), MIDNIGHT)
+    }
+    assert (by_title["Next week"].new_requests, by_title["Next week"].requests) == (1, 1)
+    assert "Last night" not in by_title  # nothing else happened there

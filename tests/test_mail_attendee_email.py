@@ -227,3 +227,41 @@ def test_the_same_form_sent_twice_at_once_answers_both_and_writes_once(
     assert resp.status_code == 200 and len(calls) == 2
     assert "This message was already sent, to 2 people" in resp.get_data(as_text=True)
     assert len(_outbox()) == 2
+
+
+def test_named_guests_with_an_address_are_written_to_with_the_people_going(client, login):
+    """A guest holding a ticket who gave an email is one of the people going: the form says
+    so, they get the message once (named, in their own email), and a guest without an email
+    or whose party waits gets nothing."""
+    from meetup.services.events import answers
+    from meetup.services.events.guests import GuestInput
+
+    olga = make_user("olga@example.org", name="Olga Organizer")
+    event = make_event(make_group(olga, name="Rust Paris"), capacity=4, max_guests=2)
+    make_rsvp(event, make_user("going@example.org"), "going")
+
+    def party(email: str, *guests: GuestInput) -> None:
+        answers.answer(event, make_user(email), True, answers.Answers(guests=list(guests)))
+        db.session.commit()
+
+    party("ana@example.org", GuestInput("Bo Li", "bo@example.org"), GuestInput("Cy"))
+    party("dan@example.org", GuestInput("Eve", "eve@example.org"))  # no room: waits
+    db.session.query(OutboxMessage).delete()  # the tickets
+    db.session.commit()
+
+    login(client, olga)
+    page = client.get(f"/e/{event.key}/message").get_data(as_text=True)
+    assert "People going (2) and their 1 guest" in page
+    resp = _post(client, event, audience="going")
+    assert resp.status_code == 303
+    sent = {m.to_addr: m for m in _outbox()}
+    assert set(sent) == {"ana@example.org", "bo@example.org", "going@example.org"}
+    assert sent["bo@example.org"].body_text.startswith("Hi Bo Li,")
+    assert "Olga Organizer, organizer of Rust Paris, writes" in sent["bo@example.org"].body_text
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Your message is on its way to 3 people." in page
+    form_key = sent["bo@example.org"].dedupe_key.split(":")[2]
+    again = announcements.send(
+        event, olga, audience="everyone", subject="s", body="b", form_key=form_key
+    )
+    assert again.already == 3 and again.queued == 1  # only Dan, waiting, is new

@@ -158,6 +158,61 @@ def test_a_moved_event_gets_a_reminder_for_its_new_time(app, soon_event):
     assert jobs.run_jobs()["send_reminders"] == 0
 
 
+def _party(event, host_name: str, *guests, going: bool = True, now=None):
+    from meetup.services.events import answers
+    from meetup.services.events.guests import GuestInput
+
+    party = answers.Answers(guests=[GuestInput(*g) for g in guests])
+    rsvp = answers.answer(event, make_user(name=host_name), going, party, now=now)
+    db.session.commit()
+    return rsvp
+
+
+def test_named_guests_with_an_address_get_a_reminder_of_their_own_once(app):
+    """As their host: one reminder, worded for a guest, with their own ticket; none for a
+    guest without an address, nor for one whose party lost its seats or waits."""
+    from meetup.services.events import answers
+
+    now = utcnow()
+    group = make_group(make_user())
+    event = make_event(
+        group, starts_at=now + timedelta(hours=20), reminder_hours=24, capacity=5, max_guests=2
+    )
+    before = now - timedelta(hours=6)  # the tickets went out before the reminder was due
+    ana = _party(event, "Ana", ("Bo Li", "bo@example.org"), ("Cy",), now=before)
+    dan = _party(event, "Dan", ("Eve", "eve@example.org"), now=before)
+    answers.answer(event, dan.user, False, now=before)  # Dan's party is off
+    _party(event, "Fay", ("Gil", "gil@example.org"), ("Hal", "hal@example.org"), now=before)
+    db.session.commit()  # Fay's party of three waits: two seats left
+
+    assert jobs.run_jobs()["send_reminders"] == 2
+    assert jobs.run_jobs()["send_reminders"] == 0
+    sent = {m.to_addr: m for m in _reminders()}
+    assert set(sent) == {ana.user.email, "bo@example.org"}
+    bo = sent["bo@example.org"]
+    [guest] = [g for g in ana.guests if g.email]
+    assert bo.body_text.startswith("Hi Bo Li,")
+    assert "A reminder: Ana is bringing you to Monthly meetup" in bo.body_text
+    assert f"http://localhost/t/{guest.ticket_token}" in bo.body_text
+    assert f"/t/{ana.ticket_token}" not in bo.body_text  # the guest's ticket, not the host's
+    assert "Tell Ana, so they can give your seat" in bo.body_text
+    assert "Tell Ana" in bo.body_html and bo.qr_url.endswith(guest.ticket_token)
+    assert "is bringing you" not in sent[ana.user.email].body_text
+    assert bo.subject.startswith("Reminder: Monthly meetup")
+
+
+def test_a_guest_seated_once_the_reminder_is_due_gets_one_email(app, soon_event):
+    soon_event.max_guests = 1
+    db.session.commit()
+    _party(soon_event, "Ana", ("Bo Li", "bo@example.org"))  # the reminder is due already
+    assert jobs.run_jobs()["send_reminders"] == 0  # each ticket stands for the reminder
+    db.session.rollback()
+    sent = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_addr == "bo@example.org")
+    ).all()
+    assert [m.subject for m in sent] == ["Your ticket: Monthly meetup"]
+
+
 def _count_selects(fn) -> int:
     selects = []
 

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..services.channels.posts import queue_recaps as queue_channel_recaps
 from ..services.events.announcements import queue_announcements
+from ..services.events.approval import close_started as close_started_requests
 from ..services.events.series import extend_all as add_series_dates
 from ..services.events.waitlist import expire_claims
 from ..services.insights.digest import send_rsvp_digests
@@ -46,6 +47,7 @@ JOBS: list[Job] = [
     queue_announcements,
     send_reminders,
     expire_claims,
+    close_started_requests,
     send_intro_suggestions,
     remind_unanswered_intros,
     ask_if_intros_met,

@@ -12,6 +12,10 @@
 - Turning approval off places every pending request through the normal path, in request
   order, under the lock (admit_all, from editing.update_event). Cancelling the event tells
   each requester their request is closed.
+- Once the event has started its list is a record: requests still pending can no longer be
+  approved. Their rows stay as they were (the record of who asked), the organizer's page
+  says they are closed, and each requester gets a short note from the worker (close_started),
+  once, in the daytime where the event is: a note written at 23:00 waits until 09:00.
 - With `hide_address`, the address is shown only to people holding a seat and to the
   group's organizers: everyone else (requesters, the waitlist, the public) sees the venue's
   name and "shared once approved", in pages, calendar files, feeds and emails alike.
@@ -21,14 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
-from ...models import Event, Rsvp, utcnow
+from ...models import Event, OutboxMessage, Rsvp, utcnow
+from ...timeutil import in_zone, local_to_utc
 from ...urls import event_url
 from ..errors import DomainError
 from ..insights.members import Record, records_of
@@ -174,13 +179,81 @@ def close_requests(event: Event, now: datetime) -> int:
     return len(pending)
 
 
-def _tell(rsvp: Rsvp, template: str, subject, now: datetime) -> None:
+CLOSE_WITHIN = timedelta(days=2)  # events started longer ago are left as they are
+DAYTIME = (time(9), time(20))  # when, where the event is, a note that can wait is sent
+
+
+def _closed_key(rsvp: Rsvp) -> str:
+    return f"request-closed:{rsvp.event_id}:{rsvp.user_id}"
+
+
+def daytime(at: datetime, tz: str) -> datetime:
+    """`at`, or if that is night where the event is, the next morning at 09:00 there."""
+    local = in_zone(at, tz)
+    if DAYTIME[0] <= local.time() < DAYTIME[1]:
+        return at
+    day = local.date() if local.time() < DAYTIME[0] else local.date() + timedelta(days=1)
+    return local_to_utc(day, DAYTIME[0], tz)
+
+
+def close_started(now: datetime) -> int:
+    """Worker job: each request still pending when its event started is closed, and the
+    requester is told so kindly, once (the dedupe key). One query when there is nothing
+    to do; returns how many notes were queued."""
+    pending = db.session.scalars(
+        select(Rsvp)
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(
+            Rsvp.status == "requested",
+            Event.cancelled_at.is_(None),  # cancel_event told them already
+            Event.starts_at <= now,
+            Event.starts_at > now - CLOSE_WITHIN,
+        )
+        .options(joinedload(Rsvp.user), joinedload(Rsvp.event))
+        .order_by(Rsvp.id)
+    ).all()
+    if not pending:
+        return 0
+    keys = {rsvp.id: _closed_key(rsvp) for rsvp in pending}
+    done = set(
+        db.session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
+        )
+    )
+    queued = 0
+    for rsvp in pending:
+        if keys[rsvp.id] in done:
+            continue
+        event = rsvp.event
+        subject = _l("About your request: %(title)s", title=event.title)
+        _tell(
+            rsvp,
+            "rsvp_request_closed",
+            subject,
+            daytime(now, event.timezone),
+            dedupe_key=keys[rsvp.id],
+            started=True,
+        )
+        queued += 1
+    return queued
+
+
+def _tell(
+    rsvp: Rsvp,
+    template: str,
+    subject,
+    now: datetime,
+    *,
+    dedupe_key: str | None = None,
+    started: bool = False,
+) -> None:
     event = rsvp.event
     mail.queue(
         rsvp.user,
         template,
         subject,
-        context={"event": event, "event_link": event_url(event.key)},  # no hidden address
+        context={"event": event, "event_link": event_url(event.key), "started": started},
+        dedupe_key=dedupe_key,
         group_id=event.group_id,
-        now=now,
+        now=now,  # no hidden address in the context; `now` is when it may go
     )

@@ -31,6 +31,7 @@ from ..calendar import invites
 from ..door import tickets
 from ..errors import DomainError
 from ..mail import messages as mail
+from ..mail import reminders
 from ..tokens import new_token, same
 
 MAX_NAME = 120
@@ -242,6 +243,8 @@ def send_ticket(guest: RsvpGuest, rsvp: Rsvp, now: datetime) -> None:
         ics=calendar.event_file(event, ticket_token=guest.ticket_token).decode(),
         ics_method="PUBLISH",
         qr_url=link,
+        # A ticket given once the reminder is due stands for the reminder too (reminders.py).
+        dedupe_key=reminders.guest_covered_by(event, guest.id, now),
         group_id=event.group_id,
         now=now,
     )

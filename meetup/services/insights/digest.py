@@ -60,8 +60,11 @@ def changes(group_id: int, start: datetime, end: datetime) -> list[EventChanges]
             ),
             func.count(Rsvp.id).filter(Rsvp.status == "going"),
             func.count(Rsvp.id).filter(Rsvp.status == "waitlisted"),
-            func.count(Rsvp.id).filter(in_window, Rsvp.status == "requested"),
-            func.count(Rsvp.id).filter(Rsvp.status == "requested"),
+            # Requests still count as waiting until the event starts (then they are closed).
+            func.count(Rsvp.id).filter(
+                in_window, Rsvp.status == "requested", Event.starts_at > end
+            ),
+            func.count(Rsvp.id).filter(Rsvp.status == "requested", Event.starts_at > end),
         )
         .select_from(Event)
         .outerjoin(Rsvp, Rsvp.event_id == Event.id)

@@ -4,6 +4,9 @@
 Sending twice is harmless: each form carries a random key, and a message is queued at most
 once per (key, person), by the outbox's unique dedupe key. A double tap, a retried POST or
 the back button then re-send finds everyone already written to.
+
+Named guests who gave an email are people of the event too: those holding a ticket (their
+host going) get the message with the people going, as those who came do with those who came.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Event, OutboxMessage, Rsvp, User, utcnow
+from ...models import Event, OutboxMessage, Rsvp, RsvpGuest, User, utcnow
 from ...urls import event_url
 from ..errors import DomainError
 from ..tokens import new_token
@@ -44,6 +47,33 @@ def _audience(event: Event, audience: str):
     raise DomainError("bad_audience")
 
 
+def _guests(event: Event, audience: str):
+    """The named guests with an email an audience reaches: those holding a ticket (their host
+    going), and for "came" those checked in."""
+    query = (
+        select(RsvpGuest)
+        .join(Rsvp, Rsvp.id == RsvpGuest.rsvp_id)
+        .where(
+            RsvpGuest.event_id == event.id,
+            Rsvp.status == "going",
+            RsvpGuest.ticket_token.is_not(None),
+            RsvpGuest.email.is_not(None),
+        )
+    )
+    if audience == "came":
+        return query.where(RsvpGuest.checked_in_at.is_not(None))
+    return query
+
+
+def guest_counts(event: Event) -> dict[str, int]:
+    """How many named guests each audience reaches besides its people (one query)."""
+    reached = _guests(event, "going").subquery()
+    held, came = db.session.execute(
+        select(func.count(), func.count(reached.c.checked_in_at)).select_from(reached)
+    ).one()
+    return {"going": held, "everyone": held, "came": came}
+
+
 def counts(event: Event) -> dict[str, int]:
     """How many people each audience reaches (one query)."""
     rows = db.session.execute(
@@ -61,6 +91,10 @@ def counts(event: Event) -> dict[str, int]:
 
 def _key(event: Event, form_key: str, user: User) -> str:
     return f"announce:{event.id}:{form_key}:{user.id}"
+
+
+def _guest_key(event: Event, form_key: str, guest: RsvpGuest) -> str:
+    return f"announce:{event.id}:{form_key}:guest-{guest.id}"
 
 
 def send(
@@ -84,12 +118,21 @@ def send(
     if not KEY_SHAPE.fullmatch(form_key):
         raise DomainError("announcement_invalid")
     people = list(db.session.scalars(_audience(event, audience).order_by(User.id)))
-    if not people:
+    addresses = {person.email for person in people}
+    guests = []
+    for guest in db.session.scalars(_guests(event, audience).order_by(RsvpGuest.id)):
+        if guest.email not in addresses:  # one email per address: a guest who also RSVPed
+            addresses.add(guest.email)
+            guests.append(guest)
+    if not people and not guests:
         raise DomainError("nobody_to_write_to")
     keys = {person.id: _key(event, form_key, person) for person in people}
+    guest_keys = {guest.id: _guest_key(event, form_key, guest) for guest in guests}
     done = set(
         db.session.scalars(
-            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
+            select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.dedupe_key.in_([*keys.values(), *guest_keys.values()])
+            )
         )
     )
     now = now or utcnow()
@@ -114,9 +157,22 @@ def send(
         for person in people
         if keys[person.id] not in done
     ]
+    rows += [
+        mail.build(
+            guest.email,
+            "announcement",
+            full_subject,
+            context={**context, "recipient_name": guest.name},
+            dedupe_key=guest_keys[guest.id],
+            group_id=event.group_id,
+            now=now,
+        )
+        for guest in guests
+        if guest_keys[guest.id] not in done
+    ]
     db.session.add_all(rows)
     db.session.flush()
-    return Sent(queued=len(rows), already=len(people) - len(rows))
+    return Sent(queued=len(rows), already=len(people) + len(guests) - len(rows))
 
 
 def new_form_key() -> str:

@@ -24,6 +24,7 @@ from ...services.errors import DomainError
 from ...services.events import approval
 from ...services.events import editing as svc
 from ...services.events import questions as questions_svc
+from ...services.events import seats as rsvp_seats
 from ...services.events import series as series_svc
 from ...services.events import whos_going as going_list
 from ...services.insights import figures as insight_figures
@@ -233,6 +234,7 @@ def show(event_key: str):
             select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == current_user.id)
         )
     ended = event.has_ended()
+    list_closed = rsvp_seats.list_closed(event, utcnow())
     # Just made: its link to copy opens the page once, then sits with the organizer's tools.
     just_created = "event_created" in session and session.pop("event_created") == event.key
     signed_in = current_user.is_authenticated
@@ -259,7 +261,8 @@ def show(event_key: str):
         ),
         share=_share_meta(event),
         address_hidden=approval.address_hidden(event, my_rsvp, organizer=is_organizer),
-        pending_requests=counts.get("requested", 0) if is_organizer else 0,
+        # Once it has started, requests left are closed, not waiting (services/events/approval.py).
+        pending_requests=counts.get("requested", 0) if is_organizer and not list_closed else 0,
         just_created=just_created and is_organizer,
         channels=_channel_figures(event, by_channel) if is_organizer else None,
         whos_going=going_list.whos_going(

@@ -33,6 +33,15 @@ _AUDIENCE_LABELS = {
 }
 
 
+def _audience_label(label: str, people: int, guests: int) -> str:
+    """ "People going (12)", and the named guests with an email it reaches too, if any."""
+    if not guests:
+        return f"{label} ({people})"
+    return f"{label} ({people}) " + ngettext(
+        "and their %(num)d guest", "and their %(num)d guests", guests
+    )
+
+
 def _send(event: Event, form: MessageForm) -> announcements.Sent:
     def once() -> announcements.Sent:
         return announcements.send(
@@ -57,15 +66,16 @@ def _send(event: Event, form: MessageForm) -> announcements.Sent:
 def write(event_key: str):
     event = access.event_for_organizer(event_key)
     counts = announcements.counts(event)
+    guests = announcements.guest_counts(event)
     form = MessageForm()
     # Offered when it reaches someone the first choice doesn't.
     offered = {
         "going": True,
         "everyone": counts["everyone"] > counts["going"],
-        "came": counts["came"] > 0,
+        "came": counts["came"] + guests["came"] > 0,
     }
     form.audience.choices = [
-        (name, f"{label} ({counts[name]})")
+        (name, _audience_label(label, counts[name], guests[name]))
         for name, label in _AUDIENCE_LABELS.items()
         if offered[name]
     ]
