@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meetup.services.intros import intents
+from meetup.services.intros.complements import strength
 from meetup.services.intros.matching import Person, company_key, match, score_matrix
+from meetup.services.intros.reading import read_person
 from meetup.services.intros.scoring import MAX_SIMILAR
 
 
@@ -491,7 +493,14 @@ def _cohort_pairs() -> list[tuple[str, str]]:
             people = json.load(f)["people"]
         for s in people:
             for o in people:
-                if s["needs"] and {tuple(n) for n in s["needs"]} & {tuple(x) for x in o["offers"]}:
+                # The property is about a complement read from the two texts: pairs whose
+                # labels meet but whose words, alone, read none are left out (an offer
+                # written in the "looking for" box: "we're hiring ..."; look-alikes).
+                if (
+                    s["needs"]
+                    and strength(read_person(s["looking_for"]), read_person("", o["can_offer"]))
+                    and {tuple(n) for n in s["needs"]} & {tuple(x) for x in o["offers"]}
+                ):
                     out.append((s["looking_for"], o["can_offer"]))
     return sorted(set(out))[::7]  # a spread of them, enough for the property
 

@@ -24,8 +24,13 @@ def test_the_cohorts_are_labelled_and_large_enough():
         assert any(not p["needs"] and not p["offers"] for p in people)  # noise people
 
 
+# Cohorts tuned on reach more than their style's floor; keep them there. The round-2
+# holdouts (written and measured once before the fixes, 0.67 and 0.64) keep the style floor.
+TUNED = {"fr_round2": 0.9, "mixed_round2": 0.9}
+
+
 @pytest.mark.parametrize("name", names())
 def test_seekers_are_served_well_above_random(name):
     r = evaluate(name, rounds=5)
-    assert r["served"] >= FLOORS[r["style"]]
+    assert r["served"] >= max(FLOORS[r["style"]], TUNED.get(name, 0.0))
     assert r["served"] >= 3 * r["random"]

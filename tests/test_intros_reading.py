@@ -203,3 +203,78 @@ def test_an_offer_about_another_facet_only_meets_weakly():
     assert strength(interviews, ux) == 1.0
     assert strength(interviews, decks) == 0.5
     assert strength(pitch, decks) == 1.0 > strength(pitch, ux)
+
+
+def fields_of(looking_for: str = "", can_offer: str = "") -> set[str]:
+    return {f for _k, _s, fs in read(looking_for, can_offer) for f in fs}
+
+
+@pytest.mark.parametrize(
+    ("looking_for", "can_offer", "expected"),
+    [
+        # French inclusive writing: the ending is not a word nor its dot a sentence end.
+        ("On cherche un·e chef·fe de projet pour notre mutuelle, CDI", "",
+         {("job", "offer", frozenset({"project_management", "insurtech"}))}),
+        ("Recherche un.e développeur.euse mobile", "", {("job", "offer", frozenset({"mobile"}))}),
+        ("", "Consultant(e) indépendant(e) en cybersécurité",
+         {("service", "offer", frozenset({"security"}))}),
+        # A role written before the ask is the writer's title, not someone sought.
+        ("Account executive, 6 years selling SaaS, looking for my next gig", "",
+         {("job", "need", frozenset({"sales", "saas"}))}),
+        ("Game developer looking for my next job", "",
+         {("job", "need", frozenset({"game_dev"}))}),
+        # A role sought, then a job word apart from it: a role to fill, not one wanted.
+        ("We're looking for a data analyst, full-time", "",
+         {("job", "offer", frozenset({"analytics"}))}),
+        ("Cherche un développeur backend en CDI", "", {("job", "offer", frozenset({"backend"}))}),
+        ("Looking for a data analyst position", "", {("job", "need", frozenset({"analytics"}))}),
+        ("Je cherche un poste de développeur backend", "",
+         {("job", "need", frozenset({"backend"}))}),
+        # "How do we ...?" / "comment ...?" asks for advice; "recruter" is then its field.
+        ("Comment recruter nos premiers commerciaux ?", "",
+         {("advice", "need", frozenset({"hr", "sales"}))}),
+        ("How do we set up payroll in Germany?", "", {("advice", "need", frozenset({"hr"}))}),
+        # Security written as what happened or is to be done, in both languages.
+        ("Besoin d'aide, notre site s'est fait pirater", "",
+         {("advice", "need", frozenset({"security"}))}),
+        ("Our shop got hacked last week, need help", "",
+         {("advice", "need", frozenset({"security"}))}),
+        # Crowdfunding and campaigns are fields.
+        ("", "Our agency runs crowdfunding campaigns",
+         {("service", "offer", frozenset({"fundraising", "marketing"}))}),
+    ],
+)  # fmt: skip
+def test_inclusive_writing_titles_hiring_and_new_field_words(looking_for, can_offer, expected):
+    assert read(looking_for, can_offer) == expected
+
+
+def test_a_self_description_then_an_ask_in_the_same_sentence_is_an_ask():
+    """ "je suis prof ... et je veux ...": the ask after the writer's own role is read as an
+    ask, and need cues in a looking-for box stand even after "je suis"."""
+    got = read("je suis prof de maths et je veux me reconvertir en data, qqn pour me guider ?")
+    assert ("mentor", "need", frozenset({"data"})) in got
+    assert any(k == "job" and s == "need" and "data" in f for k, s, f in got)
+    assert not any(s == "offer" for _k, s, _f in got)
+    assert kinds("", "Je veux bien aider des juniors en data") == {("mentor", "offer")}
+    assert kinds("J'aimerais bosser dans la tech pour le service public") == {("job", "need")}
+
+
+def test_typos_of_long_words_are_read_and_real_words_are_not_bent():
+    assert kinds("Je cherche un investiseur pour ma startup") == {("funding", "need")}
+    assert "entrepreneurship" in fields_of("Conseils d'un entrepeneur")
+    assert fields_of("Un mentor en recrutment") == {"hr"}
+    assert kinds("", "Freelance developper, Android") == {("service", "offer")}
+    # Real words one letter from a label word stay what they are.
+    assert kinds("finding a job in marketing") == {("job", "need")}
+    lex = lexicon()
+    for word in ("properly", "finding", "managed", "founded", "passionate", "wondering"):
+        assert lex.fix(word, "en") is None and lex.fix(word, "fr") is None
+
+
+def test_a_provider_is_someone_to_ask_for_advice():
+    """Help asked in a field meets a provider of that field (at a discount), as a provider
+    sought meets an expert who advises."""
+    ask = read_person("Besoin d'aide pour sécuriser notre serveur", "")
+    consultant = read_person("", "Consultant cyber, audits de sécurité pour les PME")
+    expert = read_person("", "Happy to advise on security")
+    assert 0 < strength(ask, consultant) < strength(ask, expert)

@@ -12,7 +12,7 @@ An ask about one facet only (a skill: "feedback on our user interviews") is met 
 offer that names fields of the other facet only ("feedback on fundraising decks", a sector):
 it is about something else, not open to anything.
 Kinds only meet their own (a mentor is met by mentoring), except that advice and mentoring
-stand in for each other, and advice for a provider, at a discount.
+stand in for each other, and advice and a provider for each other, at a discount.
 """
 
 from __future__ import annotations
@@ -28,7 +28,14 @@ NO_FIELD = 0.6  # the need names no field at all
 OTHER_FACET = 0.5  # a one-facet need against an offer naming only the other facet
 # (need kind, offer kind) -> factor, beyond each kind meeting itself.
 # An expert who advises may also take on the work asked of a provider, at a discount.
-CROSS = {("advice", "mentor"): 0.9, ("mentor", "advice"): 0.8, ("service", "advice"): 0.6}
+# A provider of the field is also someone to ask for advice in it ("help securing our site":
+# a security consultant), at the same discount.
+CROSS = {
+    ("advice", "mentor"): 0.9,
+    ("mentor", "advice"): 0.8,
+    ("service", "advice"): 0.6,
+    ("advice", "service"): 0.6,
+}
 FACETS = ("skill", "sector")
 
 

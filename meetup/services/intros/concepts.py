@@ -22,6 +22,7 @@ from importlib import resources
 import snowballstemmer
 
 LANGS = ("en", "fr")
+TYPO_MIN = 9  # shorter words are too often another real word one letter away ("properly")
 KINDS = ("job", "mentor", "funding", "cofounder", "advice", "service")
 # The form tags of "learning X" / "advice on X", by the top field they name.
 TOPIC_FIELDS = {
@@ -35,6 +36,13 @@ TOPIC_FIELDS = {
 }
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’](?=[^\W_]))?|[+#&]")
+# French inclusive endings, left out so the word reads as its masculine: "un·e chef·fe de
+# projet", "développeur.euse", "associé(e)", "cofondateur·ice".
+_INCLUSIVE = re.compile(
+    r"(?<=[^\W\d_])(?:[·•‧⋅.](?:e|es|fe|fes|se|ses|euse|euses|rice|rices|ice|ices|trice|trices"
+    r"|ne|nes|le|les|ère|ères|ere|eres)|\((?:e|es|se|ne|le|fe|rice|ice|euse)\))(?![^\W_])",
+    re.I,
+)
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
 
 
@@ -44,10 +52,16 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
+def unblank(text: str) -> str:
+    """The text with French inclusive endings blanked in place (offsets unchanged): their
+    dots are not sentence ends and their endings not words."""
+    return _INCLUSIVE.sub(lambda m: " " * len(m.group()), text)
+
+
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """(token as written, start, end). Elisions keep their apostrophe ("j'", "qu'");
     hyphens and slashes split ("co-founder" -> "co", "founder")."""
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    text = unblank(unicodedata.normalize("NFKC", text).translate(_APOSTROPHES))
     return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
@@ -102,9 +116,37 @@ class Lexicon:
     # Tries per language: nested dicts of token keys; Entry lists under the key None.
     tries: dict[str, dict] = field(default_factory=dict)
     stemmers: dict[str, _Stemmer] = field(default_factory=dict)
+    # Typos: every key of a label per language, and the long label words (folded) under
+    # themselves and each of their one-letter deletions.
+    known: dict[str, set[str]] = field(default_factory=dict)
+    near: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    fixes: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def key(self, token: str, lang: str) -> str:
         return self.stemmers[lang].key(fold(token))
+
+    def fix(self, folded: str, lang: str) -> str | None:
+        """The key of the one label word a long unknown word is a typo of (one letter added,
+        left out, changed or two swapped: "entrepeneur", "investiseurs", "devloper"), else
+        None. Words of either language's labels, stop or generic words are never typos."""
+        memo = (folded, lang)
+        if memo in self.fixes:
+            return self.fixes[memo]
+        out = None
+        if (
+            len(folded) >= TYPO_MIN
+            and folded.isalpha()
+            and folded not in self.generic
+            and all(self.stemmers[tl].key(folded) not in self.known[tl] for tl in LANGS)
+        ):
+            index = self.near[lang]
+            words = set(index.get(folded, ()))
+            for i in range(len(folded)):
+                words |= index.get(folded[:i] + folded[i + 1 :], set())
+            keys = {self.stemmers[lang].key(w) for w in words if w[0] == folded[0]}
+            out = keys.pop() if len(keys) == 1 else None
+        self.fixes[memo] = out
+        return out
 
     def compat(self, need: str, offer: str) -> float:
         """How well an offer in field `offer` meets a need in field `need` (0..1): the same
@@ -228,6 +270,16 @@ def lexicon() -> Lexicon:
     for label in markers["founder_roles"]:
         for lang in LANGS:
             _add(lex, label, lang, Entry("founder_role", label=label))
+    for lang in LANGS:
+        lex.known[lang] = set()
+        lex.near.setdefault(lang, {})
+        stack = list(lex.tries[lang].values())
+        while stack:
+            node = stack.pop()
+            for k, child in node.items():
+                if k is not None:
+                    lex.known[lang].add(k)
+                    stack.append(child)
     return lex
 
 
@@ -255,6 +307,12 @@ def _add(lex: Lexicon, label: str, lang: str, entry: Entry, *, raw: bool = False
     node = lex.tries[lang].setdefault(stream, {})
     for k in content if stream == "content" else keys:
         node = node.setdefault(k, {})
+    if not exact and not whole:
+        for w in map(fold, words):
+            if len(w) >= TYPO_MIN and w.isalpha() and w not in lex.stop[lang]:
+                near = lex.near.setdefault(lang, {})
+                for v in {w} | {w[:i] + w[i + 1 :] for i in range(len(w))}:
+                    near.setdefault(v, set()).add(w)
     entry = Entry(entry.kind, entry.target, entry.side, only, entry.label)
     bucket = node.setdefault(None, [])
     if entry not in bucket:

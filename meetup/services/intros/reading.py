@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from .concepts import TOPIC_FIELDS, Entry, fold, lexicon, tokens
+from .concepts import TOPIC_FIELDS, Entry, fold, lexicon, tokens, unblank
 
 LOOKING, OFFERING = "looking", "offer"  # the two boxes
 _CLAUSE_END = re.compile(r"[.;!?\n•·|]+|\s[-–—]\s|\bbut\b|\bmais\b|\bhowever\b|\bcependant\b", re.I)
@@ -111,7 +111,7 @@ def language(text: str) -> str | None:
 
 def _clauses(text: str, toks: Sequence[tuple[str, int, int]]) -> list[int]:
     """The clause number of each token."""
-    cuts = [m.start() for m in _CLAUSE_END.finditer(text)]
+    cuts = [m.start() for m in _CLAUSE_END.finditer(unblank(text))]
     out, c = [], 0
     for _tok, start, _end in toks:
         while c < len(cuts) and cuts[c] < start:
@@ -128,6 +128,7 @@ def _mentions(text: str, lang: str | None) -> tuple[list, list[_Mention]]:
     found: list[_Mention] = []
     for tl in ("en", "fr"):
         keys = [lex.stemmers[tl].key(f) for f in folded]
+        keys = [lex.fix(f, tl) or k for f, k in zip(folded, keys, strict=True)]
         exact = ["=" + t for t, _s, _e in toks]
         whole = ["~" + f for f in folded]
         content = [i for i, f in enumerate(folded) if f not in lex.stop[tl]]
@@ -237,6 +238,7 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             default=None,
         )
         clause_start = min((i for i, cc in enumerate(_clause_of) if cc == c), default=0)
+        said = first is not None  # the side is in the words, not only the box's
         if first is not None:  # "je cherche", "happy to": the clause says its side
             side = "need" if first.entry.kind == "ask" else "offer"
         elif any(
@@ -244,6 +246,9 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             for m in c_markers
         ):
             side = "offer"  # "I'm a data engineer, ...": what the writer is
+        # A role written before the clause's ask is the writer's own, as a title ("Account
+        # executive, 6 years in SaaS, looking for my next gig"; "Game dev looking for a job").
+        asked_at = first.start if first is not None and first.entry.kind == "ask" else None
         # A cue inside a longer field or role is part of it ("expert-comptable", "back-end",
         # "employment contracts", "customer success").
         c_cues = [
@@ -279,6 +284,17 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
         for m in real:
             if m.entry.side == "box" and any(0 <= m.start - n <= 2 for n in selves):
                 fixed[m.entry.target] = "offer"
+
+        # Roles sought here, to fill ("a data analyst, full-time"): their last token's end.
+        to_fill = [
+            toks[r.end - 1][2]
+            for r in c_concepts
+            if r.entry.kind == "role"
+            and not (asked_at is not None and r.end <= asked_at)
+            and not any(0 <= r.start - n <= 3 for n in selves)
+            and lex.fields[r.entry.target].sought == "job"
+            and lex.top(r.entry.target) != "entrepreneurship"
+        ]
         for m in real:
             if any(0 <= m.start - n <= 2 for n in negations):
                 continue
@@ -288,7 +304,21 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
                 cue_side = "box"  # "10 years of sales" sought or offered: the clause says
             if cue_side == "box":
                 cue_side = fixed.get(e.target, side)
-            elif cue_side == "need" and side == "offer" and e.target in ("advice", "mentor"):
+                # A role sought, then a job word apart from it: a role to fill ("un·e chef·fe
+                # de projet, CDI"), not one wanted ("a developer position").
+                at = toks[m.start][1]
+                if (
+                    e.target == "job"
+                    and cue_side == "need"
+                    and any(end <= at and text[end:at].strip() for end in to_fill)
+                ):
+                    cue_side = "offer"
+            elif (
+                cue_side == "need"
+                and side == "offer"
+                and e.target in ("advice", "mentor")
+                and (said or box == OFFERING)
+            ):
                 continue  # "juniors who are starting out" under "can offer": the audience
             elif cue_side == "need" and side == "offer" and box == OFFERING:
                 continue  # "I help founders raise": someone else's need
@@ -300,8 +330,10 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             m for m in c_concepts if not any(c.start <= m.start and m.end <= c.end for c in real)
         ]
         for m in c_concepts:
-            is_self = any(0 <= m.start - n <= 3 for n in selves) or (
-                box == OFFERING and side == "offer"
+            is_self = (
+                any(0 <= m.start - n <= 3 for n in selves)
+                or (box == OFFERING and side == "offer")
+                or (m.entry.kind == "role" and asked_at is not None and m.end <= asked_at)
             )
             if m.entry.kind == "role" and is_self:
                 own.append(m.entry.target)
@@ -309,7 +341,12 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             fields_here.append((m.entry.target, m.start))
         if not placed:
             sought = [m for m in c_concepts if m.entry.kind == "role" and side == "need"]
-            sought = [m for m in sought if not any(0 <= m.start - n <= 3 for n in selves)]
+            sought = [
+                m
+                for m in sought
+                if not any(0 <= m.start - n <= 3 for n in selves)
+                and not (asked_at is not None and m.end <= asked_at)
+            ]
             joins = any(m.entry.kind == "join" for m in c_markers)
             if founder and (side == "need" or joins):
                 first_role = min((m.start for m in c_cues), default=0)
