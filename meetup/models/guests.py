@@ -49,3 +49,11 @@ class RsvpGuest(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rsvp: Mapped[Rsvp] = relationship(back_populates="guests")
+
+    @classmethod
+    def with_ticket_and_address(cls) -> tuple:
+        """SQL conditions for the guests an email can reach with their ticket: an address
+        given, a ticket held, the host going (in a query joined to the host's Rsvp)."""
+        from .events import Rsvp  # the two modules name each other
+
+        return (Rsvp.status == "going", cls.ticket_token.is_not(None), cls.email.is_not(None))

@@ -185,9 +185,7 @@ def _ticket_holders_with_address(event: Event) -> list[tuple[RsvpGuest, Rsvp]]:
             .join(Rsvp, Rsvp.id == RsvpGuest.rsvp_id)
             .where(
                 RsvpGuest.event_id == event.id,
-                Rsvp.status == "going",
-                RsvpGuest.ticket_token.is_not(None),
-                RsvpGuest.email.is_not(None),
+                *RsvpGuest.with_ticket_and_address(),
             )
             .order_by(RsvpGuest.id)
         ).all()

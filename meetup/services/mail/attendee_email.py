@@ -55,9 +55,7 @@ def _guests(event: Event, audience: str):
         .join(Rsvp, Rsvp.id == RsvpGuest.rsvp_id)
         .where(
             RsvpGuest.event_id == event.id,
-            Rsvp.status == "going",
-            RsvpGuest.ticket_token.is_not(None),
-            RsvpGuest.email.is_not(None),
+            *RsvpGuest.with_ticket_and_address(),
         )
     )
     if audience == "came":

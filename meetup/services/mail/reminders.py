@@ -186,9 +186,7 @@ def _remind_guests(events: dict[int, Event], now: datetime) -> int:
         .join(User, User.id == Rsvp.user_id)
         .where(
             RsvpGuest.event_id.in_(events),
-            Rsvp.status == "going",
-            RsvpGuest.ticket_token.is_not(None),
-            RsvpGuest.email.is_not(None),
+            *RsvpGuest.with_ticket_and_address(),
             ~select(bounced.id)
             .where(bounced.email == RsvpGuest.email, bounced.mail_undeliverable_at.is_not(None))
             .exists(),
