@@ -93,11 +93,25 @@ def database_url(tmp_root) -> str:
 def _empty_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
+        if conn.dialect.name != "postgresql":
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+            return
+        # TRUNCATE costs ~40 ms whatever the tables hold (new files for each table and index);
+        # most tests leave a few rows, which DELETE removes in ~2 ms. A test that wrote
+        # thousands of rows still gets TRUNCATE, so no table keeps their dead rows.
+        rows = " UNION ALL ".join(
+            f"SELECT '{name}', (SELECT count(*) FROM (SELECT FROM {name} LIMIT 500) AS s)"
+            for name in tables
+        )
+        used = {name: n for name, n in conn.execute(text(rows)) if n}
+        if any(n >= 500 for n in used.values()):
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        for name in tables:  # children before parents
+            if name in used:
+                conn.execute(text(f"DELETE FROM {name}"))
+        conn.execute(text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
 
 
 @pytest.fixture
