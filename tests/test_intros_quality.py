@@ -25,8 +25,9 @@ def test_the_cohorts_are_labelled_and_large_enough():
 
 
 # Cohorts tuned on reach more than their style's floor; keep them there. The round-2
-# holdouts (written and measured once before the fixes, 0.67 and 0.64) keep the style floor.
-TUNED = {"fr_round2": 0.9, "mixed_round2": 0.9}
+# holdouts (written and measured once before the fixes, 0.67 and 0.64) keep the style floor,
+# and so do the round-3 holdouts (0.73 and 0.64 before the round-3 fixes).
+TUNED = {"fr_round2": 0.9, "mixed_round2": 0.9, "round3_en_tune": 0.9, "round3_fr_tune": 0.9}
 
 
 @pytest.mark.parametrize("name", names())

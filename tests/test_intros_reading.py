@@ -278,3 +278,76 @@ def test_a_provider_is_someone_to_ask_for_advice():
     consultant = read_person("", "Consultant cyber, audits de sécurité pour les PME")
     expert = read_person("", "Happy to advise on security")
     assert 0 < strength(ask, consultant) < strength(ask, expert)
+
+
+@pytest.mark.parametrize(
+    ("looking_for", "can_offer", "expected"),
+    [
+        # Fragments with no verb: "Label: what", the label gives the side.
+        ("Offer: code reviews", "", {("advice", "offer", frozenset({"software"}))}),
+        ("Recrutement: 3 commerciaux terrain", "", {("job", "offer", frozenset({"sales"}))}),
+        # Informal asks: "could someone", "anyone know", "qqn qui s'y connaît", "des idées ?".
+        ("Could someone check our pricing page? conversions are low", "",
+         {("advice", "need", frozenset({"marketing", "growth"}))}),
+        ("Does anyone know a good patent attorney?", "",
+         {("advice", "need", frozenset({"legal"}))}),
+        ("qqn qui s'y connaît en RGPD ?", "", {("advice", "need", frozenset({"privacy"}))}),
+        ("Nos ventes stagnent, des idées ?", "", {("advice", "need", frozenset({"sales"}))}),
+        # Job seeking without "job": available now, moving into a field, "du taf".
+        ("Data analyst, dispo de suite", "", {("job", "need", frozenset({"analytics"}))}),
+        ("Backend engineer, available immediately", "", {("job", "need", frozenset({"backend"}))}),
+        ("Chercheuse en biologie, I want to move into biotech", "",
+         {("job", "need", frozenset({"biotech", "research"}))}),
+        # A verb-like co-found is a co-founder search.
+        ("", "Designer keen to co-found a climate startup",
+         {("cofounder", "offer", frozenset({"design", "climate", "entrepreneurship"})),
+          ("cofounder", "need", frozenset())}),
+        # "opening a second shop" is not a job opening.
+        ("advice on opening a second café", "", {("advice", "need", frozenset({"hospitality"}))}),
+        # Trades sought are providers: translators, video editors, architects, events crews.
+        ("Besoin d'une traductrice pour nos CGV", "",
+         {("service", "need", frozenset({"translation", "legal"}))}),
+        ("Need a video editor for our launch", "",
+         {("service", "need", frozenset({"photo_video"}))}),
+        ("Besoin d'un architecte pour une rénovation", "",
+         {("service", "need", frozenset({"architecture"}))}),
+        # "j'assure la logistique" is not insurance.
+        ("", "j'assure la logistique de vos salons",
+         {("advice", "offer", frozenset({"operations", "events"})),
+          ("service", "offer", frozenset({"events"}))}),
+        # A negated cue that is also a field colours nothing else.
+        ("pas de recrutement prévu, je viens apprendre", "", {("advice", "need", frozenset())}),
+    ],
+)  # fmt: skip
+def test_fragments_informal_asks_and_trades(looking_for, can_offer, expected):
+    assert read(looking_for, can_offer) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("un chef de partie", "hospitality"),
+        ("line cooks", "hospitality"),
+        ("marque de vêtements", "fashion"),
+        ("clothing brand", "fashion"),
+        ("ROS and motion planning", "robotics"),
+        ("ingénieur robotique", "robotics"),
+        ("aerospace", "space"),
+        ("informatique quantique", "quantum"),
+        ("purchasing", "procurement"),
+        ("conducteur de travaux", "construction"),
+        ("podcast editing", "audio"),
+        ("event production", "events"),
+        ("localisation", "translation"),
+        ("courtier en assurances", "insurtech"),
+    ],
+)
+def test_new_trades_and_sectors_are_fields(text, field):
+    assert field in fields_of("", text) or field in read_person("", text).own_fields
+    # ... and they sit under their broader field.
+    assert lexicon().top(field) != field or lexicon().fields[field].parent is None
+
+
+def test_solutions_architects_are_software_not_buildings():
+    assert fields_of("", "Solutions architect, AWS") >= {"software"}
+    assert "architecture" not in fields_of("", "Solutions architect, AWS")

@@ -268,6 +268,14 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             if k.entry.kind in ("ask", "offer") and any(0 <= k.start - n <= 1 for n in negations)
         ]
         selves = [m.end for m in c_markers if m.entry.kind == "self"]
+        # "no hiring plans", "pas de recrutement": a word that is both a cue and a field,
+        # negated, is not a field of the clause's other asks either.
+        cue_spans = {(m.start, m.end) for m in c_cues}
+        c_concepts = [
+            m
+            for m in c_concepts
+            if not ((m.start, m.end) in cue_spans and any(0 <= m.start - n <= 1 for n in negations))
+        ]
 
         # Cues -> (kind, side, position)
         placed: list[tuple[str, str, int, str]] = []
