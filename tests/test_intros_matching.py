@@ -527,3 +527,38 @@ def test_a_complement_read_from_words_outranks_any_amount_of_similarity(pair, sh
     ]  # fmt: skip
     assert score(people, 1, 2) > score(people, 3, 4)
     assert score(people, 3, 4) <= MAX_SIMILAR
+
+
+def test_a_full_match_outweighs_two_half_matches():
+    """The restaurant owner's ask (a sector) is met in full by a restaurateur and by half by
+    a VP of sales (a skill only); the restaurateur is half a match for a sales question. The
+    full pair is worth more than the two halves it would displace, one at each end."""
+    people = [
+        person(1, looking_for="restaurant owner, want advice on opening a second location"),
+        person(2, can_offer="Ran 3 restaurants for 10 years, glad to chat about scaling a food "
+                            "business"),
+        person(3, can_offer="VP sales, closed 7-figure enterprise contracts, ask me anything"),
+        person(4, looking_for="How do I price enterprise deals? first big customer incoming"),
+    ]  # fmt: skip
+    half = score(people, 1, 3)
+    assert 0 < half < score(people, 1, 2)
+    assert score(people, 2, 4) <= half
+    assert score(people, 1, 2) > score(people, 1, 3) + score(people, 2, 4)
+
+
+def test_slots_filled_by_half_matches_do_not_keep_out_a_full_one():
+    """In a labelled cohort, the restaurant owner and the restaurateur both have their slots
+    taken by half-matches elsewhere; they are still introduced."""
+    path = os.path.join(os.path.dirname(__file__), "intro_cohorts", "round3_en_tune.json")
+    with open(path, encoding="utf-8") as f:
+        cohort = json.load(f)
+    owner, restaurateur = (
+        next(p["id"] for p in cohort["people"] if p["looking_for"].startswith("restaurant owner")),
+        next(p["id"] for p in cohort["people"] if p["can_offer"].startswith("Ran 3 restaurants")),
+    )
+    people = [
+        person(p["id"], looking_for=p["looking_for"], can_offer=p["can_offer"],
+               interests=p.get("interests", []))
+        for p in cohort["people"]
+    ]  # fmt: skip
+    assert (min(owner, restaurateur), max(owner, restaurateur)) in pairs_of(match(people))

@@ -316,7 +316,8 @@ def test_a_provider_is_someone_to_ask_for_advice():
          {("advice", "offer", frozenset({"operations", "events"})),
           ("service", "offer", frozenset({"events"}))}),
         # A negated cue that is also a field colours nothing else.
-        ("pas de recrutement prévu, je viens apprendre", "", {("advice", "need", frozenset())}),
+        # ... and learning with no subject named is no ask anyone can meet.
+        ("pas de recrutement prévu, je viens apprendre", "", set()),
     ],
 )  # fmt: skip
 def test_fragments_informal_asks_and_trades(looking_for, can_offer, expected):
@@ -351,3 +352,65 @@ def test_new_trades_and_sectors_are_fields(text, field):
 def test_solutions_architects_are_software_not_buildings():
     assert fields_of("", "Solutions architect, AWS") >= {"software"}
     assert "architecture" not in fields_of("", "Solutions architect, AWS")
+
+
+@pytest.mark.parametrize(
+    ("looking_for", "can_offer"),
+    [
+        # Interests: what the writer likes, in either box.
+        ("Into bouldering, jazz, photography", ""),
+        ("", "Into bouldering, jazz"),
+        ("Passionné de musique", ""),
+        ("", "Passionné de musique et de cuisine"),
+        ("Fan de vélo", ""),
+        ("I love coffee and startups", ""),
+        ("", "I love coffee and startups"),
+        ("vintage fashion lover, concerts, climbing", ""),
+        ("Into investing and crypto", ""),
+        # Curiosity, and advice about nothing named.
+        ("Curieux de tout", ""),
+        ("Curious about the future of work", ""),
+        ("", "Student, happy to chat"),
+        ("", "Happy to chat about anything"),
+        ("Des conseils sur tout et rien", ""),
+        # Being there to meet people.
+        ("just here to meet people", ""),
+        ("ici pour rencontrer du monde", ""),
+        # Who the writer is, under "looking for": a title, not someone sought nor an offer.
+        ("Product manager in fintech", ""),
+        ("Data engineer chez Doctolib", ""),
+        ("I'm a product manager in fintech", ""),
+    ],
+)
+def test_interests_and_identity_ask_and_offer_nothing(looking_for, can_offer):
+    assert read(looking_for, can_offer) == set()
+
+
+@pytest.mark.parametrize(
+    ("looking_for", "can_offer", "expected"),
+    [
+        # An ask or an offer next to an interest still reads.
+        ("Passionate about climate, looking for a cofounder", "",
+         {("cofounder", "need", frozenset({"climate"}))}),
+        ("Passionné de data, open to work", "", {("job", "need", frozenset({"data"}))}),
+        ("", "I love helping founders with their pricing",
+         {("advice", "offer", frozenset({"entrepreneurship", "marketing"}))}),
+        ("", "J'adore aider les fondateurs sur le pricing",
+         {("advice", "offer", frozenset({"entrepreneurship", "marketing"}))}),
+        ("", "Passionné de data, je peux aider sur SQL",
+         {("advice", "offer", frozenset({"data", "databases"}))}),
+        # "into" inside an ask is not an interest.
+        ("I want to move into UX design", "", {("job", "need", frozenset({"ux"}))}),
+        # A chat about a field offered is advice; a title under "can offer" is what the
+        # writer offers (as "Je suis commerciale").
+        ("", "Happy to chat about growth marketing",
+         {("advice", "offer", frozenset({"growth"}))}),
+        ("", "Product manager in fintech",
+         {("advice", "offer", frozenset({"product", "fintech"}))}),
+        # Someone sought with an article is still someone to hire.
+        ("a backend developer in fintech", "",
+         {("job", "offer", frozenset({"backend", "fintech"}))}),
+    ],
+)  # fmt: skip
+def test_asks_and_offers_beside_interests_still_read(looking_for, can_offer, expected):
+    assert read(looking_for, can_offer) == expected

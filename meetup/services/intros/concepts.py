@@ -95,8 +95,9 @@ class Field:
 @dataclass(frozen=True)
 class Entry:
     """What a label stands for. kind: "field", "role", "intent", "ask", "offer", "self",
-    "negation", "founder_role"; target: a field key or an intent kind; side: "need",
-    "offer" or "box" for intents."""
+    "negation", "join", "interest", "founder_role"; target: a field key or an intent kind;
+    side: "need", "offer" or "box" for intents, "start" for an interest that counts only
+    where its clause starts."""
 
     kind: str
     target: str = ""
@@ -267,6 +268,10 @@ def lexicon() -> Lexicon:
         for lang in LANGS:
             for label in markers[f"{kind}_{lang}"]:
                 _add(lex, label, lang, Entry(kind, label=label), raw=True)
+    for side in ("", "start"):  # "start": only where the clause starts
+        for lang in LANGS:
+            for label in markers[f"interest_{side}_{lang}" if side else f"interest_{lang}"]:
+                _add(lex, label, lang, Entry("interest", side=side, label=label), raw=True)
     for label in markers["founder_roles"]:
         for lang in LANGS:
             _add(lex, label, lang, Entry("founder_role", label=label))

@@ -18,7 +18,10 @@ How a text is read:
      développeur backend"), a founder role ("un CTO") a co-founder; a role after "I'm a" is
      the writer's own;
   5. fields go to the nearest cue of their clause; a clause of fields alone goes to the
-     box's intents that have none, else reads as advice (asked or offered);
+     box's intents that have none, else reads as advice (asked or offered), except a clause
+     of interests ("Into jazz", "Passionné de musique", "Curieux de tout") or, under
+     "looking for", of who the writer is ("I'm a PM", "Product manager in fintech"): those
+     ask and offer nothing; advice about no field at all is dropped too;
   6. a job sought without a field is in the writer's own fields, and so is a co-founder
      offered: what the writer brings.
 Pure and deterministic; a text is read once per process (lru_cache).
@@ -35,6 +38,7 @@ from .concepts import TOPIC_FIELDS, Entry, fold, lexicon, tokens, unblank
 
 LOOKING, OFFERING = "looking", "offer"  # the two boxes
 _CLAUSE_END = re.compile(r"[.;!?\n•·|]+|\s[-–—]\s|\bbut\b|\bmais\b|\bhowever\b|\bcependant\b", re.I)
+_AT = frozenset({"in", "at", "chez", "dans", "en", "au", "aux"})  # "PM in fintech", "dev chez X"
 _FR_HINTS = re.compile(r"[éèêàùçôîœ]|\b(?:[ljdnmst]|qu)'", re.I)
 
 
@@ -209,7 +213,7 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
     by_kind: dict[str, list[_Mention]] = {}
     for m in found:
         group = m.entry.kind if m.entry.kind in ("field", "role") else "cue"
-        if m.entry.kind in ("ask", "offer", "self", "negation", "join"):
+        if m.entry.kind in ("ask", "offer", "self", "negation", "join", "interest"):
             group = "marker"
         by_kind.setdefault(group, []).append(m)
     concepts = _longest([*by_kind.get("field", ()), *by_kind.get("role", ())], words)
@@ -246,6 +250,22 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             for m in c_markers
         ):
             side = "offer"  # "I'm a data engineer, ...": what the writer is
+        # "Into bouldering, jazz", "Passionné de musique", "Curieux de tout": what the writer
+        # likes. With no ask or offer marker, the clause asks and offers nothing (only a cue
+        # whose side is in its words still counts: "Passionate about data, open to work").
+        interest = not said and any(
+            m.entry.kind == "interest" and (m.entry.side != "start" or m.start == clause_start)
+            for m in c_markers
+        )
+        # "Product manager in fintech" under "looking for": a title at the writer's place
+        # (a role opening the clause, no article, then "in"/"at"/"chez"...) says who they
+        # are, not whom they seek.
+        title = False
+        if box == LOOKING and not said:
+            lead = [m for m in c_concepts if m.entry.kind == "role" and m.start == clause_start]
+            if lead:
+                after = max(m.end for m in lead)
+                title = after < len(words) and _clause_of[after] == c and fold(words[after]) in _AT
         # A role written before the clause's ask is the writer's own, as a title ("Account
         # executive, 6 years in SaaS, looking for my next gig"; "Game dev looking for a job").
         asked_at = first.start if first is not None and first.entry.kind == "ask" else None
@@ -268,6 +288,8 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             if k.entry.kind in ("ask", "offer") and any(0 <= k.start - n <= 1 for n in negations)
         ]
         selves = [m.end for m in c_markers if m.entry.kind == "self"]
+        if title:
+            selves.append(clause_start)
         # "no hiring plans", "pas de recrutement": a word that is both a cue and a field,
         # negated, is not a field of the clause's other asks either.
         cue_spans = {(m.start, m.end) for m in c_cues}
@@ -303,6 +325,8 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             and lex.fields[r.entry.target].sought == "job"
             and lex.top(r.entry.target) != "entrepreneurship"
         ]
+        if interest:
+            real = [m for m in real if m.entry.side in ("need", "offer")]
         for m in real:
             if any(0 <= m.start - n <= 2 for n in negations):
                 continue
@@ -369,6 +393,18 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
                 placed.append(
                     (*kind_side, first_role.start, span(first_role.start, first_role.end))
                 )
+        identity = title or (
+            box == LOOKING
+            and not said
+            and any(
+                m.entry.kind == "self"
+                and m.start - clause_start <= 1
+                and _first_person(m.entry.label)
+                for m in c_markers
+            )
+        )
+        if not placed and (interest or identity):
+            continue  # interests and who the writer is: no ask, no offer
         if not placed:
             if fields_here:
                 loose.extend(f for f, _p in fields_here)
@@ -508,7 +544,9 @@ def read_person(
         ):
             i = replace(i, fields=own)
         out.append(i)
-    out = _merge(out)
+    # Advice about nothing named ("curious, happy to chat", "je viens apprendre") is no ask
+    # or offer anyone can meet: it is dropped (a tag ticked still counts).
+    out = [i for i in _merge(out) if i.fields or i.kind != "advice" or not i.box]
     needs = tuple(i for i in out if i.side == "need")
     offers = tuple(i for i in out if i.side == "offer")
     return Reading(lang, needs, offers, own, {LOOKING: lang_l, OFFERING: lang_o})

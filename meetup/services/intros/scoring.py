@@ -4,14 +4,20 @@ Scoring, per direction (what A asks for against what B offers), from what each p
 and ticked, read as concepts (reading.py) and compared by field (complements.py):
   * a complement: B's offers meet A's needs with strength s (0..1 per kind asked; the same
     field 1, related fields less, see complements.py). At or above MIN_COMPLEMENT it is
-    worth 1 + min(s, 2) / 2, so at least 1.2;
+    worth worth(s): at least 1, doubling with every DOUBLING (0.4) of strength up to 1, so
+    a full match (1.0, worth 2.83) outweighs two half-matches (0.5, worth 1.19 each) with
+    their tie-breaks. A person's slots filled by half-matches (advice on another facet, a
+    sibling field) then never keep out a full one: the matcher maximises the sum, and the
+    full match is worth more than the weak one it displaces at each end. Mild on purpose:
+    near-full matches (0.8, 0.85) keep close to a full one. Beyond 1 (several needs met) it
+    grows by half per need;
   * similarity, for the pair: shared interest tags (Jaccard), A's "looking for" against B's
     "can offer" word for word (TF-IDF cosine over stems of each text's language, without
     stop words or generic words), and complements too weak to count; at most MAX_SIMILAR.
 The two directions combine as  d_ab + d_ba + min(d_ab, d_ba): the sum keeps one-way matches
 worth proposing (a mentee gains from a mentor who gains little), and the min term rewards
 pairs that are mutual. Similarity then adds, in full when there is no complement (always
-below the 1.2 of the weakest one), and as a tie-break (a tenth) when there is one. So a
+below the 1 of the weakest one), and as a tie-break (a tenth) when there is one. So a
 complement always outranks any amount of similarity, and two people asking for the same
 thing share no complement at all.
 """
@@ -34,7 +40,8 @@ MIN_COMPLEMENT = 0.4  # below this strength an ask and an offer don't meet (othe
 W_INTEREST = 0.5  # times the Jaccard index (0..1) of interest tags
 W_TEXT = 0.4  # times the cosine (0..1) of looking_for against can_offer
 W_WEAK = 0.5  # times a complement's strength below MIN_COMPLEMENT
-MAX_SIMILAR = 0.9  # similarity alone never reaches a complement (at least 1.2)
+MAX_SIMILAR = 0.9  # similarity alone never reaches a complement (at least 1)
+DOUBLING = 0.4  # a complement's worth doubles with every 0.4 of strength, up to 1
 TIE_BREAK = 0.1  # similarity's share once there is a complement
 MIN_TEXT = 0.1  # below this a text overlap is one shared common word: noise
 _LEGAL_SUFFIXES = frozenset(
@@ -42,6 +49,13 @@ _LEGAL_SUFFIXES = frozenset(
     plc srl spa oy ab as pty kg""".split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[^\W_]+")
+
+
+def worth(s: np.ndarray) -> np.ndarray:
+    """What a complement of strength s (>= MIN_COMPLEMENT) is worth in a pair's score."""
+    full = np.minimum(s, 1.0)
+    more = np.clip(s, 1.0, 2.0) - 1.0  # a second need met too
+    return 2.0 ** ((full - MIN_COMPLEMENT) / DOUBLING) * (1.0 + more / 2)
 
 
 def company_key(company: str) -> str:
@@ -196,7 +210,7 @@ class Cohort:
             s = mine.dot_block(r0, r1, theirs, n)
             met = s >= MIN_COMPLEMENT - 1e-9
             similar += W_WEAK * np.where(met, 0.0, s)
-            out.append(np.where(met, 1.0 + np.minimum(s, 2.0) / 2, 0.0))
+            out.append(np.where(met, worth(s), 0.0))
         np.minimum(similar, MAX_SIMILAR, out=similar)
         return out[0], out[1], similar
 
