@@ -414,3 +414,22 @@ def test_interests_and_identity_ask_and_offer_nothing(looking_for, can_offer):
 )  # fmt: skip
 def test_asks_and_offers_beside_interests_still_read(looking_for, can_offer, expected):
     assert read(looking_for, can_offer) == expected
+
+
+def test_open_source_is_software_not_a_job_opening_or_sourcing():
+    """Stems collided: "open-source" read as "an opening" (a job) and "sourcing" (HR)."""
+    r = read_person("", "Running an open-source project and its community")
+    assert [(i.kind, i.fields) for i in r.offers] == [("advice", ("software",))]
+    r = read_person("Co-maintainers for our open-source library", "")
+    assert all(i.kind != "job" and "hr" not in i.fields for i in r.needs)
+
+
+def test_money_offered_is_for_any_field_unless_one_is_named():
+    """A former CTO's "pre-seed checks" are not for software startups only: an offer of money
+    naming no field is open to every field, not set to the writer's own."""
+    r = read_person("I'm a CTO", "Pre-seed checks")
+    assert {i.kind: i.fields for i in r.offers}["funding"] == ()
+    founder = read_person("A first angel check for our data quality library", "")
+    assert strength(founder, r) >= 0.75  # met as an open facet, not as another field
+    r = read_person("", "Advice on going from engineer to CTO, and pre-seed checks for fintech")
+    assert "fintech" in {i.kind: i.fields for i in r.offers}["funding"]

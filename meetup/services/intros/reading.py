@@ -423,6 +423,7 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
             )
             attached[best].append(f)
         quote = clause_text(c)
+
         # A cue with no field of its own is about the clause's ("a mentor for my move into
         # UX": the mentor is in UX too).
         clause_fields = _uniq(f for f, _p in fields_here)
@@ -537,10 +538,12 @@ def read_person(
                 intents.append(replace(i, kind="service", fields=trade))
     out = []
     for i in intents:
+        # An offer naming no field is in the writer's own; but money is not: a former CTO's
+        # "pre-seed checks" go to startups of any field, not to software ones.
         if not i.fields and (
             (i.kind == "job" and i.side == "need")
             or (i.kind == "cofounder" and i.side == "offer")
-            or i.side == "offer"
+            or (i.side == "offer" and i.kind != "funding")
         ):
             i = replace(i, fields=own)
         out.append(i)
