@@ -562,3 +562,18 @@ def test_slots_filled_by_half_matches_do_not_keep_out_a_full_one():
         for p in cohort["people"]
     ]  # fmt: skip
     assert (min(owner, restaurateur), max(owner, restaurateur)) in pairs_of(match(people))
+
+
+def test_an_offer_naming_no_field_is_not_lent_the_askers():
+    """A ticked "looking for clients" whose words name nothing is "offers their services",
+    never "offers services in streaming data"; and docs are technical writing."""
+    people = [
+        person(1, looking_for="Advice on moving from batch to streaming"),
+        person(2, name="Grace", can_offer="Happy to help", offer_intents=["looking_for_clients"]),
+    ]
+    result = match(people, [], [])
+    for p in result.pairs:
+        assert "streaming" not in p.reason_for_a.split("; ")[-1], p.reason_for_a
+    assert "documentation" in {
+        f for i in read_person("", "A review of your docs and README").offers for f in i.fields
+    }

@@ -121,7 +121,9 @@ def _direction(
     if found is None or found.score <= 0 or found.score < floor - 1e-9:
         return ""
     need = what(found.need, found.need_field, lang)
-    offer = what(found.offer, found.offer_field or found.need_field, lang)
+    # An offer naming no field is named by its kind alone: lending it the asker's field
+    # ("offers advice on streaming data" for "a review of your docs") would say what it is not.
+    offer = what(found.offer, found.offer_field, lang)
     need_q = quote(found.need.quote) if found.need.quote else ""
     offer_q = quote(found.offer.quote) if found.offer.quote else ""
     fields = {"x": c.people[x].name, "y": c.people[y].name, "need": need, "offer": offer}
@@ -141,7 +143,7 @@ def _direction(
 
 
 def _hiring(name: str | None, found, lang: str) -> str:
-    key = found.offer_field or found.need_field
+    key = found.offer_field
     field = lexicon().fields[key].names[lang] if key else None
     if name is None:
         return (
