@@ -433,3 +433,12 @@ def test_money_offered_is_for_any_field_unless_one_is_named():
     assert strength(founder, r) >= 0.75  # met as an open facet, not as another field
     r = read_person("", "Advice on going from engineer to CTO, and pre-seed checks for fintech")
     assert "fintech" in {i.kind: i.fields for i in r.offers}["funding"]
+
+
+def test_cvs_and_interviews_are_careers_advice_in_both_languages():
+    """ "CV reviews" offered meets "feedback on my CV" asked: a field of its own (under HR),
+    not an empty offer."""
+    for offer in ("CV reviews", "Relecture de CV et préparation aux entretiens"):
+        assert read("", offer) == {("advice", "offer", frozenset({"careers"}))}
+    assert read("Quelqu'un pour relire mon CV") == {("advice", "need", frozenset({"careers"}))}
+    assert strength(read_person("Feedback on my CV", ""), read_person("", "CV reviews")) >= 0.9

@@ -73,12 +73,14 @@ def main() -> None:
             past = result.past
             proposals.send_suggestions(past.ends_at + timedelta(days=3, minutes=5))
             db.session.commit()
-            intro_html = db.session.scalar(
+            # The demo member's own suggestions (the person the README follows), else the first.
+            suggestions = (
                 select(OutboxMessage.body_html)
                 .where(OutboxMessage.dedupe_key.like("intro-suggest:%"))
-                .order_by(OutboxMessage.id)
+                .order_by(OutboxMessage.to_addr != result.member.email, OutboxMessage.id)
                 .limit(1)
             )
+            intro_html = db.session.scalar(suggestions)
             ticket = result.ticket_rsvp.ticket_token
             event_key, member_id = result.upcoming.key, result.member.get_id()
             first_name = result.member.display_name.split()[0].lower()
