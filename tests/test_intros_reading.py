@@ -442,3 +442,51 @@ def test_cvs_and_interviews_are_careers_advice_in_both_languages():
         assert read("", offer) == {("advice", "offer", frozenset({"careers"}))}
     assert read("Quelqu'un pour relire mon CV") == {("advice", "need", frozenset({"careers"}))}
     assert strength(read_person("Feedback on my CV", ""), read_person("", "CV reviews")) >= 0.9
+
+
+def test_a_need_naming_two_fields_of_a_facet_is_met_mostly_by_its_best_field():
+    """ "Our open-source data quality library" is one thing described twice (software, data):
+    an investor in data startups meets it well, above one open to any field and far above
+    an investor of another field; one naming both fields meets it best."""
+    founder = read_person("Funding for our open-source data quality library", "")
+    assert {i.kind: set(i.fields) for i in founder.needs}["funding"] == {"software", "data"}
+    data = read_person("", "I invest in data startups")
+    both = read_person("", "I invest in open-source software and data startups")
+    anyone = read_person("", "Pre-seed checks")
+    fintech = read_person("", "I invest in fintech startups")
+    assert strength(founder, both) == 1.0
+    assert 0.85 <= strength(founder, data) < 1.0
+    assert strength(founder, data) > strength(founder, anyone) > strength(founder, fintech)
+
+
+@pytest.mark.parametrize(
+    ("can_offer", "expected"),
+    [
+        # A cue with no field does not take the next item's ("checks, and advice on X").
+        ("Pre-seed checks, and advice on going from engineer to CTO",
+         {"funding": set(), "advice": {"software", "engineering_management"}}),
+        # A field belongs to the cue before it in its phrase, not to the nearest one.
+        ("Pre-seed checks for data startups, and advice on going from engineer to CTO",
+         {"funding": {"data", "entrepreneurship"},
+          "advice": {"software", "engineering_management"}}),
+        ("Des tickets pre-seed, et des conseils pour passer de dev à CTO",
+         {"funding": set(), "advice": {"software", "engineering_management"}}),
+        ("J'investis dans la fintech et je mentore des développeurs backend",
+         {"funding": {"fintech"}, "mentor": {"backend"}}),
+        ("Happy to review UX work as well as mentor designers",
+         {"advice": {"ux"}, "mentor": {"design"}}),
+    ],
+)  # fmt: skip
+def test_fields_belong_to_the_cue_of_their_phrase(can_offer, expected):
+    got = {i.kind: set(i.fields) for i in read_person("", can_offer).offers}
+    assert got == expected
+
+
+def test_a_cue_with_no_field_still_takes_its_clauses_across_a_bare_and():
+    assert {
+        i.kind: set(i.fields) for i in read_person("Un mentor et des conseils en data").needs
+    } == {"mentor": {"data"}, "advice": {"data"}}
+    needs = read_person("je veux me reconvertir en data et qqn pour me guider").needs
+    assert ("mentor", ("data",)) in [(i.kind, i.fields) for i in needs]
+    needs = read_person("Looking for a CTO co-founder, and seed money for our healthtech").needs
+    assert {i.kind: set(i.fields) for i in needs}["funding"] == {"health"}

@@ -8,6 +8,11 @@ Each person's reading (reading.py) becomes two sparse rows over the same columns
             the best of b's offers kept per column.
 Their product is the direction's strength: the mean over facets of how well the best offer
 meets the fields asked, 0.75 for a facet the offer leaves open, 0.6 for an ask with no field.
+A facet naming several fields ("funding for our open-source data quality library": software
+and data) mostly describes one thing from several sides, so it counts mainly how well its
+best-met field is met (BEST_FIELD of it, a group column the meet rows fill with their best
+value over the group, see with_groups), and the mean over its fields for the rest: one of
+the two fields met fully is 0.875 of the facet, both 1.
 An ask about one facet only (a skill: "feedback on our user interviews") is met at 0.5 by an
 offer that names fields of the other facet only ("feedback on fundraising decks", a sector):
 it is about something else, not open to anything.
@@ -17,7 +22,7 @@ stand in for each other, and advice and a provider for each other, at a discount
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .concepts import lexicon
@@ -26,6 +31,7 @@ from .reading import Intent, Reading
 OPEN_FACET = 0.75  # the offer names no field of a facet the need names
 NO_FIELD = 0.6  # the need names no field at all
 OTHER_FACET = 0.5  # a one-facet need against an offer naming only the other facet
+BEST_FIELD = 0.75  # of a facet naming several fields, the share its best-met field decides
 # (need kind, offer kind) -> factor, beyond each kind meeting itself.
 # An expert who advises may also take on the work asked of a provider, at a discount.
 # A provider of the field is also someone to ask for advice in it ("help securing our site":
@@ -59,9 +65,38 @@ def need_row(needs: Sequence[Intent]) -> dict[tuple, float]:
         for facet, fs in facets.items():
             share = 1.0 / len(facets)
             row[(n.kind, facet, star)] = row.get((n.kind, facet, star), 0.0) + share
+            fs = list(dict.fromkeys(fs))
+            mean = share if len(fs) == 1 else share * (1.0 - BEST_FIELD)
+            if len(fs) > 1:
+                best = (n.kind, facet, ("best", *sorted(fs)))
+                row[best] = row.get(best, 0.0) + share * BEST_FIELD
             for f in fs:
-                row[(n.kind, facet, f)] = row.get((n.kind, facet, f), 0.0) + share / len(fs)
+                row[(n.kind, facet, f)] = row.get((n.kind, facet, f), 0.0) + mean / len(fs)
     return row
+
+
+def groups_by_field(needs: Iterable[dict[tuple, float]]) -> dict[tuple, list[tuple]]:
+    """The group columns of need rows, under each of their field columns."""
+    out: dict[tuple, list[tuple]] = {}
+    for row in needs:
+        for col in row:
+            if isinstance(col[-1], tuple):
+                kind, facet, (_best, *fs) = col
+                for f in fs:
+                    group = out.setdefault((kind, facet, f), [])
+                    if col not in group:
+                        group.append(col)
+    return out
+
+
+def with_groups(meet: dict[tuple, float], groups: dict[tuple, list[tuple]]) -> dict[tuple, float]:
+    """A meet row with each group column the needs use at its best field's value."""
+    out = dict(meet)
+    for col, w in meet.items():
+        for group in groups.get(col, ()):
+            if w > out.get(group, 0.0):
+                out[group] = w
+    return out
 
 
 def meet_row(offers: Sequence[Intent]) -> dict[tuple, float]:
@@ -92,7 +127,8 @@ def meet_row(offers: Sequence[Intent]) -> dict[tuple, float]:
 
 def strength(a: Reading, b: Reading) -> float:
     """How well b's offers meet a's needs (the same figure as the matcher's products)."""
-    need, meet = need_row(a.needs), meet_row(b.offers)
+    need = need_row(a.needs)
+    meet = with_groups(meet_row(b.offers), groups_by_field([need]))
     return sum(w * meet.get(col, 0.0) for col, w in need.items())
 
 

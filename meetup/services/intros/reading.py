@@ -17,10 +17,14 @@ How a text is read:
   4. roles: someone sought under "looking for" without a cue is someone to hire ("un
      développeur backend"), a founder role ("un CTO") a co-founder; a role after "I'm a" is
      the writer's own;
-  5. fields go to the nearest cue of their clause; a clause of fields alone goes to the
-     box's intents that have none, else reads as advice (asked or offered), except a clause
-     of interests ("Into jazz", "Passionné de musique", "Curieux de tout") or, under
-     "looking for", of who the writer is ("I'm a PM", "Product manager in fintech"): those
+  5. fields go to the cue before them in their phrase ("checks for data startups", "advice
+     on X"; phrases are cut at "and"/"et", for good at ", and"/", et"), else to the nearest
+     cue of their clause; a cue with no field takes its phrase's, or its clause's unless a
+     ", and" stands between ("a mentor for my move into UX": in UX; "pre-seed checks, and
+     advice on going from engineer to CTO": money for any field); a clause of fields alone
+     goes to the box's intents that have none, else reads as advice (asked or offered),
+     except a clause of interests ("Into jazz", "Passionné de musique", "Curieux de tout")
+     or, under "looking for", of who the writer is ("I'm a PM", "Product manager in fintech"): those
      ask and offer nothing; advice about no field at all is dropped too;
   6. a job sought without a field is in the writer's own fields, and so is a co-founder
      offered: what the writer brings.
@@ -38,6 +42,12 @@ from .concepts import TOPIC_FIELDS, Entry, fold, lexicon, tokens, unblank
 
 LOOKING, OFFERING = "looking", "offer"  # the two boxes
 _CLAUSE_END = re.compile(r"[.;!?\n•·|]+|\s[-–—]\s|\bbut\b|\bmais\b|\bhowever\b|\bcependant\b", re.I)
+# Coordination inside a clause: a field belongs to a cue of its own phrase; after ", and"
+# a new item starts, whose cue takes nothing from the others.
+_AND = re.compile(r"\s(?:and|et|&|\+)\s", re.I)
+_THEN = re.compile(
+    r",\s*(?:and|et|plus|also|aussi|as well as|ainsi que)\s|\s(?:as well as|ainsi que)\s", re.I
+)
 _AT = frozenset({"in", "at", "chez", "dans", "en", "au", "aux"})  # "PM in fintech", "dev chez X"
 _FR_HINTS = re.compile(r"[éèêàùçôîœ]|\b(?:[ljdnmst]|qu)'", re.I)
 
@@ -116,6 +126,18 @@ def language(text: str) -> str | None:
 def _clauses(text: str, toks: Sequence[tuple[str, int, int]]) -> list[int]:
     """The clause number of each token."""
     cuts = [m.start() for m in _CLAUSE_END.finditer(unblank(text))]
+    out, c = [], 0
+    for _tok, start, _end in toks:
+        while c < len(cuts) and cuts[c] < start:
+            c += 1
+        out.append(c)
+    return out
+
+
+def _cuts(text: str, toks: Sequence[tuple[str, int, int]], *seps: re.Pattern) -> list[int]:
+    """The number of each token's stretch of text between separators (0, 1, ...)."""
+    clean = unblank(text)
+    cuts = sorted(m.start() for sep in seps for m in sep.finditer(clean))
     out, c = [], 0
     for _tok, start, _end in toks:
         while c < len(cuts) and cuts[c] < start:
@@ -228,6 +250,8 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
         return span(idx[0], idx[-1] + 1).strip() if idx else ""
 
     _clause_of = _clauses(text, toks)
+    phrase = _cuts(text, toks, _AND, _THEN)  # per token: its phrase, and its item
+    item = _cuts(text, toks, _THEN)
     intents: list[Intent] = []
     loose: list[str] = []
     own: list[str] = []
@@ -416,19 +440,35 @@ def read_box(text: str, box: str, lang: str | None = None) -> _Box:
                     )
                 )
             continue
+        # A field goes to the last cue before it in its phrase ("checks for data startups,
+        # and advice on X"), else the first after it there ("a data mentor"), else the
+        # nearest in the clause.
         attached: dict[int, list[str]] = {i: [] for i in range(len(placed))}
         for f, pos in fields_here:
-            best = min(
-                range(len(placed)), key=lambda i: (abs(placed[i][2] - pos), placed[i][2] > pos)
-            )
+            mine = [i for i in range(len(placed)) if phrase[placed[i][2]] == phrase[pos]]
+            before = [i for i in mine if placed[i][2] <= pos]
+            after = [i for i in mine if placed[i][2] > pos]
+            if before:
+                best = max(before, key=lambda i: placed[i][2])
+            elif after:
+                best = min(after, key=lambda i: placed[i][2])
+            else:
+                best = min(
+                    range(len(placed)),
+                    key=lambda i: (abs(placed[i][2] - pos), placed[i][2] > pos),
+                )
             attached[best].append(f)
         quote = clause_text(c)
 
-        # A cue with no field of its own is about the clause's ("a mentor for my move into
-        # UX": the mentor is in UX too).
-        clause_fields = _uniq(f for f, _p in fields_here)
-        for i, (kind, s, _pos, cue) in enumerate(placed):
-            fs = _uniq(attached[i]) or clause_fields
+        # A cue with no field of its own is about its phrase's, else its clause's ("a mentor
+        # for my move into UX": the mentor is in UX too), but not across ", and": "pre-seed
+        # checks, and advice on going from engineer to CTO" are checks for any field.
+        for i, (kind, s, pos, cue) in enumerate(placed):
+            fs = (
+                _uniq(attached[i])
+                or _uniq(f for f, p in fields_here if phrase[p] == phrase[pos])
+                or _uniq(f for f, p in fields_here if item[p] == item[pos])
+            )
             if s == "need" and kind != "job" and set(fs) - own_here:
                 # "we're two engineers who need help with sales": help in sales, not code
                 fs = tuple(f for f in fs if f not in own_here)

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .complements import meet_row, need_row
+from .complements import groups_by_field, meet_row, need_row, with_groups
 from .concepts import fold, lexicon, tokens
 from .reading import Reading, language, read_person
 
@@ -143,7 +143,8 @@ class Cohort:
             for p in self.people
         ]  # fmt: skip
         needs = [need_row(r.needs) for r in self.readings]
-        meets = [meet_row(r.offers) for r in self.readings]
+        groups = groups_by_field(needs)
+        meets = [with_groups(meet_row(r.offers), groups) for r in self.readings]
         cols = {
             c: i
             for i, c in enumerate(sorted({c for row in (*needs, *meets) for c in row}, key=repr))
