@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import current_app
-from itsdangerous import Signer, URLSafeSerializer
+from itsdangerous import BadSignature, Signer, URLSafeSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 from ..extensions import db
 from .errors import DomainError
@@ -57,6 +58,21 @@ class _KeyOnceSigner(Signer):
         return derived
 
 
+class _CanonicalSerializer(URLSafeSerializer):
+    """Reads only the token exactly as it was written. Base64 tolerates padding ("=") and
+    spare low bits in its last character, so "<token>=" and variants of the last character
+    passed the signature check and acted like the link itself: a mangled link must answer
+    as a forged one."""
+
+    def loads(self, s: str | bytes, salt: str | bytes | None = None, **kwargs: Any) -> Any:
+        value = super().loads(s, salt, **kwargs)
+        raw = s.encode() if isinstance(s, str) else s
+        for part in raw.split(b"."):
+            if part and base64_encode(base64_decode(part)) != part:
+                raise BadSignature("token not in canonical form")
+        return value
+
+
 _serializers: dict[tuple[str | bytes, str], URLSafeSerializer] = {}
 
 
@@ -65,7 +81,7 @@ def url_serializer(salt: str) -> URLSafeSerializer:
     key = (current_app.secret_key, salt)
     serializer = _serializers.get(key)
     if serializer is None:
-        serializer = _serializers[key] = URLSafeSerializer(
+        serializer = _serializers[key] = _CanonicalSerializer(
             current_app.secret_key,
             salt=salt,
             signer=_KeyOnceSigner,

@@ -7,9 +7,6 @@ a seat or join again (a new moment). Using it is answers.leave_waitlist.
 
 from __future__ import annotations
 
-import hashlib
-
-from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
@@ -17,15 +14,14 @@ from ...extensions import db
 from ...models import Rsvp, utcnow
 from ...urls import MAX_ID
 from ..errors import DomainError
+from ..tokens import url_serializer
 from . import seats
 
 _LEAVE_SALT = "rsvp-leave-waitlist"
 
 
 def _leave_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(
-        current_app.secret_key, salt=_LEAVE_SALT, signer_kwargs={"digest_method": hashlib.sha256}
-    )
+    return url_serializer(_LEAVE_SALT)
 
 
 def leave_token(rsvp: Rsvp) -> str:
