@@ -101,3 +101,25 @@ def test_text_fields_left_out_of_a_form_read_as_empty(client, login):
     # The same, as JSON.
     assert client.post("/profile", json={"name": "Ana L."}).status_code == 302
     assert db.session.get(User, user.id).name == "Ana L."
+
+
+@pytest.mark.parametrize("body", [{}, NESTED, {"email": "x", "capacity": "-1", "title": ""}])
+def test_a_json_client_is_refused_in_json_by_every_post_route(app, client, login, body):
+    """Form pages drawn again with their errors answered a JSON client in HTML."""
+    values = _world(client, login)
+    for endpoint, path in _paths(app, values):
+        resp = client.post(path, json=body)
+        if resp.status_code >= 400:
+            assert resp.is_json, f"{endpoint} answered {resp.status_code} {resp.mimetype}"
+            assert resp.get_json()["message"], endpoint
+            assert "Content-Security-Policy" in resp.headers
+    resp = client.post("/login/link", json={"email": "not an address"})
+    assert resp.status_code == 400
+    answer = resp.get_json()
+    assert answer["error"] == "invalid" and list(answer["fields"]) == ["email"]
+    assert all(isinstance(m, str) for m in answer["fields"]["email"])
+
+
+def test_a_browser_still_gets_the_form_page_with_its_errors(client):
+    resp = client.post("/login/link", data={"email": "not an address"})
+    assert resp.status_code == 400 and resp.mimetype == "text/html"

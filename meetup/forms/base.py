@@ -31,6 +31,7 @@ from ..services.accounts.users import normalize_email
 from ..services.errors import DomainError
 
 _FROM_REQUEST = object()
+FORM_ERRORS = "meetup.form_errors"  # the request's form errors, in its WSGI environ
 
 
 def json_formdata(data: Mapping[str, Any]) -> MultiDict:
@@ -120,6 +121,9 @@ class AppForm(FlaskForm):
             if data and any(c in text.DIRECTION_CONTROLS for c in data):
                 field.errors = [*field.errors, message_for("text_direction_control")[1]]
                 valid = False
+        if not valid and request:  # a JSON client's answer is its errors (views/errors.py)
+            errors = request.environ.setdefault(FORM_ERRORS, {})
+            errors.update(self.errors)
         return valid
 
 

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..error_messages import message_for
 from ..extensions import db
+from ..forms.base import FORM_ERRORS
 from ..services.errors import DomainError
 
 TITLES = {
@@ -63,7 +64,41 @@ def error_response(status: int, message: str, code: str | None = None) -> tuple[
     return render_template("errors/error.html", title=title, message=message, status=status), status
 
 
+def _plain(value: object) -> object:
+    """Form errors (lazy strings, nested for subforms) as plain JSON."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def json_for_json_clients(resp: Response) -> Response:
+    """A client that sent JSON (or asked for it) gets its refusal in JSON, whatever view
+    answered: a form page drawn again with its errors becomes {"error": "invalid",
+    "message", "fields"}, as the door API answers. The response object is kept, so its
+    headers (security, cookies) are too."""
+    if resp.status_code < 400 or resp.mimetype != "text/html" or not wants_json():
+        return resp
+    fields = _plain(request.environ.get(FORM_ERRORS, {}))
+    status = resp.status_code
+    message = (
+        str(_l("Some of what you sent isn't valid."))
+        if fields
+        else str(MESSAGES.get(status, MESSAGES[400]))
+    )
+    resp.set_data(
+        current_app.json.dumps(
+            {"error": "invalid" if fields else str(status), "message": message, "fields": fields}
+        )
+    )
+    resp.mimetype = "application/json"
+    return resp
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.after_request(json_for_json_clients)
+
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
         db.session.rollback()
