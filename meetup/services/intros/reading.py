@@ -125,13 +125,7 @@ def language(text: str) -> str | None:
 
 def _clauses(text: str, toks: Sequence[tuple[str, int, int]]) -> list[int]:
     """The clause number of each token."""
-    cuts = [m.start() for m in _CLAUSE_END.finditer(unblank(text))]
-    out, c = [], 0
-    for _tok, start, _end in toks:
-        while c < len(cuts) and cuts[c] < start:
-            c += 1
-        out.append(c)
-    return out
+    return _cuts(text, toks, _CLAUSE_END)
 
 
 def _cuts(text: str, toks: Sequence[tuple[str, int, int]], *seps: re.Pattern) -> list[int]:
