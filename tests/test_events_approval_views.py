@@ -347,3 +347,10 @@ def test_once_the_event_has_started_its_requests_are_closed_not_waiting(
     page = client.get(f"/e/{event.key}/requests").get_data(as_text=True)
     assert "This event has started: these requests can no longer be approved." in page
     assert "Ana" in page and 'value="approve:' not in page
+    # Ana herself is told where her request stands, on the event page and at home.
+    login(client, ana)
+    mine = client.get(f"/e/{event.key}").get_data(as_text=True)
+    assert "was not approved before the event started" in mine
+    assert "the organizer will confirm" not in mine
+    home = client.get("/").get_data(as_text=True)
+    assert "Request closed" in home and "Request sent" not in home

@@ -490,3 +490,9 @@ def test_a_cue_with_no_field_still_takes_its_clauses_across_a_bare_and():
     assert ("mentor", ("data",)) in [(i.kind, i.fields) for i in needs]
     needs = read_person("Looking for a CTO co-founder, and seed money for our healthtech").needs
     assert {i.kind: set(i.fields) for i in needs}["funding"] == {"health"}
+
+
+def test_an_opening_we_have_is_a_job_offered_even_under_looking_for():
+    assert kinds("We have an opening for a backend dev") == {("job", "offer")}
+    assert kinds("On a un poste de dev backend à pourvoir") == {("job", "offer")}
+    assert kinds("Looking for an opening in data") == {("job", "need")}

@@ -88,6 +88,9 @@ class Event(db.Model):
     def has_ended(self, now: datetime | None = None) -> bool:
         return self.ends_at <= (now or utcnow())
 
+    def has_started(self, now: datetime | None = None) -> bool:
+        return self.starts_at <= (now or utcnow())
+
     @property
     def public_address(self) -> str:
         """The address as anyone may see it: empty while it is shared only once approved
